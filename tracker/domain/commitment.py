@@ -1,0 +1,547 @@
+"""A commitment's life: commands, ``decide`` and ``evolve``.
+
+Pure code: no database, no click. ``decide(state, command)`` checks a command
+against the current state and returns the events that record it, or raises
+:class:`DomainError` saying why not. ``evolve(state, event)`` returns the state after
+one event; :func:`fold` replays a stream in the order the world saw it (the day it
+happened, then the order it was recorded), so evidence entered late about an earlier
+day lands in place.
+
+A retraction cannot be folded forward (it undoes an earlier entry), so a state keeps
+the events it was folded from and a retraction refolds them without the retracted one.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from tracker.domain import events as ev
+from tracker.domain.deadlines import DueWindow
+from tracker.domain.events import DomainEvent
+from tracker.domain.statuses import PROGRESS_MOVES, Status
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+class DomainError(ValueError):
+    """A command that the commitment's rules refuse; the message says which rule."""
+
+
+def check_slug(value: str, what: str = "id") -> str:
+    if not SLUG.match(value or ""):
+        raise DomainError(
+            f"{what} {value!r} is not a slug: use lowercase letters, digits and single hyphens"
+        )
+    return value
+
+
+# --- commands ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FollowUpSpec:
+    id: str
+    due: date
+    task: str
+    owner: str | None = None
+
+
+@dataclass(frozen=True)
+class MakeCommitment:
+    id: str
+    title: str
+    made_by: tuple[str, ...]
+    made_on: date
+    made_to: tuple[str, ...] = ()
+    occasion: str | None = None
+    due: DueWindow | None = None
+    tags: tuple[str, ...] = ()
+    owner: str | None = None
+    source: str | None = None
+    quote: str | None = None
+    follow_ups: tuple[FollowUpSpec, ...] = ()
+
+
+@dataclass(frozen=True)
+class RecordProgress:
+    on: date
+    source: str | None = None
+    quote: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class ChangeStatus:
+    on: date
+    status: Status
+    source: str | None = None
+    quote: str | None = None
+    note: str | None = None
+    superseded_by: str | None = None
+
+
+@dataclass(frozen=True)
+class ChangeDeadline:
+    on: date
+    due: DueWindow | None
+    note: str
+    source: str | None = None
+    quote: str | None = None
+
+
+@dataclass(frozen=True)
+class AddNote:
+    on: date
+    note: str
+    source: str | None = None
+    quote: str | None = None
+
+
+@dataclass(frozen=True)
+class ScheduleFollowUp:
+    on: date
+    follow_up: FollowUpSpec
+
+
+@dataclass(frozen=True)
+class CompleteFollowUp:
+    on: date
+    follow_up_id: str
+    note: str | None = None
+    source: str | None = None
+    quote: str | None = None
+
+
+@dataclass(frozen=True)
+class RetractEntry:
+    on: date
+    entry: int
+    reason: str
+
+
+Command = (
+    MakeCommitment
+    | RecordProgress
+    | ChangeStatus
+    | ChangeDeadline
+    | AddNote
+    | ScheduleFollowUp
+    | CompleteFollowUp
+    | RetractEntry
+)
+
+
+# --- state -------------------------------------------------------------------------
+
+
+@dataclass
+class FollowUp:
+    id: str
+    due: date
+    task: str
+    owner: str | None
+    done_on: date | None = None
+
+
+@dataclass
+class CommitmentState:
+    id: str
+    title: str
+    made_by: list[str]
+    made_to: list[str]
+    made_on: date
+    occasion: str | None
+    due: DueWindow | None
+    tags: list[str]
+    owner: str | None
+    source: str | None
+    quote: str | None
+    status: Status = Status.PLEDGED
+    status_on: date | None = None
+    superseded_by: str | None = None
+    follow_ups: dict[str, FollowUp] = field(default_factory=dict)
+    sources: list[str] = field(default_factory=list)
+    last_evidence_on: date | None = None
+    version: int = 0
+    retracted: set[int] = field(default_factory=set)
+    history: list[DomainEvent] = field(default_factory=list, repr=False)
+
+    @property
+    def terminal(self) -> bool:
+        return self.status.terminal
+
+    def is_overdue(self, day: date) -> bool:
+        """Overdue is derived, never stored: past the window's end and still open."""
+        return not self.terminal and self.due is not None and self.due.is_overdue_on(day)
+
+    def open_follow_ups(self) -> list[FollowUp]:
+        if self.terminal:
+            return []
+        return [f for f in self.follow_ups.values() if f.done_on is None]
+
+    def overdue_follow_ups(self, day: date) -> list[FollowUp]:
+        return [f for f in self.open_follow_ups() if day > f.due]
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> CommitmentState:
+        """The inverse of :meth:`to_dict`, for states read back from the projection."""
+        day = date.fromisoformat
+        return cls(
+            id=d["id"],
+            title=d["title"],
+            made_by=d["made_by"],
+            made_to=d["made_to"],
+            made_on=day(d["made_on"]),
+            occasion=d["occasion"],
+            due=DueWindow.from_dict(d["due"]) if d["due"] else None,
+            tags=d["tags"],
+            owner=d["owner"],
+            source=d["source"],
+            quote=d["quote"],
+            status=Status(d["status"]),
+            status_on=day(d["status_on"]) if d["status_on"] else None,
+            superseded_by=d["superseded_by"],
+            follow_ups={
+                f["id"]: FollowUp(
+                    f["id"],
+                    day(f["due"]),
+                    f["task"],
+                    f["owner"],
+                    day(f["done_on"]) if f["done_on"] else None,
+                )
+                for f in d["follow_ups"]
+            },
+            sources=d["sources"],
+            last_evidence_on=day(d["last_evidence_on"]) if d["last_evidence_on"] else None,
+            version=d["version"],
+            retracted=set(d["retracted"]),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "made_by": self.made_by,
+            "made_to": self.made_to,
+            "made_on": self.made_on.isoformat(),
+            "occasion": self.occasion,
+            "due": self.due.to_dict() if self.due else None,
+            "tags": self.tags,
+            "owner": self.owner,
+            "source": self.source,
+            "quote": self.quote,
+            "status": self.status.value,
+            "status_on": self.status_on.isoformat() if self.status_on else None,
+            "superseded_by": self.superseded_by,
+            "follow_ups": [
+                {
+                    "id": f.id,
+                    "due": f.due.isoformat(),
+                    "task": f.task,
+                    "owner": f.owner,
+                    "done_on": f.done_on.isoformat() if f.done_on else None,
+                }
+                for f in self.follow_ups.values()
+            ],
+            "sources": self.sources,
+            "last_evidence_on": self.last_evidence_on.isoformat()
+            if self.last_evidence_on
+            else None,
+            "version": self.version,
+            "retracted": sorted(self.retracted),
+        }
+
+
+# --- decide ------------------------------------------------------------------------
+
+
+def _need(state: CommitmentState | None, cmd: Command) -> CommitmentState:
+    if state is None:
+        raise DomainError("no such commitment: make it first")
+    on = getattr(cmd, "on", None)
+    if on is not None and on < state.made_on:
+        raise DomainError(
+            f"{on.isoformat()} is before the commitment was made ({state.made_on.isoformat()})"
+        )
+    return state
+
+
+def _open(state: CommitmentState, what: str) -> None:
+    if state.terminal:
+        raise DomainError(
+            f"{state.id} is {state.status.value}: {what} cannot follow a final status; "
+            "reopen it first with a status change and a note saying why"
+        )
+
+
+def _evidence(source: str | None, quote: str | None, note: str | None) -> dict[str, Any]:
+    return {"source": source, "quote": quote, "note": note}
+
+
+def decide(state: CommitmentState | None, cmd: Command) -> list[DomainEvent]:
+    match cmd:
+        case MakeCommitment():
+            return _decide_make(state, cmd)
+        case RecordProgress():
+            s = _need(state, cmd)
+            _open(s, "progress")
+            if not (cmd.source or cmd.note):
+                raise DomainError("progress needs a source or a note saying what happened")
+            return [
+                DomainEvent(
+                    ev.PROGRESS_RECORDED, cmd.on, _evidence(cmd.source, cmd.quote, cmd.note)
+                )
+            ]
+        case ChangeStatus():
+            return _decide_status(_need(state, cmd), cmd)
+        case ChangeDeadline():
+            s = _need(state, cmd)
+            _open(s, "a deadline change")
+            if not cmd.note.strip():
+                raise DomainError("a deadline change needs a note saying why it moved")
+            if cmd.due == s.due:
+                raise DomainError(f"{s.id} already has that deadline")
+            data = _evidence(cmd.source, cmd.quote, cmd.note)
+            data["due"] = cmd.due.to_dict() if cmd.due else None
+            data["previous"] = s.due.to_dict() if s.due else None
+            return [DomainEvent(ev.DEADLINE_CHANGED, cmd.on, data)]
+        case AddNote():
+            _need(state, cmd)
+            if not cmd.note.strip():
+                raise DomainError("a note cannot be empty")
+            return [DomainEvent(ev.NOTE_ADDED, cmd.on, _evidence(cmd.source, cmd.quote, cmd.note))]
+        case ScheduleFollowUp():
+            s = _need(state, cmd)
+            _open(s, "a follow-up")
+            return [_follow_up_event(s.follow_ups, cmd.follow_up, cmd.on)]
+        case CompleteFollowUp():
+            s = _need(state, cmd)
+            fu = s.follow_ups.get(cmd.follow_up_id)
+            if fu is None:
+                known = ", ".join(s.follow_ups) or "none"
+                raise DomainError(f"{s.id} has no follow-up {cmd.follow_up_id!r} (it has: {known})")
+            if fu.done_on is not None:
+                raise DomainError(
+                    f"follow-up {fu.id!r} was already done on {fu.done_on.isoformat()}"
+                )
+            data = _evidence(cmd.source, cmd.quote, cmd.note)
+            data["follow_up"] = fu.id
+            return [DomainEvent(ev.FOLLOW_UP_DONE, cmd.on, data)]
+        case RetractEntry():
+            return _decide_retract(_need(state, cmd), cmd)
+    raise DomainError(f"unknown command {type(cmd).__name__}")  # pragma: no cover
+
+
+def _follow_up_event(existing: dict[str, FollowUp], spec: FollowUpSpec, on: date) -> DomainEvent:
+    check_slug(spec.id, "follow-up id")
+    if spec.id in existing:
+        raise DomainError(f"follow-up {spec.id!r} already exists")
+    if not spec.task.strip():
+        raise DomainError(f"follow-up {spec.id!r} needs a task")
+    data = {"id": spec.id, "due": spec.due.isoformat(), "task": spec.task, "owner": spec.owner}
+    return DomainEvent(ev.FOLLOW_UP_SCHEDULED, on, data)
+
+
+def _decide_make(state: CommitmentState | None, cmd: MakeCommitment) -> list[DomainEvent]:
+    if state is not None:
+        raise DomainError(f"commitment {cmd.id!r} already exists")
+    check_slug(cmd.id)
+    if not cmd.title.strip():
+        raise DomainError("a commitment needs a title")
+    if not cmd.made_by:
+        raise DomainError("a commitment needs at least one actor in made_by")
+    if cmd.quote and not cmd.source:
+        raise DomainError("a quote needs the source it comes from")
+    made = DomainEvent(
+        ev.COMMITMENT_MADE,
+        cmd.made_on,
+        {
+            "id": cmd.id,
+            "title": cmd.title.strip(),
+            "made_by": list(cmd.made_by),
+            "made_to": list(cmd.made_to),
+            "made_on": cmd.made_on.isoformat(),
+            "occasion": cmd.occasion,
+            "due": cmd.due.to_dict() if cmd.due else None,
+            "tags": list(cmd.tags),
+            "owner": cmd.owner,
+            "source": cmd.source,
+            "quote": cmd.quote,
+        },
+    )
+    out = [made]
+    scheduled: dict[str, FollowUp] = {}
+    for spec in cmd.follow_ups:
+        out.append(_follow_up_event(scheduled, spec, cmd.made_on))
+        scheduled[spec.id] = FollowUp(spec.id, spec.due, spec.task, spec.owner)
+    return out
+
+
+def _decide_status(s: CommitmentState, cmd: ChangeStatus) -> list[DomainEvent]:
+    if cmd.status == s.status:
+        raise DomainError(f"{s.id} is already {s.status.value}")
+    if s.terminal and not (cmd.note and cmd.note.strip()):
+        raise DomainError(
+            f"{s.id} is {s.status.value}: reopening or changing a final status needs a note "
+            "saying why"
+        )
+    if cmd.status.needs_source and not cmd.source:
+        raise DomainError(f"status {cmd.status.value} is a verdict and needs a source")
+    if cmd.status is Status.SUPERSEDED:
+        if not cmd.superseded_by:
+            raise DomainError("status superseded needs superseded_by: the replacing commitment")
+        check_slug(cmd.superseded_by, "superseded_by")
+        if cmd.superseded_by == s.id:
+            raise DomainError("a commitment cannot supersede itself")
+    elif cmd.superseded_by:
+        raise DomainError("superseded_by only goes with status superseded")
+    data = _evidence(cmd.source, cmd.quote, cmd.note)
+    data.update(status=cmd.status.value, previous=s.status.value, superseded_by=cmd.superseded_by)
+    return [DomainEvent(ev.STATUS_CHANGED, cmd.on, data)]
+
+
+def _decide_retract(s: CommitmentState, cmd: RetractEntry) -> list[DomainEvent]:
+    if not cmd.reason.strip():
+        raise DomainError("a retraction needs a reason")
+    target = next((e for e in s.history if e.version == cmd.entry), None)
+    if target is None:
+        raise DomainError(f"{s.id} has no entry #{cmd.entry} (see `tracker show {s.id}`)")
+    if target.type == ev.COMMITMENT_MADE:
+        raise DomainError("the commitment itself cannot be retracted; retract its later entries")
+    if target.type == ev.ENTRY_RETRACTED:
+        raise DomainError(f"entry #{cmd.entry} is itself a retraction")
+    if cmd.entry in s.retracted:
+        raise DomainError(f"entry #{cmd.entry} is already retracted")
+    # Dated like the entry it retracts: a mistake was never true in the world, so no
+    # `--as-of` view should show the entry without its retraction.
+    data = {"entry": cmd.entry, "reason": cmd.reason, "recorded_on": cmd.on.isoformat()}
+    return [DomainEvent(ev.ENTRY_RETRACTED, target.on, data)]
+
+
+# --- evolve ------------------------------------------------------------------------
+
+
+def _evidence_seen(state: CommitmentState, event: DomainEvent) -> None:
+    source = event.data.get("source")
+    if source and source not in state.sources:
+        state.sources.append(source)
+    if state.last_evidence_on is None or event.on > state.last_evidence_on:
+        state.last_evidence_on = event.on
+
+
+def _born(event: DomainEvent) -> CommitmentState:
+    d = event.data
+    state = CommitmentState(
+        id=d["id"],
+        title=d["title"],
+        made_by=list(d["made_by"]),
+        made_to=list(d.get("made_to") or []),
+        made_on=date.fromisoformat(d["made_on"]),
+        occasion=d.get("occasion"),
+        due=DueWindow.from_dict(d["due"]) if d.get("due") else None,
+        tags=list(d.get("tags") or []),
+        owner=d.get("owner"),
+        source=d.get("source"),
+        quote=d.get("quote"),
+        status_on=event.on,
+    )
+    _evidence_seen(state, event)
+    return state
+
+
+def _apply(state: CommitmentState | None, event: DomainEvent) -> CommitmentState:
+    """Apply in place (the fold's fast path); `evolve` wraps it with a copy."""
+    if event.type == ev.COMMITMENT_MADE:
+        state = _born(event)
+    elif state is None:
+        raise DomainError(f"{event.type} before the commitment was made")
+    else:
+        d = event.data
+        t = event.type
+        if t == ev.ENTRY_RETRACTED:
+            retracted = {*state.retracted, d["entry"]}
+            history = state.history
+            state = _refold(e for e in history if e.version not in retracted)
+            state.retracted = retracted
+            state.history = [*history]
+        elif t == ev.PROGRESS_RECORDED:
+            if state.status in PROGRESS_MOVES:
+                state.status, state.status_on = Status.IN_PROGRESS, event.on
+            _evidence_seen(state, event)
+        elif t == ev.STATUS_CHANGED:
+            state.status, state.status_on = Status(d["status"]), event.on
+            state.superseded_by = d.get("superseded_by")
+            _evidence_seen(state, event)
+        elif t == ev.DEADLINE_CHANGED:
+            state.due = DueWindow.from_dict(d["due"]) if d.get("due") else None
+            _evidence_seen(state, event)
+        elif t == ev.NOTE_ADDED:
+            if d.get("source"):
+                _evidence_seen(state, event)
+        elif t == ev.FOLLOW_UP_SCHEDULED:
+            state.follow_ups[d["id"]] = FollowUp(
+                d["id"], date.fromisoformat(d["due"]), d["task"], d.get("owner")
+            )
+        elif t == ev.FOLLOW_UP_DONE:
+            fu = state.follow_ups.get(d["follow_up"])
+            if fu is not None:
+                fu.done_on = event.on
+            if d.get("source"):
+                _evidence_seen(state, event)
+    state.version = max(state.version, event.version)
+    state.history.append(event)
+    return state
+
+
+def _refold(events: Iterable[DomainEvent]) -> CommitmentState:
+    state: CommitmentState | None = None
+    for event in events:
+        state = _apply(state, event)
+    if state is None:
+        raise DomainError("a commitment stream must start with CommitmentMade")
+    return state
+
+
+def evolve(state: CommitmentState | None, event: DomainEvent) -> CommitmentState:
+    return _apply(copy.deepcopy(state), event)
+
+
+def _world_key(e: DomainEvent) -> tuple[date, float, int]:
+    # Events not yet stored (position 0) come after every stored event of their day.
+    return (e.on, e.position or math.inf, e.version)
+
+
+def world_order(events: Iterable[DomainEvent]) -> list[DomainEvent]:
+    """The order the world saw them: the day it happened, then the order recorded."""
+    return sorted(events, key=_world_key)
+
+
+def extend(state: CommitmentState | None, event: DomainEvent) -> CommitmentState:
+    """The state after one more event, reusing ``state`` (which it consumes).
+
+    Cheap when the event comes last in world order, as nearly all do; an entry about
+    an earlier day refolds the stream so that it lands in place.
+    """
+    if state is None or not state.history or _world_key(event) >= _world_key(state.history[-1]):
+        return _apply(state, event)
+    return fold([*state.history, event])  # type: ignore[return-value]
+
+
+def fold(events: Iterable[DomainEvent]) -> CommitmentState | None:
+    """The state after ``events``, replayed in world order; None for an empty stream."""
+    ordered = world_order(events)
+    if not ordered:
+        return None
+    made = [e for e in ordered if e.type == ev.COMMITMENT_MADE]
+    if made and ordered[0] is not made[0]:
+        # An entry dated before the commitment itself (possible only by hand-edited
+        # data): keep the commitment first so the fold stays defined.
+        ordered.remove(made[0])
+        ordered.insert(0, made[0])
+    return _refold(ordered)

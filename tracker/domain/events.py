@@ -1,0 +1,57 @@
+"""Domain events: what the log holds, as plain JSON-ready payloads.
+
+Payloads are dicts rather than one class per type because they go straight into the
+log as canonical JSON and come back through upcasters; the names below are the only
+vocabulary, and `decide`/`evolve` are the only code that builds or reads them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+COMMITMENT_MADE = "CommitmentMade"
+PROGRESS_RECORDED = "ProgressRecorded"
+STATUS_CHANGED = "StatusChanged"
+DEADLINE_CHANGED = "DeadlineChanged"
+NOTE_ADDED = "NoteAdded"
+FOLLOW_UP_SCHEDULED = "FollowUpScheduled"
+FOLLOW_UP_DONE = "FollowUpDone"
+ENTRY_RETRACTED = "EntryRetracted"
+
+ACTOR_REGISTERED = "ActorRegistered"
+ACTOR_UPDATED = "ActorUpdated"
+SOURCE_REGISTERED = "SourceRegistered"
+SOURCE_UPDATED = "SourceUpdated"
+
+OVERDUE_FLAGGED = "OverdueFlagged"
+REMINDER_SENT = "ReminderSent"
+AUDIT_COMPLETED = "AuditCompleted"
+
+
+def commitment_stream(commitment_id: str) -> str:
+    return f"commitment:{commitment_id}"
+
+
+def actor_stream(actor_id: str) -> str:
+    return f"actor:{actor_id}"
+
+
+def source_stream(source_id: str) -> str:
+    return f"source:{source_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class DomainEvent:
+    """An event as the domain sees it: no positions, hashes or timestamps of record.
+
+    ``version`` and ``position`` are filled in when the event was read from the log, so
+    that a retraction can name the entry it retracts.
+    """
+
+    type: str
+    on: date
+    data: dict[str, Any] = field(default_factory=dict)
+    version: int = 0
+    position: int = 0

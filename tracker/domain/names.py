@@ -1,0 +1,85 @@
+"""Actor names as people type them: with or without accents, in any case, misspelt.
+
+News reports write "Alicia Barcena" for Alicia Bárcena and sometimes "Alicia Barcenas";
+analysts type whatever is quickest. Names are compared by a key that ignores accents,
+case and punctuation; known misspellings are registered as aliases, and near misses
+get a "did you mean" instead of silently creating a new actor.
+"""
+
+from __future__ import annotations
+
+import difflib
+import unicodedata
+from collections.abc import Iterable
+
+# Unicode categories that separate words: punctuation, symbols, separators, controls.
+_SEPARATORS = ("P", "S", "Z", "C")
+
+
+def name_key(text: str) -> str:
+    """The comparison key: "ALICIA BÁRCENA", "alicia  barcena" -> "alicia barcena".
+
+    Folding follows Unicode's compatibility caseless match (NFKD and casefold twice),
+    so the key of a key is itself; then accents go and any punctuation is a space.
+    """
+    once = unicodedata.normalize("NFKD", unicodedata.normalize("NFD", text).casefold())
+    folded = unicodedata.normalize("NFKD", once.casefold())
+    chars = (
+        " " if unicodedata.category(c).startswith(_SEPARATORS) else c
+        for c in folded
+        if unicodedata.category(c) not in ("Mn", "Me")  # accents and other marks
+    )
+    return " ".join("".join(chars).split())
+
+
+class AmbiguousName(ValueError):
+    """One name (or alias) claimed by two actors: resolving it would be a guess."""
+
+
+class ActorDirectory:
+    """id -> (name, aliases); resolve free text to an actor id.
+
+    Adding an id again merges: its name is replaced and all keys seen so far still
+    resolve to it, because an actor may be referenced before it is fully declared.
+    """
+
+    def __init__(self) -> None:
+        self._names: dict[str, str] = {}
+        self._owners: dict[str, str] = {}  # name key -> actor id
+
+    def add(self, actor_id: str, name: str, aliases: Iterable[str] = ()) -> None:
+        keys: dict[str, str] = {}  # key -> the text it came from, for messages
+        for text in (name, *aliases):
+            key = name_key(text)
+            if not key:
+                raise ValueError(f"actor {actor_id}: name {text!r} has no letters or digits")
+            owner = self._owners.get(key)
+            if owner is not None and owner != actor_id:
+                raise AmbiguousName(
+                    f"actor {actor_id}: {text!r} already names actor {owner} "
+                    f"({self._names[owner]!r}); names and aliases must be unique"
+                )
+            keys[key] = text
+        self._names[actor_id] = name
+        self._owners.update(dict.fromkeys(keys, actor_id))
+
+    def resolve(self, text: str) -> str | None:
+        if text in self._names:
+            return text
+        return self._owners.get(name_key(text))
+
+    def suggest(self, text: str, n: int = 3) -> list[str]:
+        """Actor ids whose id, name or alias is close to `text`, best first."""
+        candidates = dict(self._owners)
+        for actor_id in self._names:
+            candidates.setdefault(name_key(actor_id), actor_id)
+        if not candidates:
+            return []
+        close = difflib.get_close_matches(name_key(text), candidates, n=len(candidates))
+        return list(dict.fromkeys(candidates[key] for key in close))[:n]
+
+    def name(self, actor_id: str) -> str:
+        return self._names[actor_id]
+
+    def __contains__(self, actor_id: object) -> bool:
+        return actor_id in self._names

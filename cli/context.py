@@ -1,0 +1,90 @@
+"""The application object the commands share, and how errors reach the user.
+
+A user's mistake (bad data, unknown id, a rule the domain refuses) is a one-line
+message and exit status 2, never a traceback; the database is opened lazily so that
+``--help`` never touches it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import update_wrapper
+from typing import Any, NoReturn
+
+import click
+
+from tracker.config import mask_url
+
+EXIT_PROBLEMS = 1
+EXIT_USAGE = 2
+
+
+@dataclass
+class AppContext:
+    db_option: str | None
+    _tracker: Any = field(default=None, repr=False)
+
+    @property
+    def tracker(self) -> Any:
+        if self._tracker is None:
+            from tracker.service_layer.app import Tracker
+
+            self._tracker = Tracker.open(self.db_option)
+        return self._tracker
+
+    def close(self) -> None:
+        if self._tracker is not None:
+            self._tracker.close()
+
+
+pass_app = click.make_pass_decorator(AppContext)
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    raise SystemExit(code)
+
+
+def _user_errors() -> tuple[type[BaseException], ...]:
+    from tracker.adapters.db import SchemaError
+    from tracker.config import ConfigError
+    from tracker.domain.commitment import DomainError
+    from tracker.domain.deadlines import DueParseError
+    from tracker.domain.names import AmbiguousName
+    from tracker.service_layer.queries import QueryError
+
+    return (SchemaError, ConfigError, DomainError, DueParseError, QueryError, AmbiguousName)
+
+
+def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn the library's exceptions into messages and exit statuses."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from sqlalchemy.exc import DBAPIError
+
+        from tracker.adapters.eventstore import ConcurrencyConflict
+        from tracker.service_layer.app import BusyError
+        from tracker.service_layer.document import DataError
+
+        try:
+            return fn(*args, **kwargs)
+        except DataError as exc:
+            click.echo(str(exc), err=True)
+            raise SystemExit(EXIT_USAGE) from None
+        except (ConcurrencyConflict, BusyError) as exc:
+            fail(str(exc), EXIT_PROBLEMS)
+        except DBAPIError as exc:
+            ctx = click.get_current_context(silent=True)
+            app = ctx.find_object(AppContext) if ctx else None
+            where = mask_url(app.tracker.db.url) if app and app._tracker else "the database"
+            reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+            if app and app.db_option and "@" in app.db_option:
+                secret = app.db_option.split("@", 1)[0].rpartition(":")[2]
+                if secret:
+                    reason = reason.replace(secret, "***")
+            fail(f"database error on {where}: {reason}", EXIT_PROBLEMS)
+        except _user_errors() as exc:
+            fail(str(exc))
+
+    return update_wrapper(wrapper, fn)

@@ -1,0 +1,178 @@
+"""The `tracker` command line.
+
+Only click and the command modules load at start-up; the database, SQLAlchemy's
+dialects, Alembic, APScheduler and rich load inside the commands that use them, so
+``tracker --help`` and ``tracker status`` start quickly.
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+
+import click
+
+from tracker.cli import catalog, recording, reports, transfer
+from tracker.cli.context import AppContext, handle_errors, pass_app
+from tracker.cli.output import echo_styled, progress
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+@click.group(context_settings=CONTEXT_SETTINGS)
+@click.option(
+    "--db",
+    envvar="TRACKER_DB",
+    metavar="URL",
+    help="sqlite:///PATH, a file path, or postgresql://USER@HOST/DB. "
+    "Default: $TRACKER_DB, else tracker.db in your data directory.",
+)
+@click.version_option(package_name="tracker")
+@click.pass_context
+def cli(ctx: click.Context, db: str | None) -> None:
+    """Track commitments: what was promised, by whom, by when, what happened since,
+    and what is overdue — in an append-only, tamper-evident log.
+
+    \b
+    Start here:
+      tracker demo                      load the US–Mexico example and show its status
+      tracker status --overdue          what is overdue today
+      tracker show darien-visit         one commitment with its sources and timeline
+      tracker import commitments.yaml   load your own commitments/v1 file
+
+    Exit status: 0 fine, 1 a check found problems, 2 bad usage or bad data.
+    """
+    app = AppContext(db)
+    ctx.obj = app
+    ctx.call_on_close(app.close)
+
+
+for command in (
+    reports.status,
+    reports.show,
+    reports.events,
+    catalog.actors,
+    catalog.sources,
+    recording.add,
+    recording.record,
+    transfer.import_,
+    transfer.export,
+):
+    cli.add_command(command)
+
+
+@cli.command()
+@pass_app
+@handle_errors
+def demo(app: AppContext) -> None:
+    """Load the bundled US–Mexico dataset and print its status report.
+
+    Creates the database if needed; running it again adds nothing. The dataset
+    encodes the pledges of the December 2023 and January 2024 migration talks, with
+    quotes from the five source articles in their own language.
+
+    \b
+    Examples:
+      tracker demo
+      tracker --db /tmp/demo.db demo
+    """
+    from tracker.service_layer.document import parse_text
+    from tracker.service_layer.importer import import_document
+    from tracker.service_layer.queries import View, status_report
+
+    text = (files("tracker.data") / "demo.yaml").read_text(encoding="utf-8")
+    doc = parse_text(text, "demo.yaml")
+    report = import_document(app.tracker, doc)
+    if report.events:
+        echo_styled(f"Loaded the demo dataset: {report.events} events.", "green", err=True)
+    else:
+        echo_styled("The demo dataset is already loaded.", err=True)
+    view = View()
+    reports.print_status(status_report(app.tracker, view), "table", view.day.isoformat())
+    click.echo(
+        "\nNext: `tracker show fentanyl-meeting-feb-2024` for one commitment's story, "
+        "or `tracker status --as-of 2024-01-25` to see the board as it stood then."
+    )
+
+
+@cli.group()
+def projections() -> None:
+    """The read models derived from the log."""
+
+
+@projections.command("rebuild")
+@pass_app
+@handle_errors
+def projections_rebuild(app: AppContext) -> None:
+    """Rebuild every projection from the log and report whether they differed.
+
+    \b
+    Example:
+      tracker projections rebuild
+    """
+    from tracker.service_layer.rebuild import event_count, rebuild_projections
+
+    with app.tracker.db.read() as conn:
+        total = event_count(conn)
+    with progress("rebuilding projections", total) as advance:
+        report = rebuild_projections(app.tracker, advance)
+    if report.differences:
+        echo_styled(f"{len(report.differences)} projection rows differed from the log:", "yellow")
+        for d in report.differences[:50]:
+            click.echo(f"  {d.table} {d.key}: {d.problem}")
+        click.echo("They are rebuilt and now equal a fresh fold of the log.")
+    else:
+        echo_styled(
+            f"Rebuilt from {report.events} events; the projections were equal to the log.", "green"
+        )
+
+
+@cli.group()
+def db() -> None:
+    """The database schema (migrations run by themselves on first use)."""
+
+
+@db.command("upgrade")
+@pass_app
+@handle_errors
+def db_upgrade(app: AppContext) -> None:
+    """Upgrade the database to this version's schema.
+
+    \b
+    Example:
+      tracker --db postgresql://tracker@db.example.org/tracker db upgrade
+    """
+    from tracker.config import mask_url
+
+    tracker = app.tracker  # opening upgrades
+    click.echo(f"{mask_url(tracker.db.url)} is at schema revision {tracker.db.current_revision()}")
+
+
+@db.command("current")
+@pass_app
+@handle_errors
+def db_current(app: AppContext) -> None:
+    """Print the database's schema revision.
+
+    \b
+    Example:
+      tracker db current
+    """
+    from tracker.adapters.db import Database
+    from tracker.adapters.schema import SCHEMA_REVISION
+    from tracker.config import mask_url, resolve_db_url
+
+    database = Database(resolve_db_url(app.db_option))
+    try:
+        current = database.current_revision()
+    finally:
+        database.dispose()
+    state = "up to date" if current == SCHEMA_REVISION else f"this code expects {SCHEMA_REVISION}"
+    click.echo(f"{mask_url(database.url)}: {current or 'empty (no schema yet)'} ({state})")
+
+
+def main() -> None:
+    cli(prog_name="tracker")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,227 @@
+"""Commands that read: status, show, events."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from tracker.cli.context import AppContext, handle_errors, pass_app
+from tracker.cli.output import Column, echo_styled, emit, output_options
+from tracker.cli.params import time_options
+
+
+def _due(value: dict[str, Any] | None) -> str:
+    if not value:
+        return "—"
+    span = value["start"] if value["start"] == value["end"] else f"{value['start']}..{value['end']}"
+    return f"{value['label']} ({span})" if value["label"] not in (value["start"], span) else span
+
+
+def _overdue(row: dict[str, Any]) -> str:
+    if row.get("overdue"):
+        return f"yes, {row['days_late']} d late"
+    if row.get("overdue_follow_ups"):
+        return f"follow-up ({row['overdue_follow_ups']})"
+    return "no"
+
+
+def _status_style(row: dict[str, Any]) -> str | None:
+    if row.get("overdue"):
+        return "bold red"
+    return {"fulfilled": "green", "broken": "red", "stalled": "yellow"}.get(row["status"])
+
+
+STATUS_COLUMNS = [
+    Column("id", "id"),
+    Column("title", "title"),
+    Column("made_by", "made by", lambda v: ", ".join(v or [])),
+    Column("status", "status", style=_status_style),
+    Column("due", "due", _due),
+    Column("overdue", "overdue"),
+    Column("next_follow_up", "next follow-up"),
+]
+
+
+def _table_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{**r, "overdue": _overdue(r)} for r in rows]
+
+
+def _flat(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {
+            **r,
+            "due": _due(r["due"]) if r["due"] else "",
+            "overdue": str(r["overdue"]).lower(),
+        }
+        for r in rows
+    ]
+
+
+def print_status(rows: list[dict[str, Any]], fmt: str, day: str) -> None:
+    if fmt == "json":
+        emit(rows, STATUS_COLUMNS, fmt)
+    elif fmt == "csv":
+        emit(_flat(rows), STATUS_COLUMNS, fmt)
+    else:
+        overdue = sum(1 for r in rows if r["overdue"])
+        emit(_table_rows(rows), STATUS_COLUMNS, fmt, title=f"Commitments as of {day}")
+        if fmt == "table":
+            summary = f"{len(rows)} commitments, {overdue} overdue (judged on {day})"
+            echo_styled(summary, "red" if overdue else None)
+
+
+@click.command()
+@time_options
+@click.option(
+    "--by",
+    "by",
+    metavar="ACTOR",
+    help="Only those made by this actor (id, name or alias) or its members.",
+)
+@click.option(
+    "--status", "statuses", multiple=True, metavar="STATUS", help="Only this status (repeatable)."
+)
+@click.option("--tag", "tags", multiple=True, help="Only with this tag (repeatable).")
+@click.option(
+    "--overdue", "overdue_only", is_flag=True, help="Only overdue commitments or follow-ups."
+)
+@output_options
+@pass_app
+@handle_errors
+def status(
+    app: AppContext,
+    as_of: Any,
+    known_at: Any,
+    by: str | None,
+    statuses: tuple[str, ...],
+    tags: tuple[str, ...],
+    overdue_only: bool,
+    fmt: str,
+) -> None:
+    """Where each commitment stands: status, deadline, overdue first.
+
+    \b
+    Examples:
+      tracker status
+      tracker status --overdue --by "Alicia Barcenas"
+      tracker status --as-of 2024-02-11 --format json
+      tracker status --known-at 2024-01-25T12:00:00Z --format markdown
+    """
+    from tracker.domain.statuses import parse_status
+    from tracker.service_layer.queries import View, status_report
+
+    wanted = tuple(parse_status(s).value for s in statuses)
+    view = View(as_of=as_of, known_at=known_at)
+    rows = status_report(
+        app.tracker, view, by=by, status=wanted, tag=tags, overdue_only=overdue_only
+    )
+    print_status(rows, fmt, view.day.isoformat())
+
+
+@click.command()
+@click.argument("commitment_id", metavar="ID")
+@time_options
+@click.option(
+    "--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@pass_app
+@handle_errors
+def show(app: AppContext, commitment_id: str, as_of: Any, known_at: Any, fmt: str) -> None:
+    """One commitment: its fields, sources with quotes, and its full timeline.
+
+    Each timeline entry shows the day it happened and when it was recorded; its number
+    is what `tracker record ID retract N` takes.
+
+    \b
+    Examples:
+      tracker show fentanyl-meeting-feb-2024
+      tracker show darien-visit --as-of 2024-01-25 --format json
+    """
+    from tracker.service_layer.queries import View
+    from tracker.service_layer.queries import show as show_query
+
+    view = View(as_of=as_of, known_at=known_at)
+    data = show_query(app.tracker, commitment_id, view)
+    if fmt == "json":
+        json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return
+    _print_show(data, view.day.isoformat())
+
+
+def _print_show(d: dict[str, Any], day: str) -> None:
+    echo_styled(f"{d['id']}: {d['title']}", "cyan")
+    fields = [
+        ("status", f"{d['status']} (since {d['status_on']})"),
+        ("overdue", f"{_overdue(d)} (judged on {day})"),
+        ("due", _due(d["due"])),
+        ("made by", ", ".join(d["made_by"])),
+        ("made to", ", ".join(d["made_to"]) or "—"),
+        ("made on", d["made_on"]),
+        ("occasion", d["occasion"] or "—"),
+        ("owner", d["owner"] or "—"),
+        ("tags", ", ".join(d["tags"]) or "—"),
+    ]
+    if d["superseded_by"]:
+        fields.append(("superseded by", d["superseded_by"]))
+    for name, value in fields:
+        click.echo(f"  {name:<13} {value}")
+    if d["follow_ups"]:
+        click.echo("\nFollow-ups:")
+        for f in d["follow_ups"]:
+            state = f"done {f['done_on']}" if f["done_on"] else f"due {f['due']}"
+            click.echo(f"  {f['id']:<20} {state:<16} {f['task']} ({f['owner'] or 'no owner'})")
+    if d["sources"]:
+        click.echo("\nSources:")
+        for s in d["sources"]:
+            meta = ", ".join(
+                x for x in (s.get("publisher"), s.get("published"), s.get("language")) if x
+            )
+            click.echo(f"  [{s['id']}] {s.get('title') or ''} ({meta})")
+            if s.get("url"):
+                click.echo(f"      {s['url']}")
+            for q in s["quotes"]:
+                click.echo(f"      “{q}”")
+    click.echo("\nTimeline (happened on / recorded at):")
+    for e in d["timeline"]:
+        mark = " [retracted]" if e["retracted"] else ""
+        recorded = e["recorded_at"][:19] + "Z"
+        click.echo(f"  #{e['entry']:<3} {e['on']}  {recorded}  {e['kind']}{mark}: {e['summary']}")
+        if e["note"]:
+            click.echo(f"        note: {e['note']}")
+        if e["source"]:
+            click.echo(f"        source: {e['source']}")
+    for flag in d["overdue_flags"]:
+        item, due_end = flag.get("item"), flag.get("due_end")
+        click.echo(f"  flagged overdue on {flag.get('flagged_on')}: {item} (due by {due_end})")
+
+
+@click.command()
+@click.option(
+    "--after", type=int, default=0, show_default=True, help="Only events after this position."
+)
+@click.option("--stream", help="Only this stream (e.g. commitment:darien-visit).")
+@pass_app
+@handle_errors
+def events(app: AppContext, after: int, stream: str | None) -> None:
+    """The raw event log as JSON Lines, for scripts.
+
+    \b
+    Examples:
+      tracker events | jq .type
+      tracker events --after 100
+      tracker events --stream commitment:darien-visit
+    """
+    from tracker.service_layer.exporter import event_json
+
+    tracker = app.tracker
+    with tracker.db.read() as conn:
+        if stream:
+            found = (e for e in tracker.store.read_stream(conn, stream) if e.position > after)
+        else:
+            found = tracker.store.read_all(conn, after=after)
+        for event in found:
+            sys.stdout.write(event_json(event) + "\n")

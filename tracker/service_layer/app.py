@@ -1,0 +1,132 @@
+"""The application service: one command, one transaction, events and projections together.
+
+Commands run under the global write lock (see ``Database.write``), reading the
+stream, deciding and appending inside it; a ``ConcurrencyConflict`` can then only
+come from a caller's own ``expected_version`` or a lock-less writer, and is retried a
+few times by re-reading and re-deciding. Every invocation carries an idempotency key,
+so a retry after a commit whose answer was lost appends nothing.
+"""
+
+from __future__ import annotations
+
+import getpass
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from sqlalchemy.exc import OperationalError
+
+from tracker.adapters.db import Database
+from tracker.adapters.eventstore import (
+    AppendResult,
+    ConcurrencyConflict,
+    EventStore,
+    NewEvent,
+)
+from tracker.config import resolve_db_url
+from tracker.domain import events as ev
+from tracker.domain.commitment import Command, CommitmentState, decide, fold
+from tracker.domain.events import DomainEvent
+from tracker.service_layer.projections import replace_stream_rows, to_domain
+
+RETRIES = 3
+
+
+class BusyError(RuntimeError):
+    """The database stayed locked by another writer for longer than we wait."""
+
+
+def day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def recorder() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (containers)
+        return "unknown"
+
+
+@dataclass
+class Tracker:
+    db: Database
+    store: EventStore = field(default_factory=EventStore)
+
+    @classmethod
+    def open(cls, url: str | None = None) -> Tracker:
+        db = Database(resolve_db_url(url))
+        db.ensure_schema()
+        return cls(db)
+
+    def close(self) -> None:
+        self.db.dispose()
+
+    def new_events(
+        self,
+        domain_events: Sequence[DomainEvent],
+        *,
+        command: str,
+        key: str | None = None,
+        extra_meta: dict[str, Any] | None = None,
+    ) -> list[NewEvent]:
+        meta = {"recorded_by": recorder(), "command": command, **(extra_meta or {})}
+        return [
+            NewEvent(
+                type=e.type,
+                data=e.data,
+                occurred_at=day_start(e.on),
+                meta=meta,
+                idempotency_key=f"{key}#{i}" if key else None,
+            )
+            for i, e in enumerate(domain_events)
+        ]
+
+    def load(self, conn: Any, commitment_id: str) -> CommitmentState | None:
+        return fold(
+            to_domain(e) for e in self.store.read_stream(conn, ev.commitment_stream(commitment_id))
+        )
+
+    def handle(
+        self,
+        commitment_id: str,
+        command: Command,
+        *,
+        name: str,
+        expected_version: int | None = None,
+        key: str | None = None,
+        check: Callable[[Any, CommitmentState | None], None] | None = None,
+    ) -> AppendResult:
+        """Decide ``command`` against the stream's current state and record the outcome.
+
+        ``check`` runs inside the transaction with the current state, for rules that
+        need other data (that an actor or a source exists).
+        """
+        key = key or f"cmd:{uuid.uuid4()}"
+        stream = ev.commitment_stream(commitment_id)
+        for attempt in range(RETRIES):
+            try:
+                with self.db.write() as conn:
+                    if self.store.positions_for_keys(conn, [f"{key}#0"]):
+                        return AppendResult([], duplicate=True)
+                    state = self.load(conn, commitment_id)
+                    version = state.version if state else 0
+                    if expected_version is not None and expected_version != version:
+                        raise ConcurrencyConflict(stream, expected_version, version)
+                    if check:
+                        check(conn, state)
+                    new = self.new_events(decide(state, command), command=name, key=key)
+                    result = self.store.append(conn, stream, version, new)
+                    replace_stream_rows(conn, stream, self.store.read_stream(conn, stream))
+                    return result
+            except ConcurrencyConflict:
+                if expected_version is not None or attempt == RETRIES - 1:
+                    raise
+            except OperationalError as exc:
+                if "locked" in str(exc).lower():
+                    raise BusyError(
+                        "the database is busy with another writer; try again in a moment"
+                    ) from exc
+                raise
+        raise AssertionError("unreachable")  # pragma: no cover

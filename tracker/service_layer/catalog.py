@@ -1,0 +1,45 @@
+"""Actors and sources: the reference data commitments point at."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from tracker.adapters import schema
+from tracker.domain import events as ev
+from tracker.domain.commitment import DomainError
+from tracker.domain.events import DomainEvent
+from tracker.service_layer.app import Tracker
+from tracker.service_layer.projections import replace_stream_rows
+
+
+def list_actors(tracker: Tracker) -> list[dict[str, Any]]:
+    with tracker.db.read() as conn:
+        rows = conn.execute(select(schema.actors).order_by(schema.actors.c.id)).mappings()
+        return [{**r, "aliases": json.loads(r["aliases"])} for r in rows]
+
+
+def list_sources(tracker: Tracker) -> list[dict[str, Any]]:
+    with tracker.db.read() as conn:
+        rows = conn.execute(select(schema.sources).order_by(schema.sources.c.id)).mappings()
+        return [dict(r) for r in rows]
+
+
+def register(tracker: Tracker, kind: str, item: dict[str, Any]) -> None:
+    """Add an actor or a source; an existing id is refused (the import updates them)."""
+    stream = ev.actor_stream(item["id"]) if kind == "actor" else ev.source_stream(item["id"])
+    event_type = ev.ACTOR_REGISTERED if kind == "actor" else ev.SOURCE_REGISTERED
+    with tracker.db.write() as conn:
+        if tracker.store.stream_version(conn, stream):
+            raise DomainError(f"{kind} {item['id']!r} already exists")
+        if kind == "actor" and item.get("member_of"):
+            parent = tracker.store.stream_version(conn, ev.actor_stream(item["member_of"]))
+            if not parent:
+                raise DomainError(f"unknown actor {item['member_of']!r} in --member-of")
+        today = datetime.now(UTC).date()
+        new = tracker.new_events([DomainEvent(event_type, today, item)], command=f"{kind}s add")
+        tracker.store.append(conn, stream, 0, new)
+        replace_stream_rows(conn, stream, tracker.store.read_stream(conn, stream))

@@ -1,0 +1,462 @@
+"""The commitments/v1 file's entries, both ways: file form -> command, event -> file form.
+
+Import and export share this module so that ``import -> export -> import`` is
+lossless by construction: an entry already in the log is recognised by turning the
+stored event back into its file form and comparing it with the file's entry.
+
+Two history kinds go beyond the written format, because the log can hold them and
+export must not drop them: ``follow_up`` (a check-in scheduled after the commitment
+was made) and ``retraction`` (``retracts: N``, the entry number ``tracker show``
+prints, with a ``note`` saying why).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from tracker.domain import events as ev
+from tracker.domain.commitment import (
+    AddNote,
+    ChangeDeadline,
+    ChangeStatus,
+    Command,
+    CompleteFollowUp,
+    FollowUpSpec,
+    MakeCommitment,
+    RecordProgress,
+    RetractEntry,
+    ScheduleFollowUp,
+)
+from tracker.domain.deadlines import DueParseError, DueWindow, parse_due
+from tracker.domain.events import DomainEvent
+from tracker.domain.statuses import parse_status
+from tracker.service_layer.document import Problem
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+ACTOR_KINDS = ("government", "person", "organization", "body")
+HISTORY_KINDS = ("progress", "status", "due", "note", "follow_up_done", "follow_up", "retraction")
+
+
+class Fields:
+    """Reads one mapping of the file, collecting problems instead of stopping at the first."""
+
+    def __init__(self, raw: Any, path: str, problems: list[Problem], allowed: tuple[str, ...]):
+        self.path, self.problems = path, problems
+        self.ok = isinstance(raw, dict)
+        self.raw: dict[str, Any] = raw if self.ok else {}
+        if not self.ok:
+            self.fail("", f"must be a mapping, not {type(raw).__name__}")
+            return
+        for key in self.raw:
+            if key not in allowed:
+                self.fail(str(key), f"unknown key (allowed: {', '.join(allowed)})")
+
+    def at(self, key: str) -> str:
+        return f"{self.path}.{key}" if key else self.path
+
+    def fail(self, key: str, message: str) -> None:
+        self.problems.append(Problem(self.at(key), message))
+
+    def text(self, key: str, *, required: bool = False) -> str | None:
+        value = self.raw.get(key)
+        if value is None:
+            if required and self.ok:
+                self.fail(key, "is required")
+            return None
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            self.fail(key, f"must be text, not {type(value).__name__}")
+            return None
+        value = str(value).strip()
+        if any(ord(c) < 32 and c not in "\n\t" for c in value):
+            self.fail(key, "contains control characters")
+            return None
+        if required and not value:
+            self.fail(key, "must not be empty")
+            return None
+        return value or None
+
+    def slug(self, key: str, *, required: bool = False) -> str | None:
+        value = self.text(key, required=required)
+        if value is not None and not SLUG.match(value):
+            self.fail(key, f"{value!r} is not a slug (lowercase letters, digits, hyphens)")
+            return None
+        return value
+
+    def email(self, key: str) -> str | None:
+        value = self.text(key)
+        if value is not None and not EMAIL.match(value):
+            self.fail(key, f"{value!r} is not an email address")
+            return None
+        return value
+
+    def day(self, key: str, *, required: bool = False) -> date | None:
+        value = self.raw.get(key)
+        if value is None:
+            if required and self.ok:
+                self.fail(key, "is required (a date, YYYY-MM-DD)")
+            return None
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            self.fail(key, f"{value!r} is not a date (YYYY-MM-DD)")
+            return None
+
+    def slugs(self, key: str, *, required: bool = False) -> list[str]:
+        value = self.raw.get(key)
+        if value is None:
+            if required and self.ok:
+                self.fail(key, "is required (a list of ids)")
+            return []
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list):
+            self.fail(key, "must be a list")
+            return []
+        out = []
+        for i, item in enumerate(value):
+            if not isinstance(item, str) or not SLUG.match(item):
+                self.problems.append(Problem(f"{self.at(key)}[{i}]", f"{item!r} is not an id"))
+            else:
+                out.append(item)
+        if required and not out and value == []:
+            self.fail(key, "must name at least one")
+        return out
+
+    def texts(self, key: str) -> list[str]:
+        value = self.raw.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            self.fail(key, "must be a list of text")
+            return []
+        return [v.strip() for v in value]
+
+    def due(self, key: str) -> DueWindow | None:
+        value = self.raw.get(key)
+        try:
+            return parse_due(value)
+        except DueParseError as exc:
+            self.fail(key, str(exc))
+            return None
+
+    def integer(self, key: str, *, required: bool = False) -> int | None:
+        value = self.raw.get(key)
+        if value is None:
+            if required and self.ok:
+                self.fail(key, "is required (a number)")
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail(key, f"{value!r} is not a whole number")
+            return None
+        return value
+
+
+# --- reference data ----------------------------------------------------------------
+
+ACTOR_KEYS = ("id", "name", "kind", "member_of", "role", "aliases")
+SOURCE_KEYS = ("id", "publisher", "title", "url", "published", "language")
+LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+
+
+def read_actor(raw: Any, path: str, problems: list[Problem]) -> dict[str, Any] | None:
+    f = Fields(raw, path, problems, ACTOR_KEYS)
+    before = len(problems)
+    actor = {
+        "id": f.slug("id", required=True),
+        "name": f.text("name", required=True),
+        "kind": f.text("kind", required=True),
+        "member_of": f.slug("member_of"),
+        "role": f.text("role"),
+        "aliases": f.texts("aliases"),
+    }
+    if actor["kind"] is not None and actor["kind"] not in ACTOR_KINDS:
+        f.fail("kind", f"{actor['kind']!r} is not one of {', '.join(ACTOR_KINDS)}")
+    return actor if len(problems) == before else None
+
+
+def read_source(raw: Any, path: str, problems: list[Problem]) -> dict[str, Any] | None:
+    f = Fields(raw, path, problems, SOURCE_KEYS)
+    before = len(problems)
+    published = f.day("published")
+    source = {
+        "id": f.slug("id", required=True),
+        "publisher": f.text("publisher", required=True),
+        "title": f.text("title"),
+        "url": f.text("url"),
+        "published": published.isoformat() if published else None,
+        "language": f.text("language"),
+    }
+    url = source["url"]
+    if url is not None and not re.match(r"^https?://\S+$", url):
+        f.fail("url", f"{url!r} is not an http(s) URL")
+    if source["language"] is not None and not LANGUAGE.match(source["language"]):
+        f.fail("language", f"{source['language']!r} is not a BCP 47 language tag (en, es, es-MX)")
+    return source if len(problems) == before else None
+
+
+def clean(d: dict[str, Any]) -> dict[str, Any]:
+    """The file form leaves out what is empty, as a person writing it would."""
+    return {k: v for k, v in d.items() if v not in (None, [], "")}
+
+
+# --- commitments -------------------------------------------------------------------
+
+COMMITMENT_KEYS = (
+    "id",
+    "title",
+    "made_by",
+    "made_to",
+    "made_on",
+    "occasion",
+    "due",
+    "tags",
+    "owner",
+    "source",
+    "quote",
+    "follow_ups",
+    "history",
+)
+FOLLOW_UP_KEYS = ("id", "due", "task", "owner")
+HISTORY_KEYS = (
+    "on",
+    "kind",
+    "status",
+    "due",
+    "note",
+    "source",
+    "quote",
+    "superseded_by",
+    "follow_up",
+    "id",
+    "task",
+    "owner",
+    "retracts",
+)
+
+
+@dataclass
+class Entry:
+    """One entry of the file, ready to decide: the command and where it came from."""
+
+    path: str
+    command: Command
+
+
+@dataclass
+class CommitmentEntries:
+    id: str
+    path: str
+    entries: list[Entry] = field(default_factory=list)
+    references: list[tuple[str, str, str]] = field(default_factory=list)  # (path, kind, id)
+
+
+def read_follow_up(f: Fields) -> FollowUpSpec | None:
+    fid, due, task = f.slug("id", required=True), f.day("due", required=True), None
+    task = f.text("task", required=True)
+    owner = f.email("owner")
+    if fid and due and task:
+        return FollowUpSpec(fid, due, task, owner)
+    return None
+
+
+def read_commitment(raw: Any, path: str, problems: list[Problem]) -> CommitmentEntries | None:
+    f = Fields(raw, path, problems, COMMITMENT_KEYS)
+    before = len(problems)
+    cid = f.slug("id", required=True)
+    made_on = f.day("made_on", required=True)
+    made_by, made_to = f.slugs("made_by", required=True), f.slugs("made_to")
+    source, quote = f.slug("source"), f.text("quote")
+    if quote and not source:
+        f.fail("quote", "a quote needs the source it comes from (source:)")
+    make = MakeCommitment(
+        id=cid or "",
+        title=f.text("title", required=True) or "",
+        made_by=tuple(made_by),
+        made_on=made_on or date.min,
+        made_to=tuple(made_to),
+        occasion=f.text("occasion"),
+        due=f.due("due"),
+        tags=tuple(f.texts("tags")),
+        owner=f.email("owner"),
+        source=source,
+        quote=quote,
+    )
+    result = CommitmentEntries(cid or "", path, [Entry(path, make)])
+    refs = result.references
+    refs += [(f"{path}.made_by[{i}]", "actor", a) for i, a in enumerate(made_by)]
+    refs += [(f"{path}.made_to[{i}]", "actor", a) for i, a in enumerate(made_to)]
+    if source:
+        refs.append((f"{path}.source", "source", source))
+    for i, item in enumerate(_list(f, "follow_ups")):
+        fu = Fields(item, f"{path}.follow_ups[{i}]", problems, FOLLOW_UP_KEYS)
+        spec = read_follow_up(fu)
+        if spec and made_on:
+            result.entries.append(Entry(fu.path, ScheduleFollowUp(made_on, spec)))
+    for i, item in enumerate(_list(f, "history")):
+        entry = read_history(Fields(item, f"{path}.history[{i}]", problems, HISTORY_KEYS), refs)
+        if entry:
+            result.entries.append(entry)
+    return result if len(problems) == before else None
+
+
+def _list(f: Fields, key: str) -> list[Any]:
+    value = f.raw.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        f.fail(key, "must be a list")
+        return []
+    return value
+
+
+def read_history(f: Fields, refs: list[tuple[str, str, str]]) -> Entry | None:
+    if not f.ok:
+        return None
+    on, kind = f.day("on", required=True), f.text("kind", required=True)
+    if kind is not None and kind not in HISTORY_KINDS:
+        f.fail("kind", f"{kind!r} is not one of {', '.join(HISTORY_KINDS)}")
+        return None
+    reader = _HISTORY_READERS.get(kind or "")
+    allowed = _HISTORY_FIELDS.get(kind or "", ())
+    for key in f.raw:
+        if key in HISTORY_KEYS and key not in ("on", "kind", *allowed):
+            f.fail(key, f"does not go with kind {kind}")
+    source = f.slug("source") if "source" in allowed else None
+    if source:
+        refs.append((f.at("source"), "source", source))
+    if reader is None or on is None:
+        return None
+    command = reader(f, on, source)
+    return Entry(f.path, command) if command else None
+
+
+def _progress(f: Fields, on: date, source: str | None) -> Command | None:
+    return RecordProgress(on, source, f.text("quote"), f.text("note"))
+
+
+def _status(f: Fields, on: date, source: str | None) -> Command | None:
+    raw = f.text("status", required=True)
+    if raw is None:
+        return None
+    try:
+        status = parse_status(raw)
+    except ValueError as exc:
+        f.fail("status", str(exc))
+        return None
+    return ChangeStatus(
+        on, status, source, f.text("quote"), f.text("note"), f.slug("superseded_by")
+    )
+
+
+def _due(f: Fields, on: date, source: str | None) -> Command | None:
+    if "due" not in f.raw:
+        f.fail("due", "is required (the new deadline, or null for none)")
+        return None
+    note = f.text("note", required=True)
+    due = f.due("due")
+    return ChangeDeadline(on, due, note or "", source, f.text("quote")) if note else None
+
+
+def _note(f: Fields, on: date, source: str | None) -> Command | None:
+    note = f.text("note", required=True)
+    return AddNote(on, note, source, f.text("quote")) if note else None
+
+
+def _done(f: Fields, on: date, source: str | None) -> Command | None:
+    fid = f.slug("follow_up", required=True)
+    return CompleteFollowUp(on, fid, f.text("note"), source, f.text("quote")) if fid else None
+
+
+def _follow_up(f: Fields, on: date, source: str | None) -> Command | None:
+    spec = read_follow_up(f)
+    return ScheduleFollowUp(on, spec) if spec else None
+
+
+def _retraction(f: Fields, on: date, source: str | None) -> Command | None:
+    entry, note = f.integer("retracts", required=True), f.text("note", required=True)
+    return RetractEntry(on, entry, note) if entry is not None and note else None
+
+
+_HISTORY_READERS: dict[str, Callable[[Fields, date, str | None], Command | None]] = {
+    "progress": _progress,
+    "status": _status,
+    "due": _due,
+    "note": _note,
+    "follow_up_done": _done,
+    "follow_up": _follow_up,
+    "retraction": _retraction,
+}
+_EVIDENCE = ("source", "quote", "note")
+_HISTORY_FIELDS: dict[str, tuple[str, ...]] = {
+    "progress": _EVIDENCE,
+    "status": ("status", "superseded_by", *_EVIDENCE),
+    "due": ("due", *_EVIDENCE),
+    "note": _EVIDENCE,
+    "follow_up_done": ("follow_up", *_EVIDENCE),
+    "follow_up": ("id", "due", "task", "owner"),
+    "retraction": ("retracts", "note"),
+}
+
+
+# --- events back to file form ------------------------------------------------------
+
+
+def due_form(window: dict[str, Any] | None) -> Any:
+    """A deadline as the file writes it: its words if they still mean the same window."""
+    if window is None:
+        return None
+    label = window.get("label")
+    if label:
+        try:
+            parsed = parse_due(label)
+        except DueParseError:
+            parsed = None
+        if parsed is not None and parsed.to_dict() == window:
+            return label
+    return {k: window[k] for k in ("start", "end", "label") if window.get(k)}
+
+
+def header_form(data: dict[str, Any]) -> dict[str, Any]:
+    out = {k: data.get(k) for k in COMMITMENT_KEYS[:11]}
+    out["due"] = due_form(data.get("due"))
+    return clean(out)
+
+
+def follow_up_form(data: dict[str, Any]) -> dict[str, Any]:
+    return clean({k: data.get(k) for k in FOLLOW_UP_KEYS})
+
+
+def history_form(event: DomainEvent) -> dict[str, Any]:
+    d, on = event.data, event.on.isoformat()
+    evidence = {k: d.get(k) for k in _EVIDENCE}
+    match event.type:
+        case ev.PROGRESS_RECORDED:
+            return clean({"on": on, "kind": "progress", **evidence})
+        case ev.STATUS_CHANGED:
+            extra = {"status": d["status"], "superseded_by": d.get("superseded_by")}
+            return clean({"on": on, "kind": "status", **extra, **evidence})
+        case ev.DEADLINE_CHANGED:
+            out = clean({"on": on, "kind": "due", **evidence})
+            out["due"] = due_form(d.get("due"))
+            return out
+        case ev.NOTE_ADDED:
+            return clean({"on": on, "kind": "note", **evidence})
+        case ev.FOLLOW_UP_DONE:
+            return clean(
+                {"on": on, "kind": "follow_up_done", "follow_up": d["follow_up"], **evidence}
+            )
+        case ev.FOLLOW_UP_SCHEDULED:
+            return {"on": on, "kind": "follow_up", **follow_up_form(d)}
+        case ev.ENTRY_RETRACTED:
+            on = d.get("recorded_on", on)
+            return {"on": on, "kind": "retraction", "retracts": d["entry"], "note": d["reason"]}
+    raise ValueError(f"{event.type} has no place in a commitments file")

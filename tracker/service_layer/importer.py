@@ -1,0 +1,286 @@
+"""``tracker import``: a commitments/v1 file into the log, atomically and idempotently.
+
+The whole file is checked and planned inside one write transaction; any problem
+anywhere rolls everything back and every problem is reported together. An entry's
+identity is its commitment and its position in the stream: an entry the log already
+holds is compared with it (through the shared file form) and skipped when equal,
+reported when changed; entries past the end of the stream are appended.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select
+
+from tracker.adapters import schema
+from tracker.adapters.eventstore import NewEvent
+from tracker.domain import events as ev
+from tracker.domain.commitment import CommitmentState, DomainError, decide, extend
+from tracker.domain.events import DomainEvent
+from tracker.service_layer import entries as ent
+from tracker.service_layer.app import Tracker
+from tracker.service_layer.document import DataError, Document, Problem, read_document
+from tracker.service_layer.projections import actor_row, commitment_rows, source_row, to_domain
+
+FORMAT = "commitments/v1"
+TOP_KEYS = ("format", "actors", "sources", "commitments")
+
+
+@dataclass
+class ImportReport:
+    file: str
+    actors: int = 0
+    sources: int = 0
+    commitments: int = 0
+    events: int = 0
+    unchanged: int = 0
+
+
+@dataclass
+class _Parsed:
+    actors: list[tuple[str, dict[str, Any]]]
+    sources: list[tuple[str, dict[str, Any]]]
+    commitments: list[ent.CommitmentEntries]
+
+
+def _section(data: dict[str, Any], key: str, problems: list[Problem]) -> list[Any]:
+    value = data.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        problems.append(Problem(key, "must be a list"))
+        return []
+    return value
+
+
+def _parse(doc: Document, problems: list[Problem]) -> _Parsed:
+    data = doc.data
+    if not isinstance(data, dict):
+        problems.append(Problem("", "the file must be a mapping with format: commitments/v1"))
+        return _Parsed([], [], [])
+    for key in data:
+        if key not in TOP_KEYS:
+            problems.append(Problem(str(key), f"unknown key (allowed: {', '.join(TOP_KEYS)})"))
+    if data.get("format") != FORMAT:
+        problems.append(Problem("format", f"must be {FORMAT!r}, not {data.get('format')!r}"))
+    parsed = _Parsed([], [], [])
+    for i, raw in enumerate(_section(data, "actors", problems)):
+        if (actor := ent.read_actor(raw, f"actors[{i}]", problems)) is not None:
+            parsed.actors.append((f"actors[{i}]", actor))
+    for i, raw in enumerate(_section(data, "sources", problems)):
+        if (source := ent.read_source(raw, f"sources[{i}]", problems)) is not None:
+            parsed.sources.append((f"sources[{i}]", source))
+    for i, raw in enumerate(_section(data, "commitments", problems)):
+        if (c := ent.read_commitment(raw, f"commitments[{i}]", problems)) is not None:
+            parsed.commitments.append(c)
+    for what, items in (
+        ("actor", [(p, a["id"]) for p, a in parsed.actors]),
+        ("source", [(p, s["id"]) for p, s in parsed.sources]),
+        ("commitment", [(c.path, c.id) for c in parsed.commitments]),
+    ):
+        first: dict[str, str] = {}
+        for path, ident in items:
+            if ident in first:
+                problems.append(
+                    Problem(f"{path}.id", f"{what} {ident!r} is already at {first[ident]}")
+                )
+            first.setdefault(ident, path)
+    return parsed
+
+
+def _ids(conn: Connection, table: Any) -> set[str]:
+    return set(conn.execute(select(table.c.id)).scalars())
+
+
+def _unknown(kind: str, ident: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(ident, list(known), n=3)
+    hint = f"; did you mean {', '.join(close)}?" if close else f"; declare it under {kind}s:"
+    return f"unknown {kind} {ident!r}{hint}"
+
+
+def _check_references(conn: Connection, parsed: _Parsed, problems: list[Problem]) -> None:
+    known = {
+        "actor": _ids(conn, schema.actors) | {a["id"] for _, a in parsed.actors},
+        "source": _ids(conn, schema.sources) | {s["id"] for _, s in parsed.sources},
+        "commitment": _ids(conn, schema.commitments) | {c.id for c in parsed.commitments},
+    }
+    for path, actor in parsed.actors:
+        if actor["member_of"] and actor["member_of"] not in known["actor"]:
+            problems.append(
+                Problem(f"{path}.member_of", _unknown("actor", actor["member_of"], known["actor"]))
+            )
+    for c in parsed.commitments:
+        refs = list(c.references)
+        for e in c.entries:
+            target = getattr(e.command, "superseded_by", None)
+            if target:
+                refs.append((f"{e.path}.superseded_by", "commitment", target))
+        for path, kind, ident in refs:
+            if ident not in known[kind]:
+                problems.append(Problem(path, _unknown(kind, ident, known[kind])))
+
+
+def _reference_events(
+    conn: Connection, parsed: _Parsed, tracker: Tracker, report: ImportReport
+) -> list[tuple[str, int, list[NewEvent]]]:
+    batch: list[tuple[str, int, list[NewEvent]]] = []
+    specs = (
+        (
+            parsed.actors,
+            schema.actors,
+            actor_row,
+            ev.actor_stream,
+            ev.ACTOR_REGISTERED,
+            ev.ACTOR_UPDATED,
+        ),
+        (
+            parsed.sources,
+            schema.sources,
+            source_row,
+            ev.source_stream,
+            ev.SOURCE_REGISTERED,
+            ev.SOURCE_UPDATED,
+        ),
+    )
+    for items, table, to_row, stream_of, created, updated in specs:
+        have = {r["id"]: dict(r) for r in conn.execute(select(table)).mappings()}
+        for _, item in items:
+            current = have.get(item["id"])
+            if current is not None and current == to_row(item):
+                continue
+            stream = stream_of(item["id"])
+            version = tracker.store.stream_version(conn, stream)
+            kind = created if current is None else updated
+            event = DomainEvent(kind, tracker_today(), item)
+            batch.append((stream, version, tracker.new_events([event], command="import")))
+            if table is schema.actors:
+                report.actors += 1
+            else:
+                report.sources += 1
+    return batch
+
+
+def tracker_today() -> Any:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).date()
+
+
+def _form(event: DomainEvent) -> dict[str, Any]:
+    if event.type == ev.COMMITMENT_MADE:
+        return ent.header_form(event.data)
+    return ent.history_form(event)
+
+
+def _plan_commitment(
+    c: ent.CommitmentEntries,
+    stored: list[DomainEvent],
+    problems: list[Problem],
+    report: ImportReport,
+) -> tuple[list[DomainEvent], CommitmentState | None]:
+    state: CommitmentState | None = None
+    new: list[DomainEvent] = []
+    for version, entry in enumerate(c.entries, start=1):
+        try:
+            decided = decide(state, entry.command)
+        except DomainError as exc:
+            if version <= len(stored):
+                state = extend(state, stored[version - 1])
+            problems.append(Problem(entry.path, str(exc)))
+            continue
+        event = replace(decided[0], version=version)
+        if version <= len(stored):
+            have = stored[version - 1]
+            if _form(have) != _form(event):
+                problems.append(
+                    Problem(
+                        entry.path,
+                        f"differs from entry #{version} of {c.id} already in the log "
+                        f"({_form(have)}): history is append-only, so add a new entry "
+                        "(a note, a status change or a retraction) instead of editing this one; "
+                        "if it was recorded with the CLI since, start from `tracker export`",
+                    )
+                )
+            state = extend(state, have)
+            report.unchanged += 1
+        else:
+            new.append(event)
+            state = extend(state, event)
+    return new, state
+
+
+def import_document(
+    tracker: Tracker, doc: Document, *, progress: Callable[[int], None] | None = None
+) -> ImportReport:
+    problems: list[Problem] = []
+    parsed = _parse(doc, problems)
+    report = ImportReport(doc.name)
+    with tracker.db.write() as conn:
+        _check_references(conn, parsed, problems)
+        batch = _reference_events(conn, parsed, tracker, report) if not problems else []
+        streams = [ev.commitment_stream(c.id) for c in parsed.commitments]
+        stored: dict[str, list[DomainEvent]] = {s: [] for s in streams}
+        for e in tracker.store.read_streams(conn, streams):
+            stored[e.stream_id].append(to_domain(e))
+        states: list[CommitmentState] = []
+        for c, stream in zip(parsed.commitments, streams, strict=True):
+            new, state = _plan_commitment(c, stored[stream], problems, report)
+            if new and state is not None:
+                report.commitments += not stored[stream]
+                key = f"import:{c.id}"
+                events = tracker.new_events(new, command="import")
+                batch.append((stream, len(stored[stream]), _keyed(events, key, new)))
+                states.append(state)
+            if progress:
+                progress(1)
+        if problems:
+            for p in problems:
+                object.__setattr__(p, "line", doc.line(p.path))
+            raise DataError(doc.name, problems)
+        result = tracker.store.append_batch(conn, batch)
+        report.events = len(result.positions)
+        _write_projections(conn, parsed, states)
+    return report
+
+
+def _keyed(events: list[NewEvent], key: str, domain: list[DomainEvent]) -> list[NewEvent]:
+    """Key each imported entry by commitment and entry number: a concurrent identical
+    import then fails on the unique index instead of appending twice."""
+    return [
+        replace(e, idempotency_key=f"{key}#{d.version}")
+        for e, d in zip(events, domain, strict=True)
+    ]
+
+
+def _write_projections(conn: Connection, parsed: _Parsed, states: list[CommitmentState]) -> None:
+    for items, table, to_row in (
+        (parsed.actors, schema.actors, actor_row),
+        (parsed.sources, schema.sources, source_row),
+    ):
+        rows = [to_row(item) for _, item in items]
+        for start in range(0, len(rows), 500):
+            chunk = rows[start : start + 500]
+            conn.execute(delete(table).where(table.c.id.in_([r["id"] for r in chunk])))
+            conn.execute(insert(table), chunk)
+    rows: dict[str, list[dict[str, Any]]] = {"commitments": [], "follow_ups": []}
+    for state in states:
+        for name, items in commitment_rows(state).items():
+            rows[name].extend(items)
+    ids = [s.id for s in states]
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        conn.execute(delete(schema.follow_ups).where(schema.follow_ups.c.commitment_id.in_(chunk)))
+        conn.execute(delete(schema.commitments).where(schema.commitments.c.id.in_(chunk)))
+    for name, table in (("commitments", schema.commitments), ("follow_ups", schema.follow_ups)):
+        if rows[name]:
+            conn.execute(insert(table), rows[name])
+
+
+def import_file(
+    tracker: Tracker, path: str, *, progress: Callable[[int], None] | None = None
+) -> ImportReport:
+    return import_document(tracker, read_document(path), progress=progress)

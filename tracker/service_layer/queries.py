@@ -1,0 +1,247 @@
+"""What people ask: where each commitment stands, and one commitment's whole story.
+
+Today's view reads the projections. A view of another time folds the log instead:
+``as_of`` keeps the events that happened by that day (the world's time) and judges
+deadlines on it; ``known_at`` keeps the events recorded by then (the record's time),
+so a report can be reproduced exactly as the tracker gave it on that day.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from tracker.adapters import schema
+from tracker.adapters.eventstore import format_ts
+from tracker.domain import events as ev
+from tracker.domain.commitment import CommitmentState, fold
+from tracker.domain.names import ActorDirectory
+from tracker.service_layer.app import Tracker
+from tracker.service_layer.projections import streams_in_order, to_domain
+
+
+class QueryError(ValueError):
+    """A query that names something that does not exist; the message suggests what does."""
+
+
+@dataclass(frozen=True)
+class View:
+    """The two time axes of a query, and the day deadlines are judged on."""
+
+    as_of: date | None = None
+    known_at: datetime | None = None
+    today: date | None = None
+
+    @property
+    def day(self) -> date:
+        if self.as_of:
+            return self.as_of
+        if self.known_at:
+            return self.known_at.astimezone(UTC).date()
+        return self.today or datetime.now(UTC).date()
+
+    @property
+    def historical(self) -> bool:
+        return self.as_of is not None or self.known_at is not None
+
+    @property
+    def known_at_text(self) -> str | None:
+        return format_ts(self.known_at) if self.known_at else None
+
+
+def states(tracker: Tracker, conn: Connection, view: View) -> Iterator[CommitmentState]:
+    if not view.historical:
+        for (text,) in conn.execute(select(schema.commitments.c.state)):
+            yield CommitmentState.from_dict(json.loads(text))
+        return
+    stored = tracker.store.read_by_stream(conn, prefix="commitment:", known_at=view.known_at_text)
+    for _, events in streams_in_order(stored):
+        domain = [to_domain(e) for e in events]
+        if view.as_of:
+            domain = [e for e in domain if e.on <= view.as_of]
+        if any(e.type == ev.COMMITMENT_MADE for e in domain):
+            state = fold(domain)
+            if state is not None:
+                yield state
+
+
+def directory(conn: Connection) -> tuple[ActorDirectory, dict[str, str | None]]:
+    """Actors by name and alias, and who belongs to whom."""
+    found = ActorDirectory()
+    parents: dict[str, str | None] = {}
+    for row in conn.execute(select(schema.actors)).mappings():
+        found.add(row["id"], row["name"], json.loads(row["aliases"]))
+        parents[row["id"]] = row["member_of"]
+    return found, parents
+
+
+def resolve_actor(conn: Connection, text: str) -> tuple[str, set[str]]:
+    """An actor named by id, name or alias, and the ids it stands for (itself and members)."""
+    found, parents = directory(conn)
+    actor = found.resolve(text)
+    if actor is None:
+        close = found.suggest(text)
+        hint = f"; did you mean {', '.join(close)}?" if close else "; see `tracker actors`"
+        raise QueryError(f"no actor called {text!r}{hint}")
+    members = {actor}
+    changed = True
+    while changed:
+        extra = {a for a, parent in parents.items() if parent in members} - members
+        members |= extra
+        changed = bool(extra)
+    return actor, members
+
+
+def status_row(state: CommitmentState, day: date) -> dict[str, Any]:
+    open_fus = sorted(state.open_follow_ups(), key=lambda f: f.due)
+    return {
+        "id": state.id,
+        "title": state.title,
+        "made_by": state.made_by,
+        "made_on": state.made_on.isoformat(),
+        "status": state.status.value,
+        "due": state.due.to_dict() if state.due else None,
+        "overdue": state.is_overdue(day),
+        "days_late": state.due.days_late(day) if state.is_overdue(day) and state.due else None,
+        "owner": state.owner,
+        "tags": state.tags,
+        "next_follow_up": open_fus[0].due.isoformat() if open_fus else None,
+        "overdue_follow_ups": len(state.overdue_follow_ups(day)),
+        "last_evidence_on": state.last_evidence_on.isoformat() if state.last_evidence_on else None,
+    }
+
+
+def _sort_key(row: dict[str, Any]) -> tuple[bool, str, str]:
+    due = row["due"]["end"] if row["due"] else "9999-12-31"
+    return (not row["overdue"], due, row["id"])
+
+
+def status_report(
+    tracker: Tracker,
+    view: View,
+    *,
+    by: str | None = None,
+    status: tuple[str, ...] = (),
+    tag: tuple[str, ...] = (),
+    overdue_only: bool = False,
+) -> list[dict[str, Any]]:
+    """Rows for the status report, overdue first, then by deadline."""
+    day = view.day
+    with tracker.db.read() as conn:
+        actors = resolve_actor(conn, by)[1] if by else None
+        rows = []
+        for state in states(tracker, conn, view):
+            if actors is not None and not actors.intersection(state.made_by):
+                continue
+            if status and state.status.value not in status:
+                continue
+            if tag and not set(tag).intersection(state.tags):
+                continue
+            row = status_row(state, day)
+            if overdue_only and not (row["overdue"] or row["overdue_follow_ups"]):
+                continue
+            rows.append(row)
+    return sorted(rows, key=_sort_key)
+
+
+_SUMMARY = {
+    ev.COMMITMENT_MADE: "made",
+    ev.PROGRESS_RECORDED: "progress",
+    ev.STATUS_CHANGED: "status",
+    ev.DEADLINE_CHANGED: "deadline",
+    ev.NOTE_ADDED: "note",
+    ev.FOLLOW_UP_SCHEDULED: "follow-up",
+    ev.FOLLOW_UP_DONE: "follow-up done",
+    ev.ENTRY_RETRACTED: "retraction",
+}
+
+
+def _describe(event_type: str, data: dict[str, Any]) -> str:
+    match event_type:
+        case ev.COMMITMENT_MADE:
+            return data["title"]
+        case ev.STATUS_CHANGED:
+            text = f"{data.get('previous', '?')} → {data['status']}"
+            return text + (
+                f" (superseded by {data['superseded_by']})" if data.get("superseded_by") else ""
+            )
+        case ev.DEADLINE_CHANGED:
+            new = data["due"]["label"] if data.get("due") else "none"
+            old = data["previous"]["label"] if data.get("previous") else "none"
+            return f"deadline {old} → {new}"
+        case ev.FOLLOW_UP_SCHEDULED:
+            return f"{data['id']}: {data['task']} (due {data['due']})"
+        case ev.FOLLOW_UP_DONE:
+            return f"{data['follow_up']} done"
+        case ev.ENTRY_RETRACTED:
+            return f"retracts entry #{data['entry']}: {data['reason']}"
+    return data.get("note") or ""
+
+
+def show(tracker: Tracker, commitment_id: str, view: View) -> dict[str, Any]:
+    """One commitment: its state on the view's day, its sources with quotes, its timeline."""
+    stream = ev.commitment_stream(commitment_id)
+    with tracker.db.read() as conn:
+        events = tracker.store.read_stream(conn, stream, known_at=view.known_at_text)
+        domain = [to_domain(e) for e in events]
+        if view.as_of:
+            domain = [e for e in domain if e.on <= view.as_of]
+        state = fold(domain) if any(e.type == ev.COMMITMENT_MADE for e in domain) else None
+        if state is None:
+            ids = list(conn.execute(select(schema.commitments.c.id)).scalars())
+            import difflib
+
+            close = difflib.get_close_matches(commitment_id, ids, n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else "; see `tracker status`"
+            raise QueryError(f"no commitment {commitment_id!r}{hint}")
+        source_rows = {
+            r["id"]: dict(r)
+            for r in conn.execute(
+                select(schema.sources).where(schema.sources.c.id.in_(state.sources or [""]))
+            ).mappings()
+        }
+        flags = tracker.store.read_stream(
+            conn, f"overdue:{commitment_id}", known_at=view.known_at_text
+        )
+    kept = {e.version for e in domain}
+    timeline = []
+    for e in events:
+        if e.version not in kept:
+            continue
+        timeline.append(
+            {
+                "entry": e.version,
+                "on": e.occurred_at[:10],
+                "recorded_at": e.recorded_at,
+                "kind": _SUMMARY.get(e.type, e.type),
+                "summary": _describe(e.type, e.data),
+                "source": e.data.get("source"),
+                "quote": e.data.get("quote"),
+                "note": e.data.get("note") if e.type != ev.NOTE_ADDED else None,
+                "retracted": e.version in state.retracted,
+                "recorded_by": e.meta.get("recorded_by"),
+            }
+        )
+    quotes: dict[str, list[str]] = {}
+    for item in timeline:
+        if item["source"] and item["quote"]:
+            quotes.setdefault(item["source"], []).append(item["quote"])
+    sources = [
+        {**source_rows.get(s, {"id": s}), "quotes": quotes.get(s, [])} for s in state.sources
+    ]
+    return {
+        **status_row(state, view.day),
+        "made_to": state.made_to,
+        "occasion": state.occasion,
+        "status_on": state.status_on.isoformat() if state.status_on else None,
+        "superseded_by": state.superseded_by,
+        "follow_ups": state.to_dict()["follow_ups"],
+        "sources": sources,
+        "timeline": timeline,
+        "overdue_flags": [f.data for f in flags],
+    }

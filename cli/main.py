@@ -11,7 +11,7 @@ from importlib.resources import files
 
 import click
 
-from tracker.cli import catalog, recording, reports, transfer
+from tracker.cli import catalog, jobs, recording, reports, transfer
 from tracker.cli.context import AppContext, handle_errors, pass_app
 from tracker.cli.output import echo_styled, progress
 
@@ -56,6 +56,8 @@ for command in (
     recording.record,
     transfer.import_,
     transfer.export,
+    jobs.overdue,
+    jobs.remind,
 ):
     cli.add_command(command)
 
@@ -64,7 +66,7 @@ for command in (
 @pass_app
 @handle_errors
 def demo(app: AppContext) -> None:
-    """Load the bundled US–Mexico dataset and print its status report.
+    """Load the bundled US–Mexico dataset, flag what is overdue, print the status report.
 
     Creates the database if needed; running it again adds nothing. The dataset
     encodes the pledges of the December 2023 and January 2024 migration talks, with
@@ -86,6 +88,12 @@ def demo(app: AppContext) -> None:
         echo_styled(f"Loaded the demo dataset: {report.events} events.", "green", err=True)
     else:
         echo_styled("The demo dataset is already loaded.", err=True)
+    from tracker.adapters.eventstore import utc_now
+    from tracker.jobs.overdue import flag
+
+    flagged = flag(app.tracker, utc_now())
+    if flagged.flagged:
+        echo_styled(f"Flagged {len(flagged.flagged)} overdue items.", "yellow", err=True)
     view = View()
     reports.print_status(status_report(app.tracker, view), "table", view.day.isoformat())
     click.echo(

@@ -1,0 +1,116 @@
+"""The scheduled jobs as commands, for people who prefer cron: overdue and remind."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import click
+
+from tracker.cli.context import EXIT_PROBLEMS, AppContext, fail, handle_errors, pass_app
+from tracker.cli.output import Column, echo_styled, emit, output_options
+from tracker.cli.params import TIMESTAMP
+
+OVERDUE_COLUMNS = [
+    Column("commitment_id", "commitment"),
+    Column("kind", "kind"),
+    Column("item", "item"),
+    Column("due_label", "deadline"),
+    Column("due_end", "ended"),
+    Column("days_late", "days late"),
+    Column("owner", "owner"),
+]
+
+
+def _now(value: datetime | None) -> datetime:
+    from tracker.adapters.eventstore import utc_now
+
+    return value or utc_now()
+
+
+@click.command()
+@click.option("--flag", is_flag=True, help="Record one OverdueFlagged event per item and deadline.")
+@click.option("--now", type=TIMESTAMP, help="Judge on this time instead of the clock.")
+@output_options
+@pass_app
+@handle_errors
+def overdue(app: AppContext, flag: bool, now: datetime | None, fmt: str) -> None:
+    """List overdue commitments and follow-ups; with --flag, record them.
+
+    Flagging is idempotent: an item is flagged once per deadline, and again only when
+    its deadline moves and passes again.
+
+    \b
+    Examples:
+      tracker overdue
+      tracker overdue --flag
+      tracker overdue --now 2024-02-11T09:00:00Z --format json
+    """
+    from tracker.jobs.overdue import flag as flag_items
+    from tracker.jobs.overdue import scan
+
+    moment = _now(now)
+    if flag:
+        report = flag_items(app.tracker, moment)
+        items, note = (
+            report.overdue,
+            f"{len(report.flagged)} newly flagged, {report.already} already flagged",
+        )
+    else:
+        items, note = scan(app.tracker, moment.date()), None
+    emit([i.to_dict() for i in items], OVERDUE_COLUMNS, fmt)
+    if fmt == "table":
+        summary = f"{len(items)} overdue on {moment.date().isoformat()}"
+        echo_styled(summary + (f"; {note}" if note else ""), "red" if items else "green", err=True)
+
+
+@click.command()
+@click.option("--dry-run", is_flag=True, help="Print the digests instead of sending them.")
+@click.option("--now", type=TIMESTAMP, help="Judge on this time instead of the clock.")
+@click.option(
+    "--within",
+    "within_days",
+    type=click.IntRange(0, 366),
+    default=None,
+    help="Days ahead that count as due soon (default: $TRACKER_REMIND_WITHIN_DAYS or 7).",
+)
+@pass_app
+@handle_errors
+def remind(app: AppContext, dry_run: bool, now: datetime | None, within_days: int | None) -> None:
+    """Email each owner one digest: overdue items, items due soon, follow-ups.
+
+    Mail goes through $TRACKER_SMTP_URL (smtp://user:pass@host:587 with STARTTLS,
+    smtps://user:pass@host:465, or smtp://host:25 for a local relay) from
+    $TRACKER_MAIL_FROM. A digest is sent at most once per owner and day; a failed send
+    is not recorded and is retried on the next run (exit status 1).
+
+    \b
+    Examples:
+      tracker remind --dry-run
+      TRACKER_SMTP_URL=smtp://relay.example.org:25 TRACKER_MAIL_FROM=tracker@example.org \\
+        tracker remind --within 14
+    """
+    import os
+
+    from tracker.jobs.reminders import DEFAULT_WITHIN_DAYS, preview, send_reminders
+
+    moment = _now(now)
+    if within_days is None:
+        raw = os.environ.get("TRACKER_REMIND_WITHIN_DAYS")
+        if raw is not None and not raw.isdigit():
+            fail(f"TRACKER_REMIND_WITHIN_DAYS={raw!r} is not a whole number of days")
+        within_days = int(raw) if raw else DEFAULT_WITHIN_DAYS
+    if dry_run:
+        digests = preview(app.tracker, moment, within_days)
+        for d in digests:
+            click.echo(f"To: {d.owner}\nSubject: {d.subject}\n\n{d.text()}\n{'-' * 60}")
+        click.echo(f"{len(digests)} digests would be sent.", err=True)
+        return
+    report = send_reminders(app.tracker, moment, within_days=within_days)
+    for owner in report.sent:
+        click.echo(f"sent: {owner}")
+    for owner in report.already:
+        click.echo(f"already sent today: {owner}")
+    for owner, error in report.failed:
+        echo_styled(f"not sent (will retry): {owner}: {error}", "red", err=True)
+    if report.failed:
+        raise SystemExit(EXIT_PROBLEMS)

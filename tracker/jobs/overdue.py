@@ -1,0 +1,121 @@
+"""The overdue scan: which commitments and follow-ups are past their deadline.
+
+Flagging appends one ``OverdueFlagged`` per item and deadline, keyed by both, so a
+second run (or a second scheduler) flags nothing again, while a deadline that moves
+and passes again is flagged anew. Flags live in their own stream per commitment,
+beside it rather than in it, so scans never race with people recording evidence.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from tracker.adapters import schema
+from tracker.adapters.eventstore import ANY_VERSION, NewEvent
+from tracker.domain import events as ev
+from tracker.domain.commitment import CommitmentState
+from tracker.service_layer.app import Tracker, recorder
+
+
+@dataclass(frozen=True)
+class OverdueItem:
+    commitment_id: str
+    title: str
+    kind: str  # "commitment" or "follow_up"
+    item: str  # the commitment id, or the follow-up id
+    task: str | None
+    due_end: date
+    due_label: str
+    days_late: int
+    owner: str | None
+
+    @property
+    def key(self) -> str:
+        return f"overdue:{self.commitment_id}:{self.item}:{self.due_end.isoformat()}"
+
+    def to_dict(self) -> dict[str, object]:
+        return {**asdict(self), "due_end": self.due_end.isoformat()}
+
+
+def overdue_items(state: CommitmentState, day: date) -> list[OverdueItem]:
+    items = []
+    if state.is_overdue(day) and state.due is not None:
+        items.append(
+            OverdueItem(
+                state.id,
+                state.title,
+                "commitment",
+                state.id,
+                None,
+                state.due.end,
+                state.due.label,
+                state.due.days_late(day),
+                state.owner,
+            )
+        )
+    for fu in state.overdue_follow_ups(day):
+        items.append(
+            OverdueItem(
+                state.id,
+                state.title,
+                "follow_up",
+                fu.id,
+                fu.task,
+                fu.due,
+                fu.due.isoformat(),
+                (day - fu.due).days,
+                fu.owner or state.owner,
+            )
+        )
+    return items
+
+
+def all_states(tracker: Tracker) -> list[CommitmentState]:
+    with tracker.db.read() as conn:
+        rows = conn.execute(select(schema.commitments.c.state)).scalars()
+        return [CommitmentState.from_dict(json.loads(text)) for text in rows]
+
+
+def scan(tracker: Tracker, day: date) -> list[OverdueItem]:
+    found = [item for state in all_states(tracker) for item in overdue_items(state, day)]
+    return sorted(found, key=lambda i: (-i.days_late, i.commitment_id, i.item))
+
+
+@dataclass
+class FlagReport:
+    overdue: list[OverdueItem]
+    flagged: list[OverdueItem]
+
+    @property
+    def already(self) -> int:
+        return len(self.overdue) - len(self.flagged)
+
+
+def flag(tracker: Tracker, now: datetime) -> FlagReport:
+    items = scan(tracker, now.date())
+    meta = {"recorded_by": recorder(), "command": "overdue --flag"}
+    with tracker.db.write() as conn:
+        seen = tracker.store.positions_for_keys(conn, [i.key for i in items])
+        new = [i for i in items if i.key not in seen]
+        batch = [
+            (
+                f"overdue:{i.commitment_id}",
+                ANY_VERSION,
+                [
+                    NewEvent(
+                        ev.OVERDUE_FLAGGED,
+                        {**i.to_dict(), "flagged_on": now.date().isoformat()},
+                        now,
+                        meta,
+                        idempotency_key=i.key,
+                    )
+                ],
+            )
+            for i in new
+        ]
+        tracker.store.append_batch(conn, batch, now=None)
+    return FlagReport(items, new)

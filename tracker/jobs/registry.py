@@ -1,0 +1,70 @@
+"""The scheduled jobs by name: what `tracker scheduler` runs and records.
+
+Each job takes the tracker and the clock and returns counts for the run record; a
+job that could not do all its work raises :class:`JobFailed` with the counts of what
+it did, so the run is recorded as failed with both.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from datetime import datetime
+
+from tracker.service_layer.app import Tracker
+
+Counts = dict[str, int]
+Job = Callable[[Tracker, datetime], Counts]
+
+
+class JobFailed(RuntimeError):
+    def __init__(self, message: str, counts: Counts) -> None:
+        super().__init__(message)
+        self.counts = counts
+
+
+def _int_env(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    try:
+        return int(value) if value else default
+    except ValueError:
+        raise JobFailed(f"{name}={value!r} is not a whole number", {}) from None
+
+
+def overdue_job(tracker: Tracker, now: datetime) -> Counts:
+    from tracker.jobs.overdue import flag
+
+    report = flag(tracker, now)
+    return {"overdue": len(report.overdue), "flagged": len(report.flagged)}
+
+
+def remind_job(tracker: Tracker, now: datetime) -> Counts:
+    from tracker.jobs.reminders import DEFAULT_WITHIN_DAYS, send_reminders
+
+    within = _int_env("TRACKER_REMIND_WITHIN_DAYS", DEFAULT_WITHIN_DAYS)
+    report = send_reminders(tracker, now, within_days=within)
+    counts = {
+        "digests": len(report.digests),
+        "sent": len(report.sent),
+        "failed": len(report.failed),
+    }
+    if report.failed:
+        owners = "; ".join(f"{owner}: {error}" for owner, error in report.failed)
+        raise JobFailed(
+            f"{len(report.failed)} digests not sent (retried next run): {owners}", counts
+        )
+    return counts
+
+
+def audit_job(tracker: Tracker, now: datetime) -> Counts:
+    from tracker.jobs.audit import run_audit
+
+    report = run_audit(tracker, now, stale_days=_int_env("TRACKER_STALE_DAYS", 90))
+    failed = [c.name for c in report.checks if not c.ok]
+    counts = {"checks": len(report.checks), "failed_checks": len(failed)}
+    if not report.ok:
+        raise JobFailed(f"audit failed: {', '.join(failed)}", counts)
+    return counts
+
+
+JOBS: dict[str, Job] = {"overdue": overdue_job, "remind": remind_job, "audit": audit_job}

@@ -1,0 +1,218 @@
+"""Reminder digests: one email per owner with what is overdue and what is coming up.
+
+Each digest has an idempotency key (owner and day) and a stable Message-ID. The send
+happens while the global write lock is held and the ``ReminderSent`` event commits
+right after it, so two schedulers never both send; a failed or refused send records
+nothing and is tried again on the next run. The one window left — the server
+accepted the message and the process died before the commit — resends with the same
+Message-ID, which mail clients and archives treat as one message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from tracker.adapters.eventstore import ANY_VERSION, NewEvent
+from tracker.domain import events as ev
+from tracker.domain.commitment import CommitmentState
+from tracker.jobs.overdue import all_states, overdue_items
+from tracker.service_layer.app import Tracker, recorder
+
+if TYPE_CHECKING:
+    import ssl
+
+    from tracker.adapters.mail import SmtpSettings
+
+DEFAULT_WITHIN_DAYS = 7
+
+
+@dataclass(frozen=True)
+class DigestItem:
+    commitment_id: str
+    title: str
+    what: str  # "commitment" or "follow-up <id>: <task>"
+    deadline: str
+    days: int  # days late (overdue) or days left (coming up)
+
+    def line(self, late: bool) -> str:
+        when = f"{self.days} days late" if late else f"due in {self.days} days"
+        what = "" if self.what == "commitment" else f" — {self.what}"
+        return f"{self.commitment_id}: {self.title}{what} (deadline {self.deadline}; {when})"
+
+
+@dataclass
+class Digest:
+    owner: str
+    day: date
+    overdue: list[DigestItem] = field(default_factory=list)
+    due_soon: list[DigestItem] = field(default_factory=list)
+    follow_ups: list[DigestItem] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return f"reminder:{self.owner.lower()}:{self.day.isoformat()}"
+
+    @property
+    def empty(self) -> bool:
+        return not (self.overdue or self.due_soon or self.follow_ups)
+
+    def message_id(self, domain: str) -> str:
+        token = hashlib.sha256(self.key.encode()).hexdigest()[:24]
+        return f"<reminder-{token}@{domain}>"
+
+    @property
+    def subject(self) -> str:
+        coming = len(self.due_soon) + len(self.follow_ups)
+        return f"tracker: {len(self.overdue)} overdue, {coming} coming up ({self.day.isoformat()})"
+
+    def sections(self) -> list[tuple[str, list[DigestItem], bool]]:
+        return [
+            ("Overdue", self.overdue, True),
+            ("Due soon", self.due_soon, False),
+            ("Follow-ups coming up", self.follow_ups, False),
+        ]
+
+    def text(self) -> str:
+        lines = [f"Commitments tracked for {self.owner}, as of {self.day.isoformat()}.", ""]
+        for heading, items, late in self.sections():
+            if items:
+                lines += [f"{heading}:"] + [f"  - {i.line(late)}" for i in items] + [""]
+        ids = sorted({i.commitment_id for _, items, _ in self.sections() for i in items})
+        lines.append("See more with:")
+        lines += [f"  tracker show {cid}" for cid in ids]
+        lines.append("  tracker status --overdue")
+        return "\n".join(lines) + "\n"
+
+    def html(self) -> str:
+        esc = html.escape
+        parts = [f"<p>Commitments tracked for {esc(self.owner)}, as of {self.day.isoformat()}.</p>"]
+        for heading, items, late in self.sections():
+            if items:
+                rows = "".join(f"<li>{esc(i.line(late))}</li>" for i in items)
+                parts.append(f"<h3>{esc(heading)}</h3><ul>{rows}</ul>")
+        parts.append(
+            "<p>See more with <code>tracker show ID</code> or "
+            "<code>tracker status --overdue</code>.</p>"
+        )
+        return "<html><body>" + "".join(parts) + "</body></html>"
+
+
+def _upcoming(
+    state: CommitmentState, day: date, horizon: date
+) -> tuple[list[DigestItem], list[tuple[str | None, DigestItem]]]:
+    due_soon = []
+    if not state.terminal and state.due and day <= state.due.end <= horizon:
+        due_soon.append(
+            DigestItem(
+                state.id, state.title, "commitment", state.due.label, (state.due.end - day).days
+            )
+        )
+    follow_ups = [
+        (
+            fu.owner or state.owner,
+            DigestItem(
+                state.id,
+                state.title,
+                f"follow-up {fu.id}: {fu.task}",
+                fu.due.isoformat(),
+                (fu.due - day).days,
+            ),
+        )
+        for fu in state.open_follow_ups()
+        if day <= fu.due <= horizon
+    ]
+    return due_soon, follow_ups
+
+
+def collect(states: list[CommitmentState], day: date, within_days: int) -> list[Digest]:
+    digests: dict[str, Digest] = {}
+
+    def digest(owner: str) -> Digest:
+        return digests.setdefault(owner.lower(), Digest(owner, day))
+
+    horizon = day + timedelta(days=within_days)
+    for state in states:
+        for item in overdue_items(state, day):
+            if item.owner:
+                what = (
+                    "commitment"
+                    if item.kind == "commitment"
+                    else f"follow-up {item.item}: {item.task}"
+                )
+                digest(item.owner).overdue.append(
+                    DigestItem(item.commitment_id, item.title, what, item.due_label, item.days_late)
+                )
+        due_soon, follow_ups = _upcoming(state, day, horizon)
+        if state.owner:
+            digest(state.owner).due_soon.extend(due_soon)
+        for owner, item in follow_ups:
+            if owner:
+                digest(owner).follow_ups.append(item)
+    for d in digests.values():
+        d.overdue.sort(key=lambda i: -i.days)
+        d.due_soon.sort(key=lambda i: i.days)
+        d.follow_ups.sort(key=lambda i: i.days)
+    return sorted((d for d in digests.values() if not d.empty), key=lambda d: d.owner.lower())
+
+
+def preview(tracker: Tracker, now: datetime, within_days: int) -> list[Digest]:
+    return collect(all_states(tracker), now.date(), within_days)
+
+
+@dataclass
+class ReminderReport:
+    digests: list[Digest]
+    sent: list[str] = field(default_factory=list)
+    already: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+
+def send_reminders(
+    tracker: Tracker,
+    now: datetime,
+    *,
+    within_days: int = DEFAULT_WITHIN_DAYS,
+    settings: SmtpSettings | None = None,
+    ssl_context: ssl.SSLContext | None = None,
+) -> ReminderReport:
+    """Send every due digest that was not sent today; failures are reported, not raised."""
+    from tracker.adapters.mail import SendError, SmtpSettings, build_message, send
+
+    config = settings or SmtpSettings.from_env()
+    report = ReminderReport(preview(tracker, now, within_days))
+    domain = config.mail_from.rpartition("@")[2] or "tracker.invalid"
+    for d in report.digests:
+        message = build_message(
+            sender=config.mail_from,
+            to=d.owner,
+            subject=d.subject,
+            text=d.text(),
+            html=d.html(),
+            message_id=d.message_id(domain),
+            date=now,
+        )
+        with tracker.db.write() as conn:
+            if tracker.store.positions_for_keys(conn, [d.key]):
+                report.already.append(d.owner)
+                continue
+            try:
+                send(config, message, ssl_context=ssl_context)
+            except SendError as exc:
+                report.failed.append((d.owner, str(exc)))
+                continue
+            data = {
+                "owner": d.owner,
+                "day": d.day.isoformat(),
+                "message_id": message["Message-ID"],
+                "overdue": [i.commitment_id for i in d.overdue],
+                "due_soon": [i.commitment_id for i in d.due_soon + d.follow_ups],
+            }
+            meta = {"recorded_by": recorder(), "command": "remind"}
+            event = NewEvent(ev.REMINDER_SENT, data, now, meta, idempotency_key=d.key)
+            tracker.store.append(conn, f"reminders:{d.owner.lower()}", ANY_VERSION, [event])
+            report.sent.append(d.owner)
+    return report

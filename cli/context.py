@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 
 import click
 
-from tracker.config import mask_url
+from tracker.config import mask_url, resolve_db_url
 
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
@@ -77,7 +77,7 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         except DBAPIError as exc:
             ctx = click.get_current_context(silent=True)
             app = ctx.find_object(AppContext) if ctx else None
-            where = mask_url(app.tracker.db.url) if app and app._tracker else "the database"
+            where = mask_url(resolve_db_url(app.db_option)) if app else "the database"
             reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
             if app and app.db_option and "@" in app.db_option:
                 secret = app.db_option.split("@", 1)[0].rpartition(":")[2]

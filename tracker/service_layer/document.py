@@ -87,8 +87,11 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+# Dates stay text too: the importer parses them and can then say which entry holds an
+# impossible one (PyYAML would raise a bare ValueError for 2024-13-01).
+_UNRESOLVED = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp"}
 _UniqueKeyLoader.yaml_implicit_resolvers = {
-    first: [r for r in resolvers if r[0] != "tag:yaml.org,2002:bool"]
+    first: [r for r in resolvers if r[0] not in _UNRESOLVED]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 _UniqueKeyLoader.add_implicit_resolver(
@@ -106,7 +109,7 @@ def parse_text(text: str, name: str) -> Document:
         line = mark.line + 1 if mark else None
         message = f"invalid YAML: {exc.problem or exc.context}"
         raise DataError(name, [Problem("", message, line)]) from None
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError, TypeError) as exc:
         raise DataError(name, [Problem("", f"invalid YAML: {exc}")]) from None
     lines: dict[str, int] = {}
     if node is not None:

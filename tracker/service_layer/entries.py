@@ -257,6 +257,7 @@ class CommitmentEntries:
     path: str
     entries: list[Entry] = field(default_factory=list)
     references: list[tuple[str, str, str]] = field(default_factory=list)  # (path, kind, id)
+    valid: bool = True  # False: the file has problems here, so only its references are checked
 
 
 def read_follow_up(f: Fields) -> FollowUpSpec | None:
@@ -268,7 +269,7 @@ def read_follow_up(f: Fields) -> FollowUpSpec | None:
     return None
 
 
-def read_commitment(raw: Any, path: str, problems: list[Problem]) -> CommitmentEntries | None:
+def read_commitment(raw: Any, path: str, problems: list[Problem]) -> CommitmentEntries:
     f = Fields(raw, path, problems, COMMITMENT_KEYS)
     before = len(problems)
     cid = f.slug("id", required=True)
@@ -305,7 +306,8 @@ def read_commitment(raw: Any, path: str, problems: list[Problem]) -> CommitmentE
         entry = read_history(Fields(item, f"{path}.history[{i}]", problems, HISTORY_KEYS), refs)
         if entry:
             result.entries.append(entry)
-    return result if len(problems) == before else None
+    result.valid = len(problems) == before
+    return result
 
 
 def _list(f: Fields, key: str) -> list[Any]:

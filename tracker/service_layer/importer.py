@@ -75,12 +75,11 @@ def _parse(doc: Document, problems: list[Problem]) -> _Parsed:
         if (source := ent.read_source(raw, f"sources[{i}]", problems)) is not None:
             parsed.sources.append((f"sources[{i}]", source))
     for i, raw in enumerate(_section(data, "commitments", problems)):
-        if (c := ent.read_commitment(raw, f"commitments[{i}]", problems)) is not None:
-            parsed.commitments.append(c)
+        parsed.commitments.append(ent.read_commitment(raw, f"commitments[{i}]", problems))
     for what, items in (
         ("actor", [(p, a["id"]) for p, a in parsed.actors]),
         ("source", [(p, s["id"]) for p, s in parsed.sources]),
-        ("commitment", [(c.path, c.id) for c in parsed.commitments]),
+        ("commitment", [(c.path, c.id) for c in parsed.commitments if c.id]),
     ):
         first: dict[str, str] = {}
         for path, ident in items:
@@ -222,12 +221,13 @@ def import_document(
     with tracker.db.write() as conn:
         _check_references(conn, parsed, problems)
         batch = _reference_events(conn, parsed, tracker, report) if not problems else []
-        streams = [ev.commitment_stream(c.id) for c in parsed.commitments]
+        valid = [c for c in parsed.commitments if c.valid]
+        streams = [ev.commitment_stream(c.id) for c in valid]
         stored: dict[str, list[DomainEvent]] = {s: [] for s in streams}
         for e in tracker.store.read_streams(conn, streams):
             stored[e.stream_id].append(to_domain(e))
         states: list[CommitmentState] = []
-        for c, stream in zip(parsed.commitments, streams, strict=True):
+        for c, stream in zip(valid, streams, strict=True):
             new, state = _plan_commitment(c, stored[stream], problems, report)
             if new and state is not None:
                 report.commitments += not stored[stream]
@@ -240,7 +240,7 @@ def import_document(
         if problems:
             for p in problems:
                 object.__setattr__(p, "line", doc.line(p.path))
-            raise DataError(doc.name, problems)
+            raise DataError(doc.name, sorted(problems, key=lambda p: p.line or 0))
         result = tracker.store.append_batch(conn, batch)
         report.events = len(result.positions)
         _write_projections(conn, parsed, states)

@@ -45,8 +45,25 @@ class TimestampType(click.ParamType):
         return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+class StatusType(click.ParamType):
+    """One of the eight statuses, spelt with underscores, hyphens or spaces."""
+
+    name = "STATUS"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from tracker.domain.statuses import Status, parse_status
+
+        if isinstance(value, Status):
+            return value
+        try:
+            return parse_status(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
 DATE = DateType()
 TIMESTAMP = TimestampType()
+STATUS = StatusType()
 
 
 def time_options(fn: Callable[..., Any]) -> Callable[..., Any]:

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from tracker.cli.context import AppContext, handle_errors, pass_app
-from tracker.cli.params import DATE, today
+from tracker.cli.params import DATE, STATUS, today
 
 
 def _report(commitment_id: str, result: Any, what: str) -> None:
@@ -207,7 +207,7 @@ def record_progress(
 
 
 @record.command("status")
-@click.argument("new_status", metavar="STATUS")
+@click.argument("status", type=STATUS)
 @_evidence_options
 @click.option("--note", help="Why; required to reopen or change a final status.")
 @click.option("--superseded-by", help="With status superseded: the replacing commitment.")
@@ -217,7 +217,7 @@ def record_progress(
 def record_status(
     ctx: click.Context,
     app: AppContext,
-    new_status: str,
+    status: Any,
     on: date | None,
     source: str | None,
     quote: str | None,
@@ -235,9 +235,7 @@ def record_status(
         --on 2024-01-19 --source efe-2024-01-20
     """
     from tracker.domain.commitment import ChangeStatus
-    from tracker.domain.statuses import parse_status
 
-    status = parse_status(new_status)
     _run(
         ctx,
         app,

@@ -10,7 +10,7 @@ import click
 
 from tracker.cli.context import AppContext, handle_errors, pass_app
 from tracker.cli.output import Column, echo_styled, emit, output_options
-from tracker.cli.params import time_options
+from tracker.cli.params import STATUS, time_options
 
 
 def _due(value: dict[str, Any] | None) -> str:
@@ -49,12 +49,28 @@ def _table_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{**r, "overdue": _overdue(r)} for r in rows]
 
 
+CSV_COLUMNS = [
+    Column("id", "id"),
+    Column("title", "title"),
+    Column("made_by", "made_by", lambda v: "; ".join(v or [])),
+    Column("status", "status"),
+    Column("due_start", "due_start"),
+    Column("due_end", "due_end"),
+    Column("due_label", "due_label"),
+    Column("overdue", "overdue", lambda v: str(bool(v)).lower()),
+    Column("days_late", "days_late"),
+    Column("next_follow_up", "next_follow_up"),
+]
+
+
 def _flat(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Spread the due window over three columns, which spreadsheets can sort and filter."""
     return [
         {
             **r,
-            "due": _due(r["due"]) if r["due"] else "",
-            "overdue": str(r["overdue"]).lower(),
+            "due_start": (r["due"] or {}).get("start"),
+            "due_end": (r["due"] or {}).get("end"),
+            "due_label": (r["due"] or {}).get("label"),
         }
         for r in rows
     ]
@@ -64,7 +80,7 @@ def print_status(rows: list[dict[str, Any]], fmt: str, day: str) -> None:
     if fmt == "json":
         emit(rows, STATUS_COLUMNS, fmt)
     elif fmt == "csv":
-        emit(_flat(rows), STATUS_COLUMNS, fmt)
+        emit(_flat(rows), CSV_COLUMNS, fmt)
     else:
         overdue = sum(1 for r in rows if r["overdue"])
         emit(_table_rows(rows), STATUS_COLUMNS, fmt, title=f"Commitments as of {day}")
@@ -82,7 +98,7 @@ def print_status(rows: list[dict[str, Any]], fmt: str, day: str) -> None:
     help="Only those made by this actor (id, name or alias) or its members.",
 )
 @click.option(
-    "--status", "statuses", multiple=True, metavar="STATUS", help="Only this status (repeatable)."
+    "--status", "statuses", multiple=True, type=STATUS, help="Only this status (repeatable)."
 )
 @click.option("--tag", "tags", multiple=True, help="Only with this tag (repeatable).")
 @click.option(
@@ -96,7 +112,7 @@ def status(
     as_of: Any,
     known_at: Any,
     by: str | None,
-    statuses: tuple[str, ...],
+    statuses: tuple[Any, ...],
     tags: tuple[str, ...],
     overdue_only: bool,
     fmt: str,
@@ -110,10 +126,9 @@ def status(
       tracker status --as-of 2024-02-11 --format json
       tracker status --known-at 2024-01-25T12:00:00Z --format markdown
     """
-    from tracker.domain.statuses import parse_status
     from tracker.service_layer.queries import View, status_report
 
-    wanted = tuple(parse_status(s).value for s in statuses)
+    wanted = tuple(s.value for s in statuses)
     view = View(as_of=as_of, known_at=known_at)
     rows = status_report(
         app.tracker, view, by=by, status=wanted, tag=tags, overdue_only=overdue_only

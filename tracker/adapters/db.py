@@ -37,7 +37,10 @@ def _prepare_sqlite_file(url: str) -> None:
     if file.exists():
         return
     file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(file, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
+    try:
+        fd = os.open(file, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process created it between the check and here
+        return
     os.close(fd)
 
 

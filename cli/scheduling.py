@@ -1,0 +1,252 @@
+"""`tracker scheduler run|status`: the long-running scheduler and the record of its runs.
+
+APScheduler and the database load inside the commands, so ``--help`` stays quick.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import timedelta
+from typing import Any
+
+import click
+
+from tracker.cli.context import EXIT_PROBLEMS, AppContext, fail, handle_errors, pass_app
+from tracker.cli.output import Column, echo_styled, emit, output_options
+
+_OUTCOME_STYLES = {
+    "ok": "green",
+    "failed": "red",
+    "interrupted": "red",
+    "running": "yellow",
+    "skipped": "yellow",
+}
+
+
+class DurationType(click.ParamType):
+    name = "DURATION"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> timedelta:
+        if isinstance(value, timedelta):
+            return value
+        from tracker.jobs.scheduler import DurationError, parse_duration
+
+        try:
+            return parse_duration(str(value))
+        except DurationError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+DURATION = DurationType()
+
+
+@click.group()
+def scheduler() -> None:
+    """Run the scheduled jobs (overdue scan, reminders, audit) and show their runs.
+
+    Several schedulers may run against one database: one holds a lease and runs the
+    jobs, the others stand by and take over when it stops.
+
+    \b
+    Examples:
+      tracker scheduler run                 # until SIGTERM or Ctrl-C
+      tracker scheduler run --once          # every job once, for cron
+      tracker scheduler status              # the latest runs and the lease
+    """
+
+
+def _cadence_option(job: str, default: str, what: str) -> Any:
+    variable = f"TRACKER_{job.upper()}_EVERY"
+    return click.option(
+        f"--{job}-every",
+        type=DURATION,
+        help=f"How often to {what} (default: ${variable}, else {default}).",
+    )
+
+
+@scheduler.command("run")
+@click.option("--once", is_flag=True, help="Run every job once (overdue, remind, audit) and exit.")
+@click.option(
+    "--wait",
+    "wait_s",
+    type=click.FloatRange(min=0),
+    default=0,
+    show_default=True,
+    metavar="SECONDS",
+    help="With --once: how long to wait for the lease while another scheduler holds it.",
+)
+@_cadence_option("overdue", "1h", "flag overdue items")
+@_cadence_option("remind", "1d", "send reminder digests")
+@_cadence_option("audit", "7d", "audit the log")
+@click.option(
+    "--lease-ttl",
+    type=click.FloatRange(min=1),
+    default=30,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long the lease outlives its holder; it is renewed every third of that.",
+)
+@click.option(
+    "-v", "--verbose", is_flag=True, help="Log APScheduler's own messages and tracebacks."
+)
+@pass_app
+@handle_errors
+def run(
+    app: AppContext,
+    once: bool,
+    wait_s: float,
+    overdue_every: timedelta | None,
+    remind_every: timedelta | None,
+    audit_every: timedelta | None,
+    lease_ttl: float,
+    verbose: bool,
+) -> None:
+    """Run the jobs on their cadences until SIGTERM or Ctrl-C, or once with --once.
+
+    Jobs run when the scheduler starts, then every cadence (a number and a unit: 30s,
+    15m, 1h, 1d, 7d). Only the scheduler holding the database lease runs them; others
+    log "standby" and take over within the lease TTL when it dies, at once when it
+    is stopped. Each run is logged to stderr and recorded for `scheduler status`.
+
+    With --once, exit status 0 when every job succeeded, 1 otherwise or when another
+    scheduler holds the lease (nothing is run then).
+
+    \b
+    Examples:
+      tracker scheduler run
+      tracker scheduler run --overdue-every 15m --remind-every 1d --audit-every 7d
+      tracker scheduler run --once                 # from cron
+      TRACKER_REMIND_EVERY=12h tracker scheduler run --lease-ttl 60
+    """
+    from tracker.jobs.scheduler import JobScheduler, LeaseUnavailable, resolve_cadences
+
+    _configure_logging(verbose)
+    cadences = resolve_cadences(
+        {"overdue": overdue_every, "remind": remind_every, "audit": audit_every}
+    )
+    jobs = JobScheduler(app.tracker, cadences, lease_ttl=lease_ttl)
+    if not once:
+        jobs.run_forever()
+        return
+    try:
+        all_ok = jobs.run_once(wait_s)
+    except LeaseUnavailable as exc:
+        fail(str(exc), EXIT_PROBLEMS)
+    if not all_ok:
+        echo_styled("Some jobs did not succeed: see `tracker scheduler status`.", "red", err=True)
+        raise SystemExit(EXIT_PROBLEMS)
+
+
+def _configure_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(message)s",
+    )
+    logging.getLogger("apscheduler").setLevel(logging.DEBUG if verbose else logging.WARNING)
+    # SQLAlchemy's own loggers would print statements (with parameters) at DEBUG.
+    logging.getLogger("sqlalchemy").setLevel(logging.WARNING)
+
+
+def _counts(value: Any) -> str:
+    return " ".join(f"{k}={v}" for k, v in (value or {}).items())
+
+
+RUN_COLUMNS = [
+    Column("job", "job"),
+    Column(
+        "outcome",
+        "outcome",
+        render=lambda v: "never run" if v is None else str(v),
+        style=lambda r: _OUTCOME_STYLES.get(r.get("outcome") or ""),
+    ),
+    Column("started_at", "started"),
+    Column("finished_at", "finished"),
+    Column("counts", "counts", render=_counts),
+    Column("error", "error"),
+    Column("holder", "by"),
+]
+
+
+@scheduler.command("status")
+@click.option(
+    "--history",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="List the last N runs of all jobs instead of the latest run of each.",
+)
+@output_options
+@pass_app
+@handle_errors
+def status(app: AppContext, history: int | None, fmt: str) -> None:
+    """Show the latest run of each job and which scheduler holds the lease.
+
+    A run left "running" by a scheduler that no longer holds the lease shows as
+    "interrupted". With --format json, prints {"lease": …, "runs": […]}.
+
+    \b
+    Examples:
+      tracker scheduler status
+      tracker scheduler status --history 20
+      tracker scheduler status --format json
+    """
+    from tracker.adapters.eventstore import utc_now
+    from tracker.jobs import runs
+    from tracker.jobs.lease import read_lease
+    from tracker.jobs.registry import JOBS
+
+    db = app.tracker.db
+    now = utc_now()
+    lease = read_lease(db)
+    live_holder = lease.holder if lease is not None and lease.live(now) else None
+    if history:
+        found = runs.recent_runs(db, history)
+        rows = [_row(r.to_dict(), live_holder) for r in found]
+    else:
+        latest = runs.latest_runs(db)
+        rows = [
+            _row(latest[name].to_dict(), live_holder) if name in latest else _never(name)
+            for name in JOBS
+        ]
+        rows += [_row(r.to_dict(), live_holder) for name, r in latest.items() if name not in JOBS]
+    if fmt == "json":
+        document = {"lease": lease.to_dict(now) if lease else None, "runs": rows}
+        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+        return
+    summary = _lease_line(lease.to_dict(now) if lease else None)
+    if fmt == "markdown":
+        click.echo(summary + "\n")
+    emit(rows, RUN_COLUMNS, fmt, title="Scheduled jobs")
+    if fmt == "table":
+        echo_styled(summary, "green" if live_holder else "yellow")
+    elif fmt == "csv":
+        click.echo(summary, err=True)
+
+
+def _row(run: dict[str, Any], live_holder: str | None) -> dict[str, Any]:
+    if run["outcome"] == "running" and run["holder"] != live_holder:
+        return {**run, "outcome": "interrupted"}
+    return run
+
+
+def _never(job: str) -> dict[str, Any]:
+    keys = ("id", "holder", "started_at", "finished_at", "outcome", "error")
+    return {**dict.fromkeys(keys), "job": job, "counts": {}}
+
+
+def _lease_line(lease: dict[str, Any] | None) -> str:
+    if lease is None:
+        return "Lease: free; no scheduler is running the jobs."
+    if lease["live"]:
+        return (
+            f"Lease: held by {lease['holder']} since {lease['acquired_at']}, "
+            f"until {lease['expires_at']} (live)."
+        )
+    return (
+        f"Lease: expired at {lease['expires_at']} (last holder {lease['holder']}); "
+        "no scheduler is running the jobs."
+    )

@@ -1,0 +1,583 @@
+"""The event store's contract, written once and run on SQLite and on PostgreSQL.
+
+Like the eventsourcing library's recorder tests, every guarantee DESIGN.md promises
+(optimistic concurrency, idempotency, gap-free commit-ordered positions, the hash
+chain, streaming reads, upcasting) is checked against a real database of each kind;
+the multi-process tests check them against real concurrent writers and readers.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from sqlalchemy import Connection, text
+from sqlalchemy.exc import IntegrityError
+from support import store_workers
+
+from tracker.adapters.db import Database
+from tracker.adapters.eventstore import (
+    ANY_VERSION,
+    AppendResult,
+    ConcurrencyConflict,
+    EventStore,
+    IdempotencyConflict,
+    NewEvent,
+    StoredEvent,
+    format_ts,
+    register_upcaster,
+)
+from tracker.adapters.hashing import GENESIS, Chain, canonical_row
+
+OCCURRED = datetime(2024, 1, 19, 18, 30, tzinfo=UTC)
+NOW = datetime(2024, 2, 1, 9, 0, tzinfo=UTC)
+SPANISH = {
+    "title": "Reunión en Palacio Nacional sobre migración",
+    "quote": "«Acordamos reforzar la cooperación», dijo Alicia Bárcena — año 2024",
+    "lugar": "Ciudad de México",
+}
+UPCAST_TYPE = "ContractTestRenamed"  # a type only this file uses: the registry is global
+
+
+@register_upcaster(UPCAST_TYPE, 1)
+def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    return {"full_name": data["name"]}
+
+
+@register_upcaster(UPCAST_TYPE, 2)
+def _v2_to_v3(data: dict[str, Any]) -> dict[str, Any]:
+    return {**data, "language": "es"}
+
+
+@pytest.fixture
+def store() -> EventStore:
+    # An explicit unkeyed chain: the suite must not depend on TRACKER_AUDIT_KEY.
+    return EventStore(Chain())
+
+
+def noted(n: int = 0, *, key: str | None = None, occurred_at: datetime = OCCURRED) -> NewEvent:
+    return NewEvent(type="Noted", data={"n": n}, occurred_at=occurred_at, idempotency_key=key)
+
+
+def append(db: Database, store: EventStore, stream_id: str, expected: int,
+           events: list[NewEvent], *, now: datetime = NOW) -> AppendResult:
+    with db.write() as conn:
+        return store.append(conn, stream_id, expected, events, now=now)
+
+
+def everything(db: Database, store: EventStore) -> list[StoredEvent]:
+    with db.read() as conn:
+        return list(store.read_all(conn))
+
+
+def first_broken(conn: Connection, chain: Chain) -> int | None:
+    """Recompute the chain over the stored rows: the first position whose hash is wrong.
+
+    Deliberately independent of the product's audit: a second implementation, built
+    only from canonical_row and Chain, is what makes this a check of the stored bytes.
+    """
+    previous = GENESIS
+    for batch in EventStore(chain).read_raw(conn, batch_size=4):
+        for row in batch:
+            if chain.link(previous, canonical_row(*row[:10])) != row[10]:
+                return int(row[0])
+            previous = row[10]
+    return None
+
+
+def assert_chain_intact(db: Database, chain: Chain | None = None) -> None:
+    with db.read() as conn:
+        assert first_broken(conn, chain or Chain()) is None
+
+
+def positions(events: Iterable[StoredEvent]) -> list[int]:
+    return [e.position for e in events]
+
+
+# --- appending ---------------------------------------------------------------------
+
+
+def test_a_new_stream_starts_at_version_one_and_the_log_at_position_one(
+    db: Database, store: EventStore
+) -> None:
+    mexico_city = timezone(timedelta(hours=-6))
+    first = NewEvent(type="CommitmentMade", data=SPANISH, meta={"recorded_by": "José Peña"},
+                     occurred_at=datetime(2024, 1, 19, 12, 30, tzinfo=mexico_city))
+    result = append(db, store, "darién-visit", 0, [first, noted(1), noted(2)])
+
+    assert result == AppendResult([1, 2, 3])
+    assert result.appended == 3
+    with db.read() as conn:
+        stream = store.read_stream(conn, "darién-visit")
+        assert store.stream_version(conn, "darién-visit") == 3
+    assert [(e.position, e.version) for e in stream] == [(1, 1), (2, 2), (3, 3)]
+    made = stream[0]
+    assert made.stream_id == "darién-visit"
+    assert made.type == "CommitmentMade"
+    assert made.data == SPANISH
+    assert made.meta == {"recorded_by": "José Peña"}
+    assert made.schema_version == 1
+    assert made.idempotency_key is None
+    # Stored as UTC ISO text, whatever zone the caller used.
+    assert made.occurred_at == "2024-01-19T18:30:00.000000Z"
+    assert {e.recorded_at for e in stream} == {"2024-02-01T09:00:00.000000Z"}
+    assert [e.data for e in stream[1:]] == [{"n": 1}, {"n": 2}]
+
+
+def test_a_second_stream_continues_the_global_positions(db: Database, store: EventStore) -> None:
+    append(db, store, "b", 0, [noted(1), noted(2)])
+    assert append(db, store, "a", 0, [noted(3)]).positions == [3]
+    assert append(db, store, "b", 2, [noted(4)]).positions == [4]
+
+    with db.read() as conn:
+        assert [(e.stream_id, e.version) for e in store.read_streams(conn, ["b", "a", "b"])] == [
+            ("a", 1), ("b", 1), ("b", 2), ("b", 3)
+        ]
+        assert store.stream_version(conn, "nobody") == 0
+        assert store.read_stream(conn, "nobody") == []
+        assert store.stream_versions(conn, ["a", "b", "nobody"]) == {"a": 1, "b": 3}
+
+
+def test_an_empty_append_writes_nothing(db: Database, store: EventStore) -> None:
+    assert append(db, store, "s", 0, []) == AppendResult([])
+    assert everything(db, store) == []
+
+
+def test_timestamps_without_a_zone_are_refused(db: Database, store: EventStore) -> None:
+    naive = noted(occurred_at=datetime(2024, 1, 19))  # naive: the point of the test
+    with pytest.raises(ValueError, match="timezone-aware"):
+        append(db, store, "s", 0, [naive])
+    assert everything(db, store) == []
+
+
+def test_an_exception_inside_the_transaction_rolls_the_append_back(
+    db: Database, store: EventStore
+) -> None:
+    with pytest.raises(RuntimeError, match="projection failed"), db.write() as conn:
+        store.append(conn, "s", 0, [noted()])
+        raise RuntimeError("projection failed")
+    assert everything(db, store) == []
+    assert append(db, store, "s", 0, [noted()]).positions == [1]
+
+
+# --- optimistic concurrency ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(("expected", "actual"), [(0, 2), (1, 2), (3, 2)])
+def test_a_wrong_expected_version_is_a_conflict_naming_stream_and_versions(
+    db: Database, store: EventStore, expected: int, actual: int
+) -> None:
+    append(db, store, "darien-visit", 0, [noted(1), noted(2)])
+
+    with pytest.raises(ConcurrencyConflict) as caught:
+        append(db, store, "darien-visit", expected, [noted(3)])
+
+    message = str(caught.value)
+    assert "'darien-visit'" in message
+    assert f"at version {actual}, not {expected}" in message
+    assert (caught.value.stream_id, caught.value.expected, caught.value.actual) == (
+        "darien-visit", expected, actual
+    )
+    assert positions(everything(db, store)) == [1, 2]
+
+
+def test_expecting_an_existing_version_of_a_new_stream_is_a_conflict(
+    db: Database, store: EventStore
+) -> None:
+    with pytest.raises(ConcurrencyConflict, match="'ghost' is at version 0, not 4"):
+        append(db, store, "ghost", 4, [noted()])
+    assert everything(db, store) == []
+
+
+def test_any_version_skips_the_check(db: Database, store: EventStore) -> None:
+    append(db, store, "flags", 0, [noted(1)])
+    assert append(db, store, "flags", ANY_VERSION, [noted(2), noted(3)]).positions == [2, 3]
+    with db.read() as conn:
+        assert [e.version for e in store.read_stream(conn, "flags")] == [1, 2, 3]
+
+
+def test_a_batch_is_all_or_nothing_when_one_stream_conflicts(
+    db: Database, store: EventStore
+) -> None:
+    append(db, store, "b", 0, [noted()])
+    with pytest.raises(ConcurrencyConflict, match="'b' is at version 1, not 0"), \
+            db.write() as conn:
+        store.append_batch(conn, [("a", 0, [noted(1)]), ("b", 0, [noted(2)])], now=NOW)
+    assert positions(everything(db, store)) == [1]
+
+
+def test_a_batch_follows_its_order_across_streams(db: Database, store: EventStore) -> None:
+    with db.write() as conn:
+        result = store.append_batch(
+            conn, [("z", 0, [noted(1), noted(2)]), ("a", 0, [noted(3)]), ("m", 0, [])], now=NOW
+        )
+    assert result.positions == [1, 2, 3]
+    assert [(e.stream_id, e.version, e.data["n"]) for e in everything(db, store)] == [
+        ("z", 1, 1), ("z", 2, 2), ("a", 1, 3)
+    ]
+
+
+# --- idempotency ---------------------------------------------------------------------
+
+
+def test_a_retried_batch_appends_nothing_and_returns_the_original_positions(
+    db: Database, store: EventStore
+) -> None:
+    batch = [noted(1, key="import:1"), noted(2, key="import:2")]
+    assert append(db, store, "s", 0, batch) == AppendResult([1, 2])
+    append(db, store, "other", 0, [noted(3)])
+
+    # A retry is not checked against the version: the stream has moved since.
+    again = append(db, store, "s", 0, batch)
+
+    assert again == AppendResult([1, 2], duplicate=True)
+    assert again.appended == 0
+    assert positions(everything(db, store)) == [1, 2, 3]
+    with db.read() as conn:
+        assert store.positions_for_keys(conn, ["import:2", "import:1", "nope"]) == {
+            "import:1": 1, "import:2": 2
+        }
+        assert store.has_key(conn, "import:1")
+        assert not store.has_key(conn, "nope")
+
+
+def test_a_batch_reusing_only_some_keys_is_an_idempotency_conflict(
+    db: Database, store: EventStore
+) -> None:
+    append(db, store, "s", 0, [noted(1, key="k1"), noted(2, key="k2")])
+
+    with pytest.raises(IdempotencyConflict, match=r"\['k2'\]"):
+        append(db, store, "s", 2, [noted(2, key="k2"), noted(3, key="k3")])
+
+    assert positions(everything(db, store)) == [1, 2]
+
+
+def test_unkeyed_events_in_a_batch_do_not_count_against_the_keys(
+    db: Database, store: EventStore
+) -> None:
+    append(db, store, "s", 0, [noted(1, key="k1"), noted(2)])
+    assert append(db, store, "s", 0, [noted(1, key="k1"), noted(2)]).duplicate
+
+
+def test_append_batch_leaves_reused_keys_to_the_unique_index(
+    db: Database, store: EventStore
+) -> None:
+    append(db, store, "s", 0, [noted(1, key="k1")])
+    with pytest.raises(IntegrityError), db.write() as conn:
+        store.append_batch(conn, [("t", 0, [noted(2), noted(3, key="k1")])], now=NOW)
+    assert positions(everything(db, store)) == [1]
+
+
+def test_lookups_of_many_streams_and_keys_are_chunked(db: Database, store: EventStore) -> None:
+    count = 1_100  # more than two chunks of 500, to cross the IN-list limit
+    with db.write() as conn:
+        store.append_batch(
+            conn, [(f"s{i:04}", 0, [noted(i, key=f"k{i}")]) for i in range(count)], now=NOW
+        )
+    with db.read() as conn:
+        read = store.read_streams(conn, [f"s{i:04}" for i in range(count)])
+        found = store.positions_for_keys(conn, [f"k{i}" for i in range(count)])
+        versions = store.stream_versions(conn, [f"s{i:04}" for i in range(count)])
+    assert [e.data["n"] for e in read] == list(range(count))
+    assert found == {f"k{i}": i + 1 for i in range(count)}
+    assert set(versions.values()) == {1}
+    assert len(versions) == count
+
+
+# --- the hash chain ------------------------------------------------------------------
+
+
+def test_the_head_of_an_empty_log_is_genesis(db: Database, store: EventStore) -> None:
+    with db.read() as conn:
+        assert store.head(conn) == (0, GENESIS)
+
+
+def test_recomputing_the_chain_reproduces_every_stored_hash(
+    db: Database, store: EventStore
+) -> None:
+    append(db, store, "a", 0, [NewEvent("CommitmentMade", SPANISH, OCCURRED, {"by": "Peña"})])
+    append(db, store, "b", 0, [noted(1, key="k1"), noted(2)])
+    append(db, store, "a", 1, [noted(3)])
+
+    with db.read() as conn:
+        rows = [row for batch in store.read_raw(conn) for row in batch]
+        head = store.head(conn)
+    previous = GENESIS
+    for row in rows:
+        previous = Chain().link(previous, canonical_row(*row[:10]))
+        assert previous == row[10]
+    assert head == (4, previous)
+    assert everything(db, store)[-1].hash == previous
+    assert_chain_intact(db)
+
+
+def test_a_keyed_chain_gives_different_hashes_that_only_the_key_reproduces(
+    db: Database,
+) -> None:
+    keyed = EventStore(Chain(b"secret"))
+    append(db, keyed, "a", 0, [noted(1), noted(2)])
+
+    with db.read() as conn:
+        row = next(iter(keyed.read_raw(conn)))[0]
+        assert first_broken(conn, Chain(b"secret")) is None
+        assert first_broken(conn, Chain()) == 1
+        assert first_broken(conn, Chain(b"other")) == 1
+    assert row[10] == Chain(b"secret").link(GENESIS, canonical_row(*row[:10]))
+    assert row[10] != Chain().link(GENESIS, canonical_row(*row[:10]))
+    assert Chain(b"secret").keyed
+    assert not Chain().keyed
+
+
+def _ten_events(db: Database, store: EventStore) -> None:
+    for n in range(5):
+        append(db, store, "a", n, [noted(n)])
+        append(db, store, "b", n, [noted(n)])
+
+
+def test_a_modified_row_breaks_the_chain_at_its_position(db: Database, store: EventStore) -> None:
+    _ten_events(db, store)
+    with db.write() as conn:
+        conn.execute(text("UPDATE events SET data = :data WHERE position = 6"),
+                     {"data": json.dumps({"n": 99})})
+    with db.read() as conn:
+        assert first_broken(conn, Chain()) == 6
+
+
+def test_a_deleted_row_breaks_the_chain_at_the_next_position(
+    db: Database, store: EventStore
+) -> None:
+    _ten_events(db, store)
+    with db.write() as conn:
+        conn.execute(text("DELETE FROM events WHERE position = 4"))
+    with db.read() as conn:
+        assert first_broken(conn, Chain()) == 5
+
+
+def test_swapped_rows_break_the_chain_at_the_first_of_them(
+    db: Database, store: EventStore
+) -> None:
+    _ten_events(db, store)
+    with db.write() as conn:
+        for old, new in ((3, -1), (7, 3), (-1, 7)):
+            conn.execute(text("UPDATE events SET position = :new WHERE position = :old"),
+                         {"old": old, "new": new})
+    with db.read() as conn:
+        assert first_broken(conn, Chain()) == 3
+
+
+def test_a_rewritten_plain_chain_verifies_but_moves_the_head(
+    db: Database, store: EventStore
+) -> None:
+    """Why DESIGN.md keeps a digest elsewhere and offers a key: see the audit section."""
+    _ten_events(db, store)
+    with db.read() as conn:
+        digest = store.head(conn)
+    with db.write() as conn:
+        conn.execute(text("UPDATE events SET data = :data WHERE position = 6"),
+                     {"data": json.dumps({"n": 99})})
+        rows = [row for batch in store.read_raw(conn) for row in batch]
+        previous = GENESIS
+        for row in rows:
+            previous = Chain().link(previous, canonical_row(*row[:10]))
+            conn.execute(text("UPDATE events SET hash = :hash WHERE position = :position"),
+                         {"hash": previous, "position": row[0]})
+    with db.read() as conn:
+        assert first_broken(conn, Chain()) is None
+        assert store.head(conn) != digest
+
+
+# --- reading -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("batch_size", [1, 3, 5, 10, 11])
+@pytest.mark.parametrize("after", [0, 4, 9, 10])
+def test_read_all_yields_every_later_event_once_in_order(
+    db: Database, store: EventStore, batch_size: int, after: int
+) -> None:
+    _ten_events(db, store)
+    with db.read() as conn:
+        read = positions(store.read_all(conn, after=after, batch_size=batch_size))
+        batches = [[r[0] for r in b] for b in store.read_raw(conn, after=after,
+                                                             batch_size=batch_size)]
+    assert read == list(range(after + 1, 11))
+    assert [p for b in batches for p in b] == read
+    assert all(0 < len(b) <= batch_size for b in batches)
+
+
+def test_read_raw_returns_the_stored_text_in_batches(db: Database, store: EventStore) -> None:
+    _ten_events(db, store)
+    with db.read() as conn:
+        sizes = [len(b) for b in store.read_raw(conn, batch_size=3)]
+        first = next(iter(store.read_raw(conn, batch_size=3)))[0]
+    assert sizes == [3, 3, 3, 1]
+    assert (first[0], first[1], first[2], first[5]) == (1, "a", 1, '{"n":0}')
+
+
+@pytest.mark.parametrize("batch_size", [1, 2, 3, 5000])
+def test_read_by_stream_groups_by_stream_then_version(
+    db: Database, store: EventStore, batch_size: int
+) -> None:
+    append(db, store, "c-2", 0, [noted(1)])
+    append(db, store, "a-1", 0, [noted(2), noted(3)])
+    append(db, store, "c-1", 0, [noted(4)])
+    append(db, store, "c-2", 1, [noted(5), noted(6)])
+    append(db, store, "c-1", 1, [noted(7)])
+
+    with db.read() as conn:
+        grouped = [(e.stream_id, e.version)
+                   for e in store.read_by_stream(conn, batch_size=batch_size)]
+        prefixed = [(e.stream_id, e.version)
+                    for e in store.read_by_stream(conn, prefix="c-", batch_size=batch_size)]
+    assert grouped == [("a-1", 1), ("a-1", 2), ("c-1", 1), ("c-1", 2),
+                       ("c-2", 1), ("c-2", 2), ("c-2", 3)]
+    assert prefixed == grouped[2:]
+
+
+def test_a_stream_prefix_is_literal_not_a_like_pattern(db: Database, store: EventStore) -> None:
+    for stream in ("c_1", "cx1", "c%2", "cy2"):
+        append(db, store, stream, 0, [noted()])
+    with db.read() as conn:
+        assert [e.stream_id for e in store.read_by_stream(conn, prefix="c_")] == ["c_1"]
+        assert [e.stream_id for e in store.read_by_stream(conn, prefix="c%")] == ["c%2"]
+
+
+def test_known_at_reads_only_what_was_recorded_by_then(db: Database, store: EventStore) -> None:
+    day1, day2 = NOW, NOW + timedelta(days=1)
+    append(db, store, "a", 0, [noted(1)], now=day1)
+    append(db, store, "b", 0, [noted(2)], now=day1)
+    append(db, store, "a", 1, [noted(3)], now=day2)
+
+    known = format_ts(day1)
+    with db.read() as conn:
+        assert positions(store.read_all(conn, known_at=known, batch_size=1)) == [1, 2]
+        assert positions(store.read_stream(conn, "a", known_at=known)) == [1]
+        assert positions(store.read_by_stream(conn, known_at=known, batch_size=1)) == [1, 2]
+        assert positions(store.read_all(conn, known_at=format_ts(day2))) == [1, 2, 3]
+        assert positions(store.read_all(conn, known_at=format_ts(day1 - timedelta(1)))) == []
+
+
+def test_recorded_at_never_goes_backwards_even_when_the_clock_does(
+    db: Database, store: EventStore
+) -> None:
+    clock = [NOW, NOW - timedelta(hours=5), NOW + timedelta(seconds=1), NOW - timedelta(days=3)]
+    for version, now in enumerate(clock):
+        append(db, store, "s", version, [noted(version)], now=now)
+
+    recorded = [e.recorded_at for e in everything(db, store)]
+    assert recorded == sorted(recorded)
+    later = format_ts(NOW + timedelta(seconds=1))
+    assert recorded == [format_ts(NOW), format_ts(NOW), later, later]
+    assert_chain_intact(db)
+
+
+# --- upcasting -----------------------------------------------------------------------
+
+
+def test_old_payloads_are_upcast_on_read_and_stored_as_written(
+    db: Database, store: EventStore
+) -> None:
+    old = NewEvent(UPCAST_TYPE, {"name": "Alicia Bárcena"}, OCCURRED, schema_version=1)
+    middle = NewEvent(UPCAST_TYPE, {"full_name": "Ebrard"}, OCCURRED, schema_version=2)
+    current = NewEvent(UPCAST_TYPE, {"full_name": "Blinken", "language": "en"}, OCCURRED,
+                       schema_version=3)
+    append(db, store, "actor", 0, [old, middle, current])
+
+    with db.read() as conn:
+        read = store.read_stream(conn, "actor")
+        via_all = list(store.read_all(conn))
+        via_streams = list(store.read_by_stream(conn))
+        raw = [(r[4], r[5]) for b in store.read_raw(conn) for r in b]
+    assert [(e.schema_version, e.data) for e in read] == [
+        (3, {"full_name": "Alicia Bárcena", "language": "es"}),
+        (3, {"full_name": "Ebrard", "language": "es"}),
+        (3, {"full_name": "Blinken", "language": "en"}),
+    ]
+    assert via_all == read == via_streams
+    assert raw[0] == (1, '{"name":"Alicia Bárcena"}')
+    assert_chain_intact(db)
+
+
+# --- several real processes ----------------------------------------------------------
+
+PROCESSES = 4
+
+
+@pytest.mark.slow
+def test_contending_processes_lose_no_append_and_duplicate_no_version(db: Database) -> None:
+    per_process = 30
+    start = store_workers.SPAWN.Barrier(PROCESSES)
+    results = store_workers.run_processes(
+        [(store_workers.contend_for_one_stream, (db.url, "shared", w, per_process, start))
+         for w in range(PROCESSES)]
+    )
+
+    store = EventStore(Chain())
+    with db.read() as conn:
+        stream = store.read_stream(conn, "shared")
+    total = PROCESSES * per_process
+    assert [e.version for e in stream] == list(range(1, total + 1))
+    assert positions(stream) == list(range(1, total + 1))
+    by_version = {e.version: (e.data["worker"], e.data["n"]) for e in stream}
+    for worker, result in enumerate(results):
+        assert len(result["won"]) == per_process
+        assert [by_version[v] for v in result["won"]] == [(worker, n) for n in range(per_process)]
+    assert_chain_intact(db)
+
+
+@pytest.mark.slow
+def test_in_each_race_for_the_same_version_exactly_one_process_wins(db: Database) -> None:
+    rounds = 15
+    barrier = store_workers.SPAWN.Barrier(PROCESSES)
+    outcomes = store_workers.run_processes(
+        [(store_workers.race_in_lockstep, (db.url, "shared", w, rounds, barrier))
+         for w in range(PROCESSES)]
+    )
+
+    winners = [[w for w in range(PROCESSES) if outcomes[w][r]] for r in range(rounds)]
+    assert all(len(won) == 1 for won in winners), winners
+    store = EventStore(Chain())
+    with db.read() as conn:
+        stream = store.read_stream(conn, "shared")
+    assert [(e.version, e.data["worker"], e.data["n"]) for e in stream] == [
+        (r + 1, won[0], r) for r, won in enumerate(winners)
+    ]
+    assert_chain_intact(db)
+
+
+@pytest.mark.slow
+def test_concurrent_writers_to_distinct_streams_leave_no_gap(db: Database) -> None:
+    streams, per_stream = 5, 8
+    start = store_workers.SPAWN.Barrier(PROCESSES)
+    got = store_workers.run_processes(
+        [(store_workers.append_to_own_streams, (db.url, w, streams, per_stream, start))
+         for w in range(PROCESSES)]
+    )
+
+    total = PROCESSES * streams * per_stream
+    assert sorted(p for worker in got for p in worker) == list(range(1, total + 1))
+    assert all(worker == sorted(worker) for worker in got)
+    logged = everything(db, EventStore(Chain()))
+    assert positions(logged) == list(range(1, total + 1))
+    versions: dict[str, list[int]] = {}
+    for event in logged:
+        versions.setdefault(event.stream_id, []).append(event.version)
+    assert len(versions) == PROCESSES * streams
+    assert all(v == list(range(1, per_stream + 1)) for v in versions.values())
+    assert_chain_intact(db)
+
+
+@pytest.mark.slow
+def test_a_tailing_reader_sees_every_position_once_in_order(db: Database) -> None:
+    writers, streams, per_stream = PROCESSES - 1, 4, 10
+    total = writers * streams * per_stream
+    start = store_workers.SPAWN.Barrier(writers + 1)
+    *_, seen = store_workers.run_processes(
+        [*((store_workers.append_to_own_streams, (db.url, w, streams, per_stream, start))
+           for w in range(writers)),
+         (store_workers.tail_log, (db.url, total, start))]
+    )
+
+    assert seen == list(range(1, total + 1))

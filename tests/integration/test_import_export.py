@@ -1,0 +1,440 @@
+"""The commitments/v1 file in and out: atomic, idempotent, append-only and lossless."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from datetime import date
+from importlib.resources import files
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlalchemy import func, select
+
+from tracker.adapters import schema
+from tracker.service_layer.app import Tracker
+from tracker.service_layer.catalog import list_actors
+from tracker.service_layer.document import DataError, parse_text, read_document
+from tracker.service_layer.exporter import export_document, write_jsonl, write_yaml
+from tracker.service_layer.importer import import_document, import_file
+from tracker.service_layer.queries import View, show, status_report
+
+# A commitment with every kind of history: a deadline change, a later follow-up, a
+# retraction (entry #6, the mistaken note), a done follow-up and a supersession.
+STORY = """\
+format: commitments/v1
+actors:
+  - id: mx
+    name: Mexico
+    kind: government
+    aliases: [México]
+  - id: barcena
+    name: Alicia Bárcena
+    kind: person
+    member_of: mx
+    role: Secretary of Foreign Affairs
+    aliases: [Alicia Barcena, Alicia Barcenas]
+sources:
+  - id: efe-2024-01-20
+    publisher: EFE
+    title: Uno
+    url: https://example.org/efe
+    published: 2024-01-20
+    language: en
+  - id: cnn-2024-02-20
+    publisher: CNN en Español
+    published: 2024-02-20
+    language: es
+commitments:
+  - id: old-plan
+    title: An old plan
+    made_by: [mx]
+    made_to: [barcena]
+    made_on: 2024-01-10
+    occasion: Washington
+    due: early February 2024
+    tags: [fentanyl, meeting]
+    owner: desk@example.org
+    source: efe-2024-01-20
+    quote: "el plan «viejo», con comillas"
+    follow_ups:
+      - id: check-one
+        due: 2024-02-15
+        task: Check it
+        owner: desk@example.org
+    history:
+      - on: 2024-01-20
+        kind: progress
+        source: efe-2024-01-20
+        quote: avanzamos
+        note: some progress
+      - on: 2024-01-25
+        kind: due
+        due: late February 2024
+        note: postponed
+      - on: 2024-01-26
+        kind: follow_up
+        id: check-two
+        due: 2024-03-01
+        task: Check again
+      - on: 2024-01-27
+        kind: note
+        note: a mistaken note
+      - on: 2024-01-28
+        kind: retraction
+        retracts: 6
+        note: it was about another plan
+      - on: 2024-02-01
+        kind: follow_up_done
+        follow_up: check-one
+        note: checked
+      - on: 2024-02-20
+        kind: status
+        status: superseded
+        superseded_by: new-plan
+        source: cnn-2024-02-20
+        note: replaced by the March plan
+  - id: new-plan
+    title: A new plan
+    made_by: [barcena]
+    made_on: 2024-02-20
+    due: {start: 2024-03-01, end: 2024-03-10, label: first ten days of March}
+"""
+STORY_EVENTS = 4 + 10  # two actors, two sources; 9 entries of old-plan, 1 of new-plan
+
+
+@pytest.fixture
+def tracker(db_url: str) -> Iterator[Tracker]:
+    app = Tracker.open(db_url)
+    yield app
+    app.close()
+
+
+@pytest.fixture
+def fresh(tmp_path: Path) -> Iterator[Tracker]:
+    """A second, empty database for round trips."""
+    app = Tracker.open(f"sqlite:///{tmp_path / 'fresh.db'}")
+    yield app
+    app.close()
+
+
+def day(text: str) -> date:
+    return date.fromisoformat(text)
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def event_count(tracker: Tracker) -> int:
+    with tracker.db.read() as conn:
+        return int(conn.execute(select(func.count()).select_from(schema.events)).scalar_one())
+
+
+def projection_rows(tracker: Tracker) -> dict[str, list[dict[str, object]]]:
+    with tracker.db.read() as conn:
+        return {
+            t.name: [dict(r) for r in conn.execute(select(t).order_by(*t.primary_key)).mappings()]
+            for t in schema.PROJECTION_TABLES
+        }
+
+
+def export_text(tracker: Tracker) -> str:
+    out = io.StringIO()
+    write_yaml(export_document(tracker), out)
+    return out.getvalue()
+
+
+def demo_document() -> object:
+    text = (files("tracker.data") / "demo.yaml").read_text(encoding="utf-8")
+    return parse_text(text, "demo.yaml")
+
+
+# --- idempotent and append-only ------------------------------------------------------
+
+
+def test_importing_the_same_file_twice_adds_nothing(tracker: Tracker, tmp_path: Path) -> None:
+    path = write(tmp_path, "story.yaml", STORY)
+    first = import_file(tracker, str(path))
+    assert (first.events, first.commitments, first.actors, first.sources) == (STORY_EVENTS, 2, 2, 2)
+    rows = projection_rows(tracker)
+    again = import_file(tracker, str(path))
+    assert (again.events, again.unchanged) == (0, 10)
+    assert event_count(tracker) == STORY_EVENTS
+    assert projection_rows(tracker) == rows
+
+
+def test_a_newer_file_that_only_appends_entries_appends_only_them(
+    tracker: Tracker, tmp_path: Path
+) -> None:
+    import_file(tracker, str(write(tmp_path, "v1.yaml", STORY)))
+    newer = STORY.replace(
+        "    due: {start: 2024-03-01",
+        "    history:\n"
+        "      - on: 2024-03-02\n"
+        "        kind: progress\n"
+        "        note: dates agreed\n"
+        "    due: {start: 2024-03-01",
+    )
+    report = import_file(tracker, str(write(tmp_path, "v2.yaml", newer)))
+    assert (report.events, report.commitments, report.actors, report.sources) == (1, 0, 0, 0)
+    assert event_count(tracker) == STORY_EVENTS + 1
+    state = show(tracker, "new-plan", View(today=day("2024-03-05")))
+    assert state["status"] == "in_progress"
+    assert [e["kind"] for e in state["timeline"]] == ["made", "progress"]
+    # The older file is a prefix of the log now: nothing to add, nothing wrong.
+    assert import_file(tracker, str(tmp_path / "v1.yaml")).events == 0
+
+
+def test_a_changed_history_entry_is_reported_not_rewritten(
+    tracker: Tracker, tmp_path: Path
+) -> None:
+    import_file(tracker, str(write(tmp_path, "v1.yaml", STORY)))
+    changed = STORY.replace("note: postponed", "note: postponed again").replace(
+        "      - on: 2024-02-01\n", "      - on: 2024-02-02\n"
+    )
+    path = write(tmp_path, "changed.yaml", changed)
+    with pytest.raises(DataError) as caught:
+        import_file(tracker, str(path))
+    rendered = str(caught.value)
+    assert "2 problems, nothing was written" in rendered
+    line = line_of(changed, "on: 2024-01-25")
+    assert (
+        f"{path}:{line}: commitments[0].history[1]: differs from entry #4 of old-plan" in rendered
+    )
+    assert "commitments[0].history[5]: differs from entry #8 of old-plan" in rendered
+    assert "append-only" in rendered
+    assert event_count(tracker) == STORY_EVENTS
+
+
+def test_an_updated_actor_is_recorded_and_its_new_alias_resolves(
+    tracker: Tracker, tmp_path: Path
+) -> None:
+    import_file(tracker, str(write(tmp_path, "v1.yaml", STORY)))
+    updated = STORY.replace("[Alicia Barcena, Alicia Barcenas]", "[Alicia Barcena, A. Bárcena]")
+    report = import_file(tracker, str(write(tmp_path, "v2.yaml", updated)))
+    assert (report.events, report.actors) == (1, 1)
+    barcena = next(a for a in list_actors(tracker) if a["id"] == "barcena")
+    assert barcena["aliases"] == ["Alicia Barcena", "A. Bárcena"]
+    rows = status_report(tracker, View(today=day("2024-03-01")), by="a. barcena")
+    assert [r["id"] for r in rows] == ["new-plan"]
+
+
+# --- lossless -----------------------------------------------------------------------
+
+
+def test_import_export_import_is_lossless(tracker: Tracker, fresh: Tracker, tmp_path: Path) -> None:
+    import_file(tracker, str(write(tmp_path, "story.yaml", STORY)))
+    first = export_text(tracker)
+    import_file(fresh, str(write(tmp_path, "export.yaml", first)))
+    assert export_text(fresh) == first
+    assert event_count(fresh) == event_count(tracker)
+    # Same state, same timeline, entry numbers included (retractions name them).
+    view = View(today=day("2024-03-05"))
+    for cid in ("old-plan", "new-plan"):
+        a, b = show(tracker, cid, view), show(fresh, cid, view)
+        for item in (*a["timeline"], *b["timeline"]):
+            item.pop("recorded_at")
+        assert a == b
+    old = show(fresh, "old-plan", view)
+    assert old["status"] == "superseded" and old["superseded_by"] == "new-plan"
+    assert old["due"] == {"start": "2024-02-21", "end": "2024-02-29", "label": "late February 2024"}
+    assert [f["id"] for f in old["follow_ups"]] == ["check-one", "check-two"]
+    assert [e["entry"] for e in old["timeline"] if e["retracted"]] == [6]
+    # The export re-imported where it came from is nothing new either.
+    assert import_file(tracker, str(tmp_path / "export.yaml")).events == 0
+
+
+def test_the_export_keeps_every_kind_of_entry(tracker: Tracker, tmp_path: Path) -> None:
+    import_file(tracker, str(write(tmp_path, "story.yaml", STORY)))
+    document = yaml.safe_load(export_text(tracker))
+    assert document["format"] == "commitments/v1"
+    old = next(c for c in document["commitments"] if c["id"] == "old-plan")
+    assert old["quote"] == "el plan «viejo», con comillas"
+    assert old["follow_ups"] == [
+        {"id": "check-one", "due": "2024-02-15", "task": "Check it", "owner": "desk@example.org"}
+    ]
+    assert [h["kind"] for h in old["history"]] == [
+        "progress",
+        "due",
+        "follow_up",
+        "note",
+        "retraction",
+        "follow_up_done",
+        "status",
+    ]
+    assert old["history"][4] == {
+        "on": "2024-01-28",
+        "kind": "retraction",
+        "retracts": 6,
+        "note": "it was about another plan",
+    }
+    new = next(c for c in document["commitments"] if c["id"] == "new-plan")
+    assert new["due"] == {
+        "start": "2024-03-01",
+        "end": "2024-03-10",
+        "label": "first ten days of March",
+    }
+    sources = {s["id"]: s for s in document["sources"]}
+    assert sources["cnn-2024-02-20"]["language"] == "es"
+
+
+def test_the_demo_dataset_round_trips(tracker: Tracker, fresh: Tracker, tmp_path: Path) -> None:
+    import_document(tracker, demo_document())  # type: ignore[arg-type]
+    first = export_text(tracker)
+    import_file(fresh, str(write(tmp_path, "demo-export.yaml", first)))
+    assert export_text(fresh) == first
+
+
+def test_a_json_file_imports_like_yaml(tracker: Tracker, fresh: Tracker, tmp_path: Path) -> None:
+    import_file(tracker, str(write(tmp_path, "story.yaml", STORY)))
+    as_json = json.dumps(export_document(tracker), ensure_ascii=False, indent=1)
+    import_file(fresh, str(write(tmp_path, "story.json", as_json)))
+    assert export_text(fresh) == export_text(tracker)
+
+
+def test_jsonl_export_is_every_event_in_log_order(tracker: Tracker, tmp_path: Path) -> None:
+    import_file(tracker, str(write(tmp_path, "story.yaml", STORY)))
+    out = io.StringIO()
+    assert write_jsonl(tracker, out) == STORY_EVENTS
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [e["position"] for e in lines] == list(range(1, STORY_EVENTS + 1))
+    assert {"stream_id", "version", "type", "occurred_at", "recorded_at", "data", "hash"} <= set(
+        lines[0]
+    )
+    retraction = next(e for e in lines if e["type"] == "EntryRetracted")
+    assert retraction["stream_id"] == "commitment:old-plan"
+    assert retraction["data"]["entry"] == 6
+
+
+# --- atomic, with every problem at once ---------------------------------------------
+
+MALFORMED = """\
+format: commitments/v1
+actors:
+  - id: mx
+    name: Mexico
+    kind: government
+    colour: green
+sources:
+  - id: efe
+    publisher: EFE
+commitments:
+  - id: bad-date
+    title: A bad date
+    made_by: [mx]
+    made_on: 19 January 2024
+  - id: unknown-actor
+    title: An unknown actor
+    made_by: [mxx]
+    made_on: 2024-01-19
+  - id: verdict
+    title: A verdict without its source
+    made_by: [mx]
+    made_on: 2024-01-19
+    history:
+      - on: 2024-02-01
+        kind: status
+        status: fulfilled
+  - id: typo
+    title: A typo in a key
+    made_by: [mx]
+    made_on: 2024-01-19
+    tgas: [oops]
+"""
+
+
+def line_of(text: str, fragment: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), 1) if fragment in line)
+
+
+def test_a_malformed_file_writes_nothing_and_names_every_problem(
+    tracker: Tracker, tmp_path: Path
+) -> None:
+    import_file(tracker, str(write(tmp_path, "story.yaml", STORY)))
+    before_rows, before_count = projection_rows(tracker), event_count(tracker)
+    path = write(tmp_path, "bad.yaml", MALFORMED)
+    with pytest.raises(DataError) as caught:
+        import_file(tracker, str(path))
+    found = {(p.path, p.line) for p in caught.value.problems}
+    assert found == {
+        ("actors[0].colour", line_of(MALFORMED, "colour")),
+        ("commitments[0].made_on", line_of(MALFORMED, "19 January")),
+        ("commitments[1].made_by[0]", line_of(MALFORMED, "[mxx]")),
+        ("commitments[2].history[0]", line_of(MALFORMED, "on: 2024-02-01")),
+        ("commitments[3].tgas", line_of(MALFORMED, "tgas")),
+    }
+    rendered = str(caught.value)
+    assert rendered.startswith(f"{path}: 5 problems, nothing was written")
+    assert f"{path}:{line_of(MALFORMED, '[mxx]')}: commitments[1].made_by[0]: " in rendered
+    assert "unknown actor 'mxx'; did you mean mx?" in rendered
+    assert "'19 January 2024' is not a date (YYYY-MM-DD)" in rendered
+    assert "status fulfilled is a verdict and needs a source" in rendered
+    assert "unknown key (allowed: id, name, kind" in rendered
+    assert event_count(tracker) == before_count
+    assert projection_rows(tracker) == before_rows
+
+
+def test_a_yaml_syntax_error_names_its_line(tracker: Tracker, tmp_path: Path) -> None:
+    text = "format: commitments/v1\ncommitments:\n  - id: [unclosed\n    title: x\n"
+    path = write(tmp_path, "syntax.yaml", text)
+    with pytest.raises(DataError) as caught:
+        import_file(tracker, str(path))
+    [problem] = caught.value.problems
+    assert problem.line == 4 and "invalid YAML" in problem.message
+    assert str(caught.value).endswith(f"{path}:4: invalid YAML: expected ',' or ']', but got ':'")
+    assert event_count(tracker) == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "path", "message"),
+    [
+        ("format: commitments/v2\n", "format", "must be 'commitments/v1'"),
+        ("format: commitments/v1\nextra: 1\n", "extra", "unknown key"),
+        ("format: commitments/v1\nformat: commitments/v1\n", "", "duplicate key 'format'"),
+        ("- just a list\n", "", "must be a mapping"),
+    ],
+)
+def test_file_level_problems(
+    tracker: Tracker, tmp_path: Path, text: str, path: str, message: str
+) -> None:
+    with pytest.raises(DataError) as caught:
+        import_file(tracker, str(write(tmp_path, "f.yaml", text)))
+    assert any(p.path == path and message in p.message for p in caught.value.problems)
+
+
+def test_missing_file_and_unknown_supersession_target(tracker: Tracker, tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="no such file"):
+        read_document(tmp_path / "nope.yaml")
+    text = STORY.replace("superseded_by: new-plan", "superseded_by: new-plam")
+    with pytest.raises(DataError) as caught:
+        import_file(tracker, str(write(tmp_path, "f.yaml", text)))
+    [problem] = caught.value.problems
+    assert problem.path == "commitments[0].history[6].superseded_by"
+    assert "unknown commitment 'new-plam'; did you mean new-plan?" in problem.message
+    assert event_count(tracker) == 0
+
+
+def test_an_impossible_iso_date_is_a_problem_not_a_crash(tracker: Tracker, tmp_path: Path) -> None:
+    text = STORY.replace("made_on: 2024-02-20", "made_on: 2024-13-45")
+    with pytest.raises(DataError) as caught:
+        import_file(tracker, str(write(tmp_path, "f.yaml", text)))
+    assert [p.path for p in caught.value.problems] == ["commitments[1].made_on"]
+
+
+def test_every_problem_of_one_commitment_is_reported_together(
+    tracker: Tracker, tmp_path: Path
+) -> None:
+    text = STORY.replace("made_by: [barcena]", "made_by: [barcenas]").replace(
+        "made_on: 2024-02-20", "made_on: 20 Feb 2024"
+    )
+    with pytest.raises(DataError) as caught:
+        import_file(tracker, str(write(tmp_path, "f.yaml", text)))
+    assert {p.path for p in caught.value.problems} == {
+        "commitments[1].made_on",
+        "commitments[1].made_by[0]",
+    }

@@ -1,0 +1,109 @@
+"""The migrations, on SQLite and PostgreSQL: up, down, up again, and no drift.
+
+The start-up check compares SCHEMA_REVISION with the database's alembic_version row
+without importing Alembic, so these tests also pin SCHEMA_REVISION to the scripts' head.
+"""
+
+from __future__ import annotations
+
+import stat
+from collections.abc import Iterator
+from importlib.resources import files
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from support import store_workers
+
+from tracker.adapters.db import Database, SchemaError
+from tracker.adapters.migrate import downgrade, known_revisions, upgrade
+from tracker.adapters.schema import SCHEMA_REVISION, metadata
+
+
+@pytest.fixture
+def empty(db_url: str) -> Iterator[Database]:
+    database = Database(db_url)
+    yield database
+    database.dispose()
+
+
+def table_names(db: Database) -> set[str]:
+    return set(sa.inspect(db.engine).get_table_names())
+
+
+def test_schema_revision_is_the_head_of_the_migration_scripts() -> None:
+    script = ScriptDirectory(str(files("tracker.migrations")))
+    assert script.get_heads() == [SCHEMA_REVISION]
+    assert SCHEMA_REVISION in known_revisions()
+
+
+def test_upgrade_downgrade_and_upgrade_again(empty: Database) -> None:
+    assert empty.current_revision() is None
+
+    upgrade(empty)
+    assert empty.current_revision() == SCHEMA_REVISION
+    assert table_names(empty) == {*metadata.tables, "alembic_version"}
+
+    downgrade(empty, "base")
+    assert table_names(empty) == {"alembic_version"}
+    assert empty.current_revision() is None
+
+    upgrade(empty)
+    assert empty.current_revision() == SCHEMA_REVISION
+    assert table_names(empty) == {*metadata.tables, "alembic_version"}
+
+
+def test_the_migrations_build_exactly_the_metadata(empty: Database) -> None:
+    upgrade(empty)
+    with empty.engine.connect() as conn:
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "render_as_batch": True}
+        )
+        assert compare_metadata(context, metadata) == []
+
+
+def test_ensure_schema_creates_an_empty_database_and_is_then_a_no_op(empty: Database) -> None:
+    empty.ensure_schema()
+    assert empty.current_revision() == SCHEMA_REVISION
+    empty.ensure_schema()
+    assert empty.current_revision() == SCHEMA_REVISION
+
+
+def test_a_database_from_a_newer_tracker_is_refused(db: Database) -> None:
+    with db.write() as conn:
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '9999'"))
+
+    newer = Database(db.url)
+    try:
+        with pytest.raises(SchemaError, match="written by a newer tracker") as caught:
+            newer.ensure_schema()
+    finally:
+        newer.dispose()
+    assert "'9999'" in str(caught.value)
+    assert "Upgrade tracker" in str(caught.value)
+
+
+def test_a_new_sqlite_file_is_private_and_in_wal_mode(tmp_path: Path) -> None:
+    path = tmp_path / "private" / "tracker.db"
+    database = Database(f"sqlite:///{path}")
+    try:
+        database.ensure_schema()
+        with database.read() as conn:
+            journal = conn.exec_driver_sql("PRAGMA journal_mode").scalar()
+    finally:
+        database.dispose()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert journal == "wal"
+
+
+@pytest.mark.slow
+def test_processes_opening_a_fresh_database_together_upgrade_it_once(db_url: str) -> None:
+    processes = 4
+    start = store_workers.SPAWN.Barrier(processes)
+    revisions = store_workers.run_processes(
+        [(store_workers.ensure_schema, (db_url, start)) for _ in range(processes)]
+    )
+    assert revisions == [SCHEMA_REVISION] * processes

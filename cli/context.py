@@ -48,13 +48,22 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
 
 def _user_errors() -> tuple[type[BaseException], ...]:
     from tracker.adapters.db import SchemaError
+    from tracker.adapters.integrity import DigestError
     from tracker.config import ConfigError
     from tracker.domain.commitment import DomainError
     from tracker.domain.deadlines import DueParseError
     from tracker.domain.names import AmbiguousName
     from tracker.service_layer.queries import QueryError
 
-    return (SchemaError, ConfigError, DomainError, DueParseError, QueryError, AmbiguousName)
+    return (
+        SchemaError,
+        ConfigError,
+        DomainError,
+        DueParseError,
+        QueryError,
+        AmbiguousName,
+        DigestError,
+    )
 
 
 def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:

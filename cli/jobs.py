@@ -8,7 +8,7 @@ import click
 
 from tracker.cli.context import EXIT_PROBLEMS, AppContext, fail, handle_errors, pass_app
 from tracker.cli.output import Column, echo_styled, emit, output_options
-from tracker.cli.params import TIMESTAMP
+from tracker.cli.params import TIMESTAMP, clock
 
 OVERDUE_COLUMNS = [
     Column("commitment_id", "commitment"),
@@ -19,12 +19,6 @@ OVERDUE_COLUMNS = [
     Column("days_late", "days late"),
     Column("owner", "owner"),
 ]
-
-
-def _now(value: datetime | None) -> datetime:
-    from tracker.adapters.eventstore import utc_now
-
-    return value or utc_now()
 
 
 @click.command()
@@ -48,7 +42,7 @@ def overdue(app: AppContext, flag: bool, now: datetime | None, fmt: str) -> None
     from tracker.jobs.overdue import flag as flag_items
     from tracker.jobs.overdue import scan
 
-    moment = _now(now)
+    moment = clock(now)
     if flag:
         report = flag_items(app.tracker, moment)
         items, note = (
@@ -93,7 +87,7 @@ def remind(app: AppContext, dry_run: bool, now: datetime | None, within_days: in
 
     from tracker.jobs.reminders import DEFAULT_WITHIN_DAYS, preview, send_reminders
 
-    moment = _now(now)
+    moment = clock(now)
     if within_days is None:
         raw = os.environ.get("TRACKER_REMIND_WITHIN_DAYS")
         if raw is not None and not raw.isdigit():

@@ -11,7 +11,7 @@ from importlib.resources import files
 
 import click
 
-from tracker.cli import catalog, jobs, recording, reports, transfer
+from tracker.cli import auditing, catalog, jobs, recording, reports, scheduling, transfer
 from tracker.cli.context import AppContext, handle_errors, pass_app
 from tracker.cli.output import echo_styled, progress
 
@@ -58,6 +58,8 @@ for command in (
     transfer.export,
     jobs.overdue,
     jobs.remind,
+    auditing.audit,
+    scheduling.scheduler,
 ):
     cli.add_command(command)
 
@@ -104,7 +106,12 @@ def demo(app: AppContext) -> None:
 
 @cli.group()
 def projections() -> None:
-    """The read models derived from the log."""
+    """The read models derived from the log.
+
+    \b
+    Example:
+      tracker projections rebuild
+    """
 
 
 @projections.command("rebuild")
@@ -136,7 +143,13 @@ def projections_rebuild(app: AppContext) -> None:
 
 @cli.group()
 def db() -> None:
-    """The database schema (migrations run by themselves on first use)."""
+    """The database schema (migrations run by themselves on first use).
+
+    \b
+    Examples:
+      tracker db current
+      tracker --db postgresql://tracker@db.example.org/tracker db upgrade
+    """
 
 
 @db.command("upgrade")

@@ -79,5 +79,10 @@ def time_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     )(fn)
 
 
+def clock(value: datetime | None) -> datetime:
+    """The time a `--now` option fixed, else the clock (UTC)."""
+    return value or datetime.now(UTC)
+
+
 def today() -> date:
     return datetime.now(UTC).date()

@@ -322,6 +322,7 @@ def decide(state: CommitmentState | None, cmd: Command) -> list[DomainEvent]:
             return [_follow_up_event(s.follow_ups, cmd.follow_up, cmd.on)]
         case CompleteFollowUp():
             s = _need(state, cmd)
+            _open(s, "completing a follow-up")
             fu = s.follow_ups.get(cmd.follow_up_id)
             if fu is None:
                 known = ", ".join(s.follow_ups) or "none"

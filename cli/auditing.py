@@ -1,0 +1,185 @@
+"""`tracker audit` and `tracker audit digest`: prove the record was not rewritten."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from tracker.cli.context import EXIT_PROBLEMS, AppContext, fail, handle_errors, pass_app
+from tracker.cli.output import Column, echo_styled, emit, output_options, progress
+from tracker.cli.params import TIMESTAMP, clock
+
+_OUTCOME_STYLE = {"pass": "green", "fail": "bold red", "warn": "yellow", "info": None}
+
+CHECK_COLUMNS = [
+    Column("name", "check"),
+    Column("outcome", "outcome", style=lambda r: _OUTCOME_STYLE.get(r["outcome"])),
+    Column("summary", "what it found"),
+]
+FINDING_COLUMNS = [Column("position", "position"), Column("problem", "problem")]
+STALE_COLUMNS = [
+    Column("id", "commitment"),
+    Column("status", "status"),
+    Column("last_evidence_on", "last evidence"),
+    Column("days_without_evidence", "days"),
+]
+SCORE_COLUMNS = [
+    Column("actor", "actor"),
+    Column("name", "name"),
+    Column("commitments", "made"),
+    Column("fulfilled", "fulfilled"),
+    Column("partially_fulfilled", "partly"),
+    Column("broken", "broken"),
+    Column("open", "open"),
+    Column("overdue", "overdue"),
+    Column("score", "score"),
+    Column("average", "average"),
+]
+PROJECTION_COLUMNS = [Column("table", "table"), Column("key", "row"), Column("problem", "problem")]
+_DETAIL_COLUMNS = {
+    "projections": PROJECTION_COLUMNS,
+    "staleness": STALE_COLUMNS,
+    "scorecard": SCORE_COLUMNS,
+}
+
+
+def _stale_days_default() -> int:
+    from tracker.jobs.audit import DEFAULT_STALE_DAYS
+
+    raw = os.environ.get("TRACKER_STALE_DAYS")
+    if raw is None or raw == "":
+        return DEFAULT_STALE_DAYS
+    if not raw.isdigit():
+        fail(f"TRACKER_STALE_DAYS={raw!r} is not a whole number of days")
+    return int(raw)
+
+
+def _print_details(report: Any, fmt: str) -> None:
+    for check in report.checks:
+        if not check.findings:
+            continue
+        heading = f"{check.name}: {check.summary}"
+        if check.total > len(check.findings):
+            heading += f" (the first {len(check.findings)} listed)"
+        click.echo()
+        echo_styled(heading, _OUTCOME_STYLE.get(check.outcome))
+        emit(check.findings, _DETAIL_COLUMNS.get(check.name, FINDING_COLUMNS), fmt)
+
+
+@click.group(invoke_without_command=True)
+@click.option(
+    "--stale-days",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Open commitments with no evidence for this many days are stale "
+    "(default: $TRACKER_STALE_DAYS, else 90).",
+)
+@click.option(
+    "--digest",
+    "digest_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also prove the log still extends this digest (from `tracker audit digest`).",
+)
+@click.option("--no-record", is_flag=True, help="Do not record the run as an AuditCompleted event.")
+@click.option("--now", type=TIMESTAMP, help="Judge staleness and overdue on this time.")
+@output_options
+@pass_app
+@click.pass_context
+@handle_errors
+def audit(
+    ctx: click.Context,
+    app: AppContext,
+    stale_days: int | None,
+    digest_file: Path | None,
+    no_record: bool,
+    now: datetime | None,
+    fmt: str,
+) -> None:
+    """Check the log and its projections; report staleness and the scorecard.
+
+    The checks: the hash chain (and a kept digest), gap-free positions and versions,
+    projections equal to a fresh fold, domain rules, staleness, and each actor's
+    scorecard. Exit status 1 when the chain, contiguity or projections check fails.
+    Each run is recorded as an AuditCompleted event unless --no-record.
+
+    \b
+    Examples:
+      tracker audit
+      tracker audit --format json --stale-days 30
+      tracker audit digest -o head.json        # keep it where writers cannot reach
+      tracker audit --digest head.json         # later: the log still extends it
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from tracker.adapters.integrity import Digest
+    from tracker.jobs.audit import run_audit
+    from tracker.service_layer.rebuild import event_count
+
+    digest = Digest.load(digest_file) if digest_file else None
+    days = stale_days if stale_days is not None else _stale_days_default()
+    tracker = app.tracker
+    with tracker.db.read() as conn:
+        total = event_count(conn)
+    with progress("auditing", 2 * total) as advance:
+        report = run_audit(
+            tracker, clock(now), stale_days=days, digest=digest, record=not no_record,
+            progress=advance,
+        )
+    if fmt == "json":
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        emit([c.to_dict() for c in report.checks], CHECK_COLUMNS, fmt,
+             title=f"Audit of {report.events} events, head {report.head_position}")
+        if fmt != "csv":
+            _print_details(report, fmt)
+            verdict = "passed" if report.ok else "FAILED"
+            click.echo()
+            echo_styled(
+                f"Audit {verdict}: head position {report.head_position}, "
+                f"hash {report.head_hash[:16]}…",
+                "green" if report.ok else "bold red",
+            )
+    if not report.ok:
+        raise SystemExit(EXIT_PROBLEMS)
+
+
+@audit.command("digest")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write the digest to this file instead of printing it.",
+)
+@pass_app
+@handle_errors
+def audit_digest(app: AppContext, output: Path | None) -> None:
+    """Print the log's head (position and hash) as a digest to keep elsewhere.
+
+    Anyone who can write the database can recompute a plain hash chain; a digest kept
+    out of their reach (another machine, a signed email, a ticket) lets
+    `tracker audit --digest FILE` prove that the log still extends it.
+
+    \b
+    Examples:
+      tracker audit digest
+      tracker audit digest -o "digests/$(date -u +%F).json"
+    """
+    from tracker.adapters.integrity import take_digest
+
+    tracker = app.tracker
+    with tracker.db.read() as conn:
+        digest = take_digest(tracker.store, conn)
+    text = json.dumps(digest.to_dict(), indent=2) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        fail(f"{output}: cannot write the digest: {exc.strerror}")
+    echo_styled(f"Digest of position {digest.position} written to {output}.", "green", err=True)

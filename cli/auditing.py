@@ -13,6 +13,7 @@ import click
 from tracker.cli.context import EXIT_PROBLEMS, AppContext, fail, handle_errors, pass_app
 from tracker.cli.output import Column, echo_styled, emit, output_options, progress
 from tracker.cli.params import TIMESTAMP, clock
+from tracker.cli.reports import SCORE_COLUMNS
 
 _OUTCOME_STYLE = {"pass": "green", "fail": "bold red", "warn": "yellow", "info": None}
 
@@ -27,18 +28,6 @@ STALE_COLUMNS = [
     Column("status", "status"),
     Column("last_evidence_on", "last evidence"),
     Column("days_without_evidence", "days"),
-]
-SCORE_COLUMNS = [
-    Column("actor", "actor"),
-    Column("name", "name"),
-    Column("commitments", "made"),
-    Column("fulfilled", "fulfilled"),
-    Column("partially_fulfilled", "partly"),
-    Column("broken", "broken"),
-    Column("open", "open"),
-    Column("overdue", "overdue"),
-    Column("score", "score"),
-    Column("average", "average"),
 ]
 PROJECTION_COLUMNS = [Column("table", "table"), Column("key", "row"), Column("problem", "problem")]
 _DETAIL_COLUMNS = {

@@ -49,6 +49,7 @@ def cli(ctx: click.Context, db: str | None) -> None:
 for command in (
     reports.status,
     reports.show,
+    reports.scorecard,
     reports.events,
     catalog.actors,
     catalog.sources,

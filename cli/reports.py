@@ -214,6 +214,43 @@ def _print_show(d: dict[str, Any], day: str) -> None:
         click.echo(f"  flagged overdue on {flag.get('flagged_on')}: {item} (due by {due_end})")
 
 
+SCORE_COLUMNS = [
+    Column("actor", "actor"),
+    Column("name", "name"),
+    Column("commitments", "made"),
+    Column("fulfilled", "fulfilled"),
+    Column("partially_fulfilled", "partly"),
+    Column("broken", "broken"),
+    Column("open", "open"),
+    Column("overdue", "overdue"),
+    Column("score", "score"),
+    Column("average", "average"),
+]
+
+
+@click.command()
+@time_options
+@output_options
+@pass_app
+@handle_errors
+def scorecard(app: AppContext, as_of: Any, known_at: Any, fmt: str) -> None:
+    """Each actor's record: +1 fulfilled, 0 partially fulfilled, −1 broken.
+
+    After the G7/G20 Research Group's method: the average over assessed commitments
+    runs from −1 (all broken) to +1 (all kept), beside counts of open and overdue ones.
+
+    \b
+    Examples:
+      tracker scorecard
+      tracker scorecard --as-of 2024-02-11 --format markdown
+    """
+    from tracker.service_layer.queries import View, scorecard_report
+
+    view = View(as_of=as_of, known_at=known_at)
+    rows = scorecard_report(app.tracker, view)
+    emit(rows, SCORE_COLUMNS, fmt, title=f"Scorecard as of {view.day.isoformat()}")
+
+
 @click.command()
 @click.option(
     "--after", type=int, default=0, show_default=True, help="Only events after this position."

@@ -249,12 +249,6 @@ def test_a_note_may_follow_a_final_status() -> None:
     assert s.s.status is Status.FULFILLED
 
 
-@pytest.mark.xfail(
-    reason="BUG: decide lets a follow-up be marked done after a final status, which the "
-    "audit's invariant ('nothing follows a terminal status but a reopen, a note or a "
-    "retraction') then flags",
-    strict=True,
-)
 def test_a_follow_up_cannot_be_marked_done_after_a_final_status() -> None:
     spec = FollowUpSpec("check", day("2024-02-15"), "Did they meet?")
     s = Stream()

@@ -19,9 +19,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
-from tracker.adapters import schema
 from tracker.adapters.eventstore import ANY_VERSION, NewEvent, format_ts
 from tracker.adapters.integrity import ChainCheck, Digest, Findings, verify_chain
 from tracker.domain import events as ev
@@ -29,7 +28,7 @@ from tracker.domain.invariants import breaches
 from tracker.domain.scorecard import scorecard
 from tracker.service_layer.app import Tracker, recorder
 from tracker.service_layer.projections import streams_in_order, to_domain
-from tracker.service_layer.queries import View, states
+from tracker.service_layer.queries import View, actor_names, states
 from tracker.service_layer.rebuild import check_projections
 
 __all__ = ["AuditReport", "CheckResult", "run_audit", "verify_chain"]
@@ -225,7 +224,7 @@ def run_audit(
         checks.append(_projection_result(tracker, conn, progress))
         checks.append(_invariant_result(tracker, conn))
         current = list(states(tracker, conn, View(today=today)))
-        names = {i: n for i, n in conn.execute(select(schema.actors.c.id, schema.actors.c.name))}
+        names = actor_names(conn)
     open_states = [s for s in current if not s.terminal]
     checks.append(_staleness_result(today, stale_days, open_states))
     cards = scorecard(current, today, names)

@@ -245,3 +245,16 @@ def show(tracker: Tracker, commitment_id: str, view: View) -> dict[str, Any]:
         "timeline": timeline,
         "overdue_flags": [f.data for f in flags],
     }
+
+
+def actor_names(conn: Connection) -> dict[str, str]:
+    return {i: n for i, n in conn.execute(select(schema.actors.c.id, schema.actors.c.name))}
+
+
+def scorecard_report(tracker: Tracker, view: View) -> list[dict[str, Any]]:
+    """Each actor's record on the view's day: kept, partly kept, broken, open, overdue."""
+    from tracker.domain.scorecard import scorecard
+
+    with tracker.db.read() as conn:
+        cards = scorecard(states(tracker, conn, view), view.day, actor_names(conn))
+    return [c.to_dict() for c in cards]

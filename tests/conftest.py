@@ -6,24 +6,19 @@ fails under CI, so a CI image that lost PostgreSQL cannot pass silently.
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support.pgserver import PgServer, find_pg_bin, start_postgres
+from support.pgserver import PgServer, require_pg_bin, start_postgres
 
 from tracker.adapters.db import Database
 
 
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PgServer]:
-    if find_pg_bin() is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI=true but no PostgreSQL server binaries (initdb, pg_ctl) were found")
-        pytest.skip("no PostgreSQL server binaries found; install postgresql to run the "
-                    "PostgreSQL half")
+    require_pg_bin()
     server = start_postgres()
     yield server
     server.stop()

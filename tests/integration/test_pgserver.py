@@ -8,18 +8,14 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from support.pgserver import PgServer, find_pg_bin, start_postgres
+from support.pgserver import PgServer, require_pg_bin, start_postgres
 
 pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[PgServer]:
-    if find_pg_bin() is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI=true but no PostgreSQL server binaries (initdb, pg_ctl) were found")
-        pytest.skip("no PostgreSQL server binaries (initdb, pg_ctl) found; "
-                    "install postgresql to run the PostgreSQL half")
+    require_pg_bin()
     started = start_postgres()
     yield started
     started.stop()

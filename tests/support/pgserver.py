@@ -103,6 +103,19 @@ class PgServer:
             conn.execute(sql.SQL(statement).format(sql.Identifier(dbname)))
 
 
+def require_pg_bin() -> None:
+    """Skip without server binaries, with the reason printed, except under CI=true,
+    where a CI image that lost PostgreSQL must fail rather than pass silently."""
+    import pytest
+
+    if find_pg_bin() is not None:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail("CI=true but no PostgreSQL server binaries (initdb, pg_ctl) were found")
+    pytest.skip("no PostgreSQL server binaries (initdb, pg_ctl) found; install postgresql "
+                "to run the PostgreSQL half")
+
+
 def find_pg_bin() -> Path | None:
     """Find the directory holding initdb and pg_ctl.
 

@@ -23,6 +23,8 @@ from functools import partial
 from typing import Any, Literal
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
+from tracker.config import ConfigError
+
 URL_ENV = "TRACKER_SMTP_URL"
 FROM_ENV = "TRACKER_MAIL_FROM"
 CA_FILE_ENV = "TRACKER_SMTP_CA_FILE"
@@ -46,7 +48,7 @@ _OWN_HEADERS = frozenset(
 _LINE_BREAKING = frozenset({"Zl", "Zp"})
 
 
-class MailConfigError(ValueError):
+class MailConfigError(ConfigError):
     """TRACKER_SMTP_URL, TRACKER_MAIL_FROM or the CA file cannot be used as given."""
 
 

@@ -441,3 +441,10 @@ def test_a_mistake_in_a_real_process_is_a_message_without_a_traceback(tmp_path: 
         proc = subprocess.run([str(exe), "--db", db, *args], capture_output=True, text=True)
         assert proc.returncode == 2, proc.stderr
         assert "Traceback" not in proc.stderr and proc.stderr.strip()
+
+
+def test_a_database_path_that_cannot_be_created_is_a_usage_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["--db", str(blocker / "x.db"), "status"])
+    refused(result, f"cannot create the database file {blocker / 'x.db'}")

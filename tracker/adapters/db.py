@@ -36,11 +36,15 @@ def _prepare_sqlite_file(url: str) -> None:
     file = Path(path)
     if file.exists():
         return
-    file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     try:
-        fd = os.open(file, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process created it between the check and here
-        return
+        file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            fd = os.open(file, os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process created it between the check and here
+            return
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise ConfigError(f"cannot create the database file {file}: {reason}") from None
     os.close(fd)
 
 

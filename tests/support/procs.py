@@ -19,16 +19,11 @@ from typing import TypeVar
 T = TypeVar("T")
 
 DEADLINE_S = 30.0
-# Registers the scheduler group on the fly, so the tests do not depend on cli.main
-# importing it (harmless once it does).
-_ENTRY = (
-    "from tracker.cli.main import cli; from tracker.cli.scheduling import scheduler; "
-    "cli.add_command(scheduler); cli(prog_name='tracker')"
-)
-
-
 def tracker_argv(*args: str) -> list[str]:
-    return [sys.executable, "-c", _ENTRY, *args]
+    """The installed console script, as users run it. (``python -c`` would put the
+    working directory first on sys.path, where a checkout's ``tracker/`` lacks the
+    ``tracker.cli`` that only the installed package maps in.)"""
+    return [str(Path(sys.executable).with_name("tracker")), *args]
 
 
 def child_env(extra: Mapping[str, str]) -> dict[str, str]:

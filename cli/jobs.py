@@ -97,7 +97,8 @@ def remind(app: AppContext, dry_run: bool, now: datetime | None, within_days: in
         digests = preview(app.tracker, moment, within_days)
         for d in digests:
             click.echo(f"To: {d.owner}\nSubject: {d.subject}\n\n{d.text()}\n{'-' * 60}")
-        click.echo(f"{len(digests)} digests would be sent.", err=True)
+        noun = "digest" if len(digests) == 1 else "digests"
+        click.echo(f"{len(digests)} {noun} would be sent.", err=True)
         return
     report = send_reminders(app.tracker, moment, within_days=within_days)
     for owner in report.sent:

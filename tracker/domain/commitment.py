@@ -26,7 +26,7 @@ from tracker.domain.deadlines import DueWindow
 from tracker.domain.events import DomainEvent
 from tracker.domain.statuses import PROGRESS_MOVES, Status
 
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 
 
 class DomainError(ValueError):

@@ -14,6 +14,7 @@ import hashlib
 import html
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from email.utils import parseaddr
 from typing import TYPE_CHECKING
 
 from tracker.adapters.eventstore import ANY_VERSION, NewEvent
@@ -39,7 +40,8 @@ class DigestItem:
     days: int  # days late (overdue) or days left (coming up)
 
     def line(self, late: bool) -> str:
-        when = f"{self.days} days late" if late else f"due in {self.days} days"
+        days = f"{self.days} day{'' if self.days == 1 else 's'}"
+        when = f"{days} late" if late else "due today" if self.days == 0 else f"due in {days}"
         what = "" if self.what == "commitment" else f" — {self.what}"
         return f"{self.commitment_id}: {self.title}{what} (deadline {self.deadline}; {when})"
 
@@ -76,15 +78,18 @@ class Digest:
             ("Follow-ups coming up", self.follow_ups, False),
         ]
 
+    def commands(self) -> list[str]:
+        """What to run to see more: each commitment in the digest, then the overdue list."""
+        ids = sorted({i.commitment_id for _, items, _ in self.sections() for i in items})
+        return [f"tracker show {cid}" for cid in ids] + ["tracker status --overdue"]
+
     def text(self) -> str:
         lines = [f"Commitments tracked for {self.owner}, as of {self.day.isoformat()}.", ""]
         for heading, items, late in self.sections():
             if items:
                 lines += [f"{heading}:"] + [f"  - {i.line(late)}" for i in items] + [""]
-        ids = sorted({i.commitment_id for _, items, _ in self.sections() for i in items})
         lines.append("See more with:")
-        lines += [f"  tracker show {cid}" for cid in ids]
-        lines.append("  tracker status --overdue")
+        lines += [f"  {command}" for command in self.commands()]
         return "\n".join(lines) + "\n"
 
     def html(self) -> str:
@@ -94,10 +99,8 @@ class Digest:
             if items:
                 rows = "".join(f"<li>{esc(i.line(late))}</li>" for i in items)
                 parts.append(f"<h3>{esc(heading)}</h3><ul>{rows}</ul>")
-        parts.append(
-            "<p>See more with <code>tracker show ID</code> or "
-            "<code>tracker status --overdue</code>.</p>"
-        )
+        commands = "".join(f"<li><code>{esc(c)}</code></li>" for c in self.commands())
+        parts.append(f"<p>See more with:</p><ul>{commands}</ul>")
         return "<html><body>" + "".join(parts) + "</body></html>"
 
 
@@ -180,21 +183,33 @@ def send_reminders(
     ssl_context: ssl.SSLContext | None = None,
 ) -> ReminderReport:
     """Send every due digest that was not sent today; failures are reported, not raised."""
-    from tracker.adapters.mail import SendError, SmtpSettings, build_message, send
+    from tracker.adapters.mail import (
+        HeaderValueError,
+        SendError,
+        SmtpSettings,
+        build_message,
+        send,
+    )
 
     config = settings or SmtpSettings.from_env()
     report = ReminderReport(preview(tracker, now, within_days))
-    domain = config.mail_from.rpartition("@")[2] or "tracker.invalid"
+    # The sender may carry a display name: "Tracker <tracker@example.org>".
+    domain = parseaddr(config.mail_from)[1].rpartition("@")[2] or "tracker.invalid"
     for d in report.digests:
-        message = build_message(
-            sender=config.mail_from,
-            to=d.owner,
-            subject=d.subject,
-            text=d.text(),
-            html=d.html(),
-            message_id=d.message_id(domain),
-            date=now,
-        )
+        try:
+            message = build_message(
+                sender=config.mail_from,
+                to=d.owner,
+                subject=d.subject,
+                text=d.text(),
+                html=d.html(),
+                message_id=d.message_id(domain),
+                date=now,
+            )
+        except HeaderValueError as exc:
+            # An owner stored before addresses were checked: the others still get theirs.
+            report.failed.append((d.owner, str(exc)))
+            continue
         with tracker.db.write() as conn:
             if tracker.store.positions_for_keys(conn, [d.key]):
                 report.already.append(d.owner)

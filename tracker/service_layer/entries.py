@@ -20,6 +20,7 @@ from typing import Any
 
 from tracker.domain import events as ev
 from tracker.domain.commitment import (
+    SLUG,
     AddNote,
     ChangeDeadline,
     ChangeStatus,
@@ -36,8 +37,11 @@ from tracker.domain.events import DomainEvent
 from tracker.domain.statuses import parse_status
 from tracker.service_layer.document import Problem
 
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")  # control characters but tab and newline
+# No spaces or control characters (an owner becomes a mail header), and \Z because $
+# would let a trailing newline through.
+_ADDRESS_PART = r"[^@\s\x00-\x1f\x7f-\x9f]+"
+EMAIL = re.compile(rf"^{_ADDRESS_PART}@{_ADDRESS_PART}\.{_ADDRESS_PART}\Z")
 ACTOR_KINDS = ("government", "person", "organization", "body")
 HISTORY_KINDS = ("progress", "status", "due", "note", "follow_up_done", "follow_up", "retraction")
 
@@ -72,7 +76,7 @@ class Fields:
             self.fail(key, f"must be text, not {type(value).__name__}")
             return None
         value = str(value).strip()
-        if any(ord(c) < 32 and c not in "\n\t" for c in value):
+        if _CONTROL.search(value):
             self.fail(key, "contains control characters")
             return None
         if required and not value:
@@ -164,7 +168,7 @@ class Fields:
 
 ACTOR_KEYS = ("id", "name", "kind", "member_of", "role", "aliases")
 SOURCE_KEYS = ("id", "publisher", "title", "url", "published", "language")
-LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*\Z")
 
 
 def read_actor(raw: Any, path: str, problems: list[Problem]) -> dict[str, Any] | None:

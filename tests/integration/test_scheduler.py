@@ -17,13 +17,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+import sqlalchemy as sa
 from support.procs import Proc, Procs, processes, run_tracker, wait_for
 
 from tracker.adapters.db import Database
 from tracker.adapters.eventstore import utc_now
 from tracker.jobs import runs
 from tracker.jobs.lease import acquire, read_lease, release, renew
-from tracker.jobs.registry import JOBS
+from tracker.jobs.registry import JOBS, JobFailed
 from tracker.jobs.scheduler import DurationError, parse_duration, resolve_cadences
 from tracker.service_layer.app import Tracker
 from tracker.service_layer.document import parse_text
@@ -33,8 +34,8 @@ if TYPE_CHECKING:
     from support.smtp import SmtpSink
 
 OWNERS = {"desk@example.org", "migration-desk@example.org"}
-# The demo's commitments have had no news for long: keep the audit's staleness check
-# from failing the audit job for that.
+# The scheduler reads its settings from the environment like the commands do; this one
+# proves it (the audit job's staleness threshold) without changing an outcome.
 BASE_ENV = {"TRACKER_STALE_DAYS": "36500"}
 FAST = ["--overdue-every", "1s", "--remind-every", "1s", "--audit-every", "2s"]
 
@@ -119,6 +120,19 @@ def demo_url(db_url: str) -> str:
     finally:
         tracker.close()
     return db_url
+
+
+def test_the_audit_job_fails_on_a_tampered_log(demo_url: str) -> None:
+    tracker = Tracker.open(demo_url)
+    try:
+        assert JOBS["audit"](tracker, utc_now()) == {"checks": 6, "failed_checks": 0}
+        with tracker.db.write() as conn:  # metadata: in no projection, so only the chain fails
+            conn.execute(sa.text("UPDATE events SET meta = '{}' WHERE position = 1"))
+        with pytest.raises(JobFailed, match=r"^audit failed: chain$") as caught:
+            JOBS["audit"](tracker, utc_now())
+        assert caught.value.counts == {"checks": 6, "failed_checks": 1}
+    finally:
+        tracker.close()
 
 
 @pytest.fixture

@@ -103,13 +103,18 @@ def _from_findings(
     return CheckResult(name, "fail", summary, [f.to_dict() for f in found.items], found.total)
 
 
+def _other_key(check: ChainCheck) -> bool:
+    """Every link differs: the log was written with another TRACKER_AUDIT_KEY setting."""
+    return bool(check.events) and check.chain.total >= check.events
+
+
 def _chain_results(check: ChainCheck, keyed: bool) -> list[CheckResult]:
     kind = "keyed (HMAC-SHA-256)" if keyed else "SHA-256"
     passed = f"{check.events} events verified, {kind} chain intact"
     if check.digest is not None:
         passed += f"; extends the digest at position {check.digest.position}"
     hint = ""
-    if check.events and check.chain.total >= check.events:
+    if _other_key(check):
         hint = (
             "; every hash differs: is TRACKER_AUDIT_KEY set exactly as when the log was "
             "written (or unset if it was not)?"
@@ -210,8 +215,9 @@ def run_audit(
     record: bool = True,
     progress: Progress | None = None,
 ) -> AuditReport:
-    """Run every check on one snapshot and, unless ``record`` is false, append the
-    outcome as an ``AuditCompleted`` event (one per ``now``: a retried run adds none).
+    """Run every check on one snapshot and, unless ``record`` is false or the log was
+    written with another key, append the outcome as an ``AuditCompleted`` event (one
+    per ``now``: a retried run adds none).
 
     ``progress`` is told of events as the chain and projection passes read them (the
     log is read twice, so the total is twice its length).
@@ -240,7 +246,8 @@ def run_audit(
     report = AuditReport(
         now, stale_days, chain.events, chain.head_position, chain.head_hash, keyed, checks
     )
-    if record:
+    if record and not _other_key(chain):
+        # Linked under the wrong key, the audit's own event would break the chain for good.
         report.recorded_at_position = _record(tracker, report)
     return report
 

@@ -240,7 +240,7 @@ FINAL = ChangeStatus(day("2024-02-05"), Status.FULFILLED, source="efe-2024-02-05
     ids=["progress", "deadline", "follow-up"],
 )
 def test_nothing_but_a_reopen_note_or_retraction_follows_a_final_status(command: Command) -> None:
-    with pytest.raises(DomainError, match="cannot follow a final status"):
+    with pytest.raises(DomainError, match="follows the final status fulfilled"):
         decide(stream(FINAL).s, command)
 
 
@@ -256,6 +256,26 @@ def test_a_follow_up_cannot_be_marked_done_after_a_final_status() -> None:
     s.run(FINAL)
     with pytest.raises(DomainError, match="final status"):
         s.run(CompleteFollowUp(day("2024-02-16"), "check"))
+
+
+def test_late_evidence_about_a_day_before_the_verdict_is_welcome() -> None:
+    s = stream(FINAL, RecordProgress(day("2024-02-03"), note="preparations"))
+    assert s.s.status is Status.FULFILLED
+    assert [e.type for e in s.s.history][-2:] == [ev.PROGRESS_RECORDED, ev.STATUS_CHANGED]
+
+
+def test_a_verdict_dated_before_later_evidence_is_refused() -> None:
+    s = stream(RecordProgress(day("2024-02-10"), note="talks go on"))
+    with pytest.raises(DomainError, match=r"entry #2 \(ProgressRecorded on 2024-02-10\)"):
+        s.run(FINAL)
+
+
+def test_retracting_a_reopen_that_later_entries_rely_on_is_refused() -> None:
+    s = stream(FINAL)
+    s.run(ChangeStatus(day("2024-02-06"), Status.IN_PROGRESS, note="only a first round"))
+    s.run(RecordProgress(day("2024-02-08"), note="second round"))
+    with pytest.raises(DomainError, match="follows the final status fulfilled"):
+        s.run(RetractEntry(day("2024-02-09"), 3, "it was complete"))
 
 
 def test_reopening_a_final_status_needs_a_reason() -> None:

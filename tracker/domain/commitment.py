@@ -14,7 +14,6 @@ the events it was folded from and a retraction refolds them without the retracte
 from __future__ import annotations
 
 import copy
-import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -23,7 +22,8 @@ from typing import Any
 
 from tracker.domain import events as ev
 from tracker.domain.deadlines import DueWindow
-from tracker.domain.events import DomainEvent
+from tracker.domain.events import DomainEvent, world_key, world_order
+from tracker.domain.invariants import breaches
 from tracker.domain.statuses import PROGRESS_MOVES, Status
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z")
@@ -272,25 +272,44 @@ def _need(state: CommitmentState | None, cmd: Command) -> CommitmentState:
     return state
 
 
-def _open(state: CommitmentState, what: str) -> None:
-    if state.terminal:
-        raise DomainError(
-            f"{state.id} is {state.status.value}: {what} cannot follow a final status; "
-            "reopen it first with a status change and a note saying why"
-        )
-
-
 def _evidence(source: str | None, quote: str | None, note: str | None) -> dict[str, Any]:
     return {"source": source, "quote": quote, "note": note}
 
 
 def decide(state: CommitmentState | None, cmd: Command) -> list[DomainEvent]:
+    events = _decide(state, cmd)
+    if state is not None:
+        _keep_the_rules(state, events)
+    return events
+
+
+def _keep_the_rules(state: CommitmentState, new: list[DomainEvent]) -> None:
+    """Refuse what would leave the history breaking a rule the audit checks.
+
+    Judged in world order, as the audit judges it: evidence recorded late about a day
+    before a verdict is welcome, while a verdict dated before evidence of a later day,
+    or a retracted reopen that would put later entries behind a final status, is not.
+    Breaches already in the log (from older data) do not block new entries.
+    """
+    known = {(b.event.version, b.problem) for b in breaches(state.history)}
+    for breach in breaches([*state.history, *new]):
+        if breach.event.version and (breach.event.version, breach.problem) in known:
+            continue
+        e = breach.event
+        what = f"entry #{e.version} ({e.type} on {e.on})" if e.version else f"{e.type} on {e.on}"
+        raise DomainError(
+            f"{state.id}: {what} would break a rule: {breach.problem}. Reopen it first "
+            "with a status change and a note saying why, or date the entry before the "
+            "final status"
+        )
+
+
+def _decide(state: CommitmentState | None, cmd: Command) -> list[DomainEvent]:
     match cmd:
         case MakeCommitment():
             return _decide_make(state, cmd)
         case RecordProgress():
             s = _need(state, cmd)
-            _open(s, "progress")
             if not (cmd.source or cmd.note):
                 raise DomainError("progress needs a source or a note saying what happened")
             return [
@@ -302,7 +321,6 @@ def decide(state: CommitmentState | None, cmd: Command) -> list[DomainEvent]:
             return _decide_status(_need(state, cmd), cmd)
         case ChangeDeadline():
             s = _need(state, cmd)
-            _open(s, "a deadline change")
             if not cmd.note.strip():
                 raise DomainError("a deadline change needs a note saying why it moved")
             if cmd.due == s.due:
@@ -318,11 +336,9 @@ def decide(state: CommitmentState | None, cmd: Command) -> list[DomainEvent]:
             return [DomainEvent(ev.NOTE_ADDED, cmd.on, _evidence(cmd.source, cmd.quote, cmd.note))]
         case ScheduleFollowUp():
             s = _need(state, cmd)
-            _open(s, "a follow-up")
             return [_follow_up_event(s.follow_ups, cmd.follow_up, cmd.on)]
         case CompleteFollowUp():
             s = _need(state, cmd)
-            _open(s, "completing a follow-up")
             fu = s.follow_ups.get(cmd.follow_up_id)
             if fu is None:
                 known = ", ".join(s.follow_ups) or "none"
@@ -513,23 +529,13 @@ def evolve(state: CommitmentState | None, event: DomainEvent) -> CommitmentState
     return _apply(copy.deepcopy(state), event)
 
 
-def _world_key(e: DomainEvent) -> tuple[date, float, int]:
-    # Events not yet stored (position 0) come after every stored event of their day.
-    return (e.on, e.position or math.inf, e.version)
-
-
-def world_order(events: Iterable[DomainEvent]) -> list[DomainEvent]:
-    """The order the world saw them: the day it happened, then the order recorded."""
-    return sorted(events, key=_world_key)
-
-
 def extend(state: CommitmentState | None, event: DomainEvent) -> CommitmentState:
     """The state after one more event, reusing ``state`` (which it consumes).
 
     Cheap when the event comes last in world order, as nearly all do; an entry about
     an earlier day refolds the stream so that it lands in place.
     """
-    if state is None or not state.history or _world_key(event) >= _world_key(state.history[-1]):
+    if state is None or not state.history or world_key(event) >= world_key(state.history[-1]):
         return _apply(state, event)
     return fold([*state.history, event])  # type: ignore[return-value]
 

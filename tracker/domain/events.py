@@ -7,6 +7,8 @@ vocabulary, and `decide`/`evolve` are the only code that builds or reads them.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -55,3 +57,13 @@ class DomainEvent:
     data: dict[str, Any] = field(default_factory=dict)
     version: int = 0
     position: int = 0
+
+
+def world_key(e: DomainEvent) -> tuple[date, float, int]:
+    # Events not yet stored (position 0) come after every stored event of their day.
+    return (e.on, e.position or math.inf, e.version)
+
+
+def world_order(events: Iterable[DomainEvent]) -> list[DomainEvent]:
+    """The order the world saw them: the day it happened, then the order recorded."""
+    return sorted(events, key=world_key)

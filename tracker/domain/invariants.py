@@ -1,7 +1,7 @@
 """The rules a commitment's history must obey, checked over a stored stream.
 
-``decide`` enforces them on every new command; the audit checks them again over the
-log because the log outlives the code: an older version, a bulk import or a hand-made
+``decide`` refuses any command that would add a breach; the audit checks them again
+over the log because the log outlives the code: an older version, a bulk import or a hand-made
 row could have let something through.
 """
 
@@ -11,8 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from tracker.domain import events as ev
-from tracker.domain.commitment import world_order
-from tracker.domain.events import DomainEvent
+from tracker.domain.events import DomainEvent, world_order
 from tracker.domain.statuses import Status
 
 # What may follow a final status: a status change (a reopen, with its reason), a note,

@@ -54,8 +54,11 @@ def emit(
 ) -> None:
     out = out or sys.stdout
     if fmt == "json":
-        json.dump(list(rows), out, ensure_ascii=False, indent=2)
-        out.write("\n")
+        # One row per line: as readable as indenting, and json's C encoder writes it
+        # (it does not indent), which matters for thousands of rows.
+        encode = json.JSONEncoder(ensure_ascii=False).encode
+        lines = [encode(r) for r in rows]
+        out.write("[\n  " + ",\n  ".join(lines) + "\n]\n" if lines else "[]\n")
     elif fmt == "csv":
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow([c.key for c in columns])

@@ -8,13 +8,15 @@ Readers never take it.
 
 from __future__ import annotations
 
+import itertools
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
-from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
 
 from tracker.adapters.schema import SCHEMA_REVISION
 from tracker.config import ConfigError, mask_url
@@ -26,6 +28,89 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 class SchemaError(RuntimeError):
     """The database's schema is not one this code can use."""
+
+
+class Statement:
+    """SQL for the hot paths, run on the DB-API cursor of a SQLAlchemy connection.
+
+    SQLAlchemy Core spends 15–50 µs building, caching and wrapping each statement,
+    several times what SQLite needs to run it; commands, imports, rebuilds and audits
+    run thousands of statements or millions of rows, so the event store and the
+    projections hand these straight to the driver, in the connection's transaction.
+    Written once with ``?`` placeholders (sqlite3) and rewritten to ``%s`` (psycopg);
+    driver errors are raised as SQLAlchemy's, as everywhere else.
+    """
+
+    __slots__ = ("format", "qmark")
+
+    def __init__(self, sql: str) -> None:
+        self.qmark = sql
+        self.format = sql.replace("?", "%s")
+
+    def _sql(self, conn: Connection) -> str:
+        return self.qmark if conn.dialect.paramstyle == "qmark" else self.format
+
+    def execute(self, conn: Connection, params: Sequence[Any] = ()) -> Any:
+        """Run once; the DB-API cursor, to fetch from."""
+        sql = self._sql(conn)
+        cursor = conn.connection.cursor()
+        try:
+            cursor.execute(sql, params)
+        except conn.dialect.loaded_dbapi.Error as exc:
+            raise _wrapped(conn, sql, exc) from exc
+        return cursor
+
+    def rows(self, conn: Connection, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return self.execute(conn, params).fetchall()  # type: ignore[no-any-return]
+
+    def batches(
+        self, conn: Connection, params: Sequence[Any] = (), size: int = 5000
+    ) -> Iterator[list[tuple[Any, ...]]]:
+        """The rows ``size`` at a time, never all in memory: psycopg loads a whole
+        result into the client, so PostgreSQL reads through a server-side cursor."""
+        sql = self._sql(conn)
+        if conn.dialect.name == "postgresql":
+            cursor = conn.connection.cursor(name=f"tracker_{next(_CURSORS)}")
+        else:
+            cursor = conn.connection.cursor()
+        try:
+            cursor.execute(sql, params)
+            while rows := cursor.fetchmany(size):
+                yield rows
+        except conn.dialect.loaded_dbapi.Error as exc:
+            raise _wrapped(conn, sql, exc) from exc
+        finally:
+            cursor.close()
+
+    def executemany(self, conn: Connection, rows: Sequence[Sequence[Any]]) -> None:
+        if not rows:
+            return
+        sql = self._sql(conn)
+        cursor = conn.connection.cursor()
+        try:
+            cursor.executemany(sql, rows)
+        except conn.dialect.loaded_dbapi.Error as exc:
+            raise _wrapped(conn, sql, exc) from exc
+        finally:
+            cursor.close()
+
+
+def _wrapped(conn: Connection, sql: str, exc: Exception) -> BaseException:
+    # Parameters stay out of the message: they are event payloads, possibly thousands.
+    return DBAPIError.instance(
+        sql, None, exc, conn.dialect.loaded_dbapi.Error, hide_parameters=True, dialect=conn.dialect
+    )
+
+
+_CURSORS = itertools.count(1)  # names for server-side cursors, unique in a process
+
+
+def placeholders(count: int) -> str:
+    """``?, ?, …`` for an ``IN (…)`` list of ``count`` values."""
+    return ", ".join("?" * count)
+
+
+_BEGIN, _BEGIN_IMMEDIATE = Statement("BEGIN"), Statement("BEGIN IMMEDIATE")
 
 
 def _prepare_sqlite_file(url: str) -> None:
@@ -63,7 +148,7 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
         immediate = conn.get_execution_options().get("tracker_write", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        (_BEGIN_IMMEDIATE if immediate else _BEGIN).execute(conn).close()
 
 
 def create_db_engine(url: str) -> Engine:

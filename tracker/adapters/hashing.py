@@ -21,8 +21,12 @@ AUDIT_KEY_ENV = "TRACKER_AUDIT_KEY"
 _SEP = "\x1f"
 
 
+# One encoder for every call: json.dumps would build a new one each time.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical_json(value: Mapping[str, Any] | list[Any]) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _CANONICAL.encode(value)
 
 
 def canonical_row(

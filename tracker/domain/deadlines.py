@@ -45,6 +45,9 @@ EXAMPLES = "; ".join(
 )  # fmt: skip
 
 
+_STORED_KEYS = {"start", "end", "label"}
+
+
 class DueParseError(ValueError):
     """A deadline that cannot be read; the message is meant for the person who wrote it."""
 
@@ -66,6 +69,12 @@ class DueWindow:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> DueWindow:
+        if d.keys() == _STORED_KEYS and isinstance(d["label"], str):
+            # The stored form (to_dict's), read back for every commitment of a report.
+            try:
+                return cls(date.fromisoformat(d["start"]), date.fromisoformat(d["end"]), d["label"])
+            except (TypeError, ValueError):
+                pass  # not dates after all: the checks below say what is wrong
         unknown = sorted(str(k) for k in d if k not in ("start", "end", "label"))
         if unknown:
             raise DueParseError(

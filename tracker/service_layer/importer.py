@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, select
 
 from tracker.adapters import schema
 from tracker.adapters.eventstore import NewEvent
@@ -22,9 +22,15 @@ from tracker.domain import events as ev
 from tracker.domain.commitment import CommitmentState, DomainError, decide, extend
 from tracker.domain.events import DomainEvent
 from tracker.service_layer import entries as ent
-from tracker.service_layer.app import Tracker
+from tracker.service_layer.app import Tracker, bulk
 from tracker.service_layer.document import DataError, Document, Problem, read_document
-from tracker.service_layer.projections import actor_row, commitment_rows, source_row, to_domain
+from tracker.service_layer.projections import (
+    actor_row,
+    commitment_rows,
+    replace_rows,
+    source_row,
+    to_domain,
+)
 
 FORMAT = "commitments/v1"
 TOP_KEYS = ("format", "actors", "sources", "commitments")
@@ -191,7 +197,8 @@ def _plan_commitment(
                 state = extend(state, stored[version - 1])
             problems.append(Problem(entry.path, str(exc)))
             continue
-        event = replace(decided[0], version=version)
+        made = decided[0]
+        event = DomainEvent(made.type, made.on, made.data, version)
         if version <= len(stored):
             have = stored[version - 1]
             if _form(have) != _form(event):
@@ -215,6 +222,13 @@ def _plan_commitment(
 def import_document(
     tracker: Tracker, doc: Document, *, progress: Callable[[int], None] | None = None
 ) -> ImportReport:
+    with bulk():
+        return _import(tracker, doc, progress)
+
+
+def _import(
+    tracker: Tracker, doc: Document, progress: Callable[[int], None] | None
+) -> ImportReport:
     problems: list[Problem] = []
     parsed = _parse(doc, problems)
     report = ImportReport(doc.name)
@@ -231,9 +245,13 @@ def import_document(
             new, state = _plan_commitment(c, stored[stream], problems, report)
             if new and state is not None:
                 report.commitments += not stored[stream]
-                key = f"import:{c.id}"
-                events = tracker.new_events(new, command="import")
-                batch.append((stream, len(stored[stream]), _keyed(events, key, new)))
+                # Keyed by commitment and entry number: a concurrent identical import
+                # then fails on the unique index instead of appending twice.
+                have = len(stored[stream])
+                events = tracker.new_events(
+                    new, command="import", key=f"import:{c.id}", number_from=have + 1
+                )
+                batch.append((stream, have, events))
                 states.append(state)
             if progress:
                 progress(1)
@@ -247,40 +265,24 @@ def import_document(
     return report
 
 
-def _keyed(events: list[NewEvent], key: str, domain: list[DomainEvent]) -> list[NewEvent]:
-    """Key each imported entry by commitment and entry number: a concurrent identical
-    import then fails on the unique index instead of appending twice."""
-    return [
-        replace(e, idempotency_key=f"{key}#{d.version}")
-        for e, d in zip(events, domain, strict=True)
-    ]
-
-
 def _write_projections(conn: Connection, parsed: _Parsed, states: list[CommitmentState]) -> None:
-    for items, table, to_row in (
-        (parsed.actors, schema.actors, actor_row),
-        (parsed.sources, schema.sources, source_row),
+    for name, items, to_row in (
+        ("actors", parsed.actors, actor_row),
+        ("sources", parsed.sources, source_row),
     ):
         rows = [to_row(item) for _, item in items]
-        for start in range(0, len(rows), 500):
-            chunk = rows[start : start + 500]
-            conn.execute(delete(table).where(table.c.id.in_([r["id"] for r in chunk])))
-            conn.execute(insert(table), chunk)
+        replace_rows(conn, name, [r["id"] for r in rows], rows)
     rows: dict[str, list[dict[str, Any]]] = {"commitments": [], "follow_ups": []}
     for state in states:
         for name, items in commitment_rows(state).items():
             rows[name].extend(items)
     ids = [s.id for s in states]
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        conn.execute(delete(schema.follow_ups).where(schema.follow_ups.c.commitment_id.in_(chunk)))
-        conn.execute(delete(schema.commitments).where(schema.commitments.c.id.in_(chunk)))
-    for name, table in (("commitments", schema.commitments), ("follow_ups", schema.follow_ups)):
-        if rows[name]:
-            conn.execute(insert(table), rows[name])
+    replace_rows(conn, "follow_ups", ids, rows["follow_ups"])
+    replace_rows(conn, "commitments", ids, rows["commitments"])
 
 
 def import_file(
     tracker: Tracker, path: str, *, progress: Callable[[int], None] | None = None
 ) -> ImportReport:
-    return import_document(tracker, read_document(path), progress=progress)
+    with bulk():
+        return import_document(tracker, read_document(path), progress=progress)

@@ -17,12 +17,13 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from tracker.adapters import schema
-from tracker.adapters.eventstore import format_ts
+from tracker.adapters.db import Statement
+from tracker.adapters.eventstore import decode_payload, format_ts
 from tracker.domain import events as ev
 from tracker.domain.commitment import CommitmentState, fold
 from tracker.domain.names import ActorDirectory
-from tracker.service_layer.app import Tracker
-from tracker.service_layer.projections import streams_in_order, to_domain
+from tracker.service_layer.app import Tracker, bulk
+from tracker.service_layer.projections import domain_streams, to_domain
 
 
 class QueryError(ValueError):
@@ -54,14 +55,17 @@ class View:
         return format_ts(self.known_at) if self.known_at else None
 
 
+_STATES = Statement("SELECT state FROM commitments")
+
+
 def states(tracker: Tracker, conn: Connection, view: View) -> Iterator[CommitmentState]:
     if not view.historical:
-        for (text,) in conn.execute(select(schema.commitments.c.state)):
-            yield CommitmentState.from_dict(json.loads(text))
+        for rows in _STATES.batches(conn):
+            for (text,) in rows:
+                yield CommitmentState.from_dict(decode_payload(text))
         return
-    stored = tracker.store.read_by_stream(conn, prefix="commitment:", known_at=view.known_at_text)
-    for _, events in streams_in_order(stored):
-        domain = [to_domain(e) for e in events]
+    rows = tracker.store.read_fold_rows(conn, prefix="commitment:", known_at=view.known_at_text)
+    for _, domain in domain_streams(rows):
         if view.as_of:
             domain = [e for e in domain if e.on <= view.as_of]
         if any(e.type == ev.COMMITMENT_MADE for e in domain):
@@ -99,6 +103,7 @@ def resolve_actor(conn: Connection, text: str) -> tuple[str, set[str]]:
 
 def status_row(state: CommitmentState, day: date) -> dict[str, Any]:
     open_fus = sorted(state.open_follow_ups(), key=lambda f: f.due)
+    overdue = state.is_overdue(day)
     return {
         "id": state.id,
         "title": state.title,
@@ -106,12 +111,12 @@ def status_row(state: CommitmentState, day: date) -> dict[str, Any]:
         "made_on": state.made_on.isoformat(),
         "status": state.status.value,
         "due": state.due.to_dict() if state.due else None,
-        "overdue": state.is_overdue(day),
-        "days_late": state.due.days_late(day) if state.is_overdue(day) and state.due else None,
+        "overdue": overdue,
+        "days_late": state.due.days_late(day) if overdue and state.due else None,
         "owner": state.owner,
         "tags": state.tags,
         "next_follow_up": open_fus[0].due.isoformat() if open_fus else None,
-        "overdue_follow_ups": len(state.overdue_follow_ups(day)),
+        "overdue_follow_ups": sum(1 for f in open_fus if day > f.due),
         "last_evidence_on": state.last_evidence_on.isoformat() if state.last_evidence_on else None,
     }
 
@@ -132,7 +137,7 @@ def status_report(
 ) -> list[dict[str, Any]]:
     """Rows for the status report, overdue first, then by deadline."""
     day = view.day
-    with tracker.db.read() as conn:
+    with bulk(), tracker.db.read() as conn:
         actors = resolve_actor(conn, by)[1] if by else None
         rows = []
         for state in states(tracker, conn, view):

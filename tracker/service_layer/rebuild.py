@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, func, select
 
 from tracker.adapters import schema
-from tracker.service_layer.app import Tracker
+from tracker.service_layer.app import Tracker, bulk
 from tracker.service_layer.projections import (
     Comparison,
     Difference,
     clear_all,
     derive_all,
+    domain_streams,
     stored_digests,
     write_rows,
 )
@@ -32,10 +33,11 @@ def event_count(conn: Connection) -> int:
 def check_projections(
     tracker: Tracker, conn: Connection, progress: Callable[[int], None] | None = None
 ) -> list[Difference]:
-    comparison = Comparison(stored_digests(conn))
-    for rows in derive_all(tracker.store.read_by_stream(conn), progress):
-        comparison.feed(rows)
-    return comparison.finish()
+    with bulk():
+        comparison = Comparison(stored_digests(conn))
+        for rows in derive_all(domain_streams(tracker.store.read_fold_rows(conn)), progress):
+            comparison.feed(rows)
+        return comparison.finish()
 
 
 def rebuild_projections(
@@ -43,9 +45,9 @@ def rebuild_projections(
 ) -> RebuildReport:
     """Replace every projection row with one derived from the log, in one transaction,
     and report how the old rows differed (nothing, when all is well)."""
-    with tracker.db.write() as conn:
+    with bulk(), tracker.db.write() as conn:
         comparison = Comparison(stored_digests(conn))
         clear_all(conn)
-        fresh = derive_all(tracker.store.read_by_stream(conn), progress)
+        fresh = derive_all(domain_streams(tracker.store.read_fold_rows(conn)), progress)
         write_rows(conn, (comparison.feed(rows) for rows in fresh))
         return RebuildReport(event_count(conn), comparison.finish())

@@ -23,65 +23,81 @@ FIRST_DAY = date(2023, 1, 2)
 SPAN_DAYS = 700
 MEAN_EVENTS = 10  # events per commitment: its making, follow-ups and history entries
 
+
+def _words(text: str) -> list[str]:
+    return [w.strip() for w in text.split("|")]
+
+
 _GOVERNMENTS = [
-    ("us", "United States"), ("mx", "Mexico"), ("gt", "Guatemala"), ("pa", "Panama"),
-    ("ca", "Canada"), ("co", "Colombia"), ("hn", "Honduras"), ("sv", "El Salvador"),
-    ("cr", "Costa Rica"), ("ec", "Ecuador"), ("ve", "Venezuela"), ("br", "Brazil"),
+    tuple(_words(pair))
+    for pair in (
+        "us|United States", "mx|Mexico", "gt|Guatemala", "pa|Panama", "ca|Canada",
+        "co|Colombia", "hn|Honduras", "sv|El Salvador", "cr|Costa Rica", "ec|Ecuador",
+        "ve|Venezuela", "br|Brazil",
+    )
 ]  # fmt: skip
-_BODIES = [
-    "Ministry of Foreign Affairs", "Ministry of the Interior", "Migration Institute",
-    "Ministry of Security", "Customs Agency", "Ministry of Health", "Ministry of Finance",
+_BODIES = _words(
+    "Ministry of Foreign Affairs | Ministry of the Interior | Migration Institute | "
+    "Ministry of Security | Customs Agency | Ministry of Health | Ministry of Finance"
+)
+_GIVEN = _words("Alicia|José|María|Antony|Rosa|Luis|Elizabeth|Andrés|Ana|Juan|Gabriela|Ricardo")
+_FAMILY = _words("Bárcena|Rodríguez|Sandoval|Mayorkas|Ojeda|Garduño|Arévalo|Pérez|Martínez|Núñez")
+_PUBLISHERS = [
+    (name, "es" if spanish else "en")
+    for name, spanish in (
+        ("EFE", True), ("Reuters", False), ("CNN en Español", True), ("AP", False),
+        ("El Universal", True), ("La Jornada", True), ("Prensa Libre", True),
+        ("The Washington Post", False), ("Milenio", True), ("AFP", False),
+    )
 ]  # fmt: skip
-_GIVEN = ["Alicia", "José", "María", "Antony", "Rosa", "Luis", "Elizabeth", "Andrés", "Ana",
-          "Juan", "Gabriela", "Ricardo", "Lucía", "Bernardo", "Carmen", "Jorge"]  # fmt: skip
-_FAMILY = ["Bárcena", "Rodríguez", "Sandoval", "Mayorkas", "Ojeda", "Garduño", "Arévalo",
-           "Pérez", "Sherwood", "Martínez", "Gómez", "Núñez", "Herrera", "Castillo"]  # fmt: skip
-_PUBLISHERS = [("EFE", "es"), ("Reuters", "en"), ("CNN en Español", "es"), ("AP", "en"),
-               ("El Universal", "es"), ("La Jornada", "es"), ("Prensa Libre", "es"),
-               ("The Washington Post", "en"), ("Milenio", "es"), ("AFP", "en")]  # fmt: skip
-_PLEDGES = [
-    "hold a high-level meeting on {topic} in {place}",
-    "open {n} new legal pathways for migrants from {place}",
-    "deploy additional personnel to the border with {place}",
-    "share intelligence on {topic} with {place}",
-    "fund a regional programme on {topic}",
-    "reopen the border crossings closed during the {topic} talks",
-    "publish a joint report on {topic}",
-    "send a delegation to {place} to discuss {topic}",
-    "increase inspections of cargo to curb {topic}",
-    "sign a memorandum of understanding on {topic} with {place}",
-]  # fmt: skip
-_TOPICS = ["migration", "fentanyl trafficking", "arms smuggling", "border trade",
-           "asylum processing", "labour visas", "human smuggling", "climate displacement",
-           "port security", "money laundering"]  # fmt: skip
-_PLACES = ["Panama", "the Darién", "Guatemala City", "Washington", "Mexico City", "Tapachula",
-           "Ciudad Juárez", "Tegucigalpa", "San Salvador", "Bogotá", "Ottawa"]  # fmt: skip
-_TAGS = ["migration", "fentanyl", "border", "trade", "security", "asylum", "smuggling",
-         "meeting", "visas", "health", "arms", "finance"]  # fmt: skip
-_QUOTES_ES = [
-    "se acordó que ambos gobiernos trabajarán de manera conjunta en los próximos meses",
-    "el canciller confirmó que la reunión se celebrará a principios del próximo mes",
-    "las autoridades informaron de avances en la aplicación del acuerdo",
-    "fuentes oficiales señalaron que el programa sigue pendiente de financiación",
-]  # fmt: skip
-_QUOTES_EN = [
-    "both governments agreed to work together over the coming months",
-    "officials said the meeting would take place early next month",
-    "the authorities reported progress in carrying out the agreement",
-    "officials said the programme was still waiting for funding",
-]  # fmt: skip
-_NOTES = [
-    "Spokesperson confirmed the plan at the morning press conference.",
-    "No public statement since the meeting; asked the ministry's press office.",
-    "Local press reports the first teams arrived this week.",
-    "The budget line appears in the draft spending bill.",
-    "Both sides postponed the working group without giving a new date.",
-    "Minutes of the bilateral meeting published on the ministry's website.",
-]  # fmt: skip
-_MONTHS_EN = ["January", "February", "March", "April", "May", "June", "July", "August",
-              "September", "October", "November", "December"]  # fmt: skip
-_MONTHS_ES = ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
-              "septiembre", "octubre", "noviembre", "diciembre"]  # fmt: skip
+_PLEDGES = _words(
+    "hold a high-level meeting on {topic} in {place} | "
+    "open {n} new legal pathways for migrants from {place} | "
+    "deploy additional personnel to the border with {place} | "
+    "share intelligence on {topic} with {place} | "
+    "fund a regional programme on {topic} | "
+    "reopen the border crossings closed during the {topic} talks | "
+    "publish a joint report on {topic} | "
+    "send a delegation to {place} to discuss {topic} | "
+    "increase inspections of cargo to curb {topic} | "
+    "sign a memorandum of understanding on {topic} with {place}"
+)
+_TOPICS = _words(
+    "migration | fentanyl trafficking | arms smuggling | border trade | asylum processing | "
+    "labour visas | human smuggling | climate displacement | port security | money laundering"
+)
+_PLACES = _words(
+    "Panama | the Darién | Guatemala City | Washington | Mexico City | Tapachula | "
+    "Ciudad Juárez | Tegucigalpa | San Salvador | Bogotá | Ottawa"
+)
+_TAGS = _words("migration|fentanyl|border|trade|security|asylum|smuggling|meeting|visas|arms")
+_QUOTES_ES = _words(
+    "se acordó que ambos gobiernos trabajarán de manera conjunta en los próximos meses | "
+    "el canciller confirmó que la reunión se celebrará a principios del próximo mes | "
+    "las autoridades informaron de avances en la aplicación del acuerdo | "
+    "fuentes oficiales señalaron que el programa sigue pendiente de financiación"
+)
+_QUOTES_EN = _words(
+    "both governments agreed to work together over the coming months | "
+    "officials said the meeting would take place early next month | "
+    "the authorities reported progress in carrying out the agreement | "
+    "officials said the programme was still waiting for funding"
+)
+_NOTES = _words(
+    "Spokesperson confirmed the plan at the morning press conference. | "
+    "No public statement since the meeting; asked the ministry's press office. | "
+    "Local press reports the first teams arrived this week. | "
+    "The budget line appears in the draft spending bill. | "
+    "Both sides postponed the working group without giving a new date. | "
+    "Minutes of the bilateral meeting published on the ministry's website."
+)
+_MONTHS_EN = _words(
+    "January|February|March|April|May|June|July|August|September|October|November|December"
+)
+_MONTHS_ES = _words(
+    "enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre"
+)
+_PARTS = [("early", "principios"), ("mid", "mediados"), ("late", "finales")]
 _VERDICTS = ["fulfilled", "partially_fulfilled", "broken"]
 
 
@@ -91,8 +107,7 @@ def _due_text(rng: random.Random, after: date) -> str | None:
         return None
     day = after + timedelta(days=rng.randint(7, 240))
     y, m = day.year, day.month
-    part_en, part_es = rng.choice([("early", "principios"), ("mid", "mediados"),
-                                   ("late", "finales")])  # fmt: skip
+    part_en, part_es = rng.choice(_PARTS)
     return rng.choice(
         [
             day.isoformat(),
@@ -128,9 +143,9 @@ def make_catalog(rng: random.Random, people: int = 60, sources: int = 400) -> Ca
     for gid, name in _GOVERNMENTS:
         catalog.actors.append({"id": gid, "name": name, "kind": "government"})
         for i, body in enumerate(_BODIES[:3]):
+            body_id = f"{gid}-body-{i}"
             catalog.actors.append(
-                {"id": f"{gid}-body-{i}", "name": f"{body} of {name}", "kind": "body",
-                 "member_of": gid}  # fmt: skip
+                {"id": body_id, "name": f"{body} of {name}", "kind": "body", "member_of": gid}
             )
     for i in range(people):
         given, family = rng.choice(_GIVEN), rng.choice(_FAMILY)
@@ -170,43 +185,48 @@ def _evidence(rng: random.Random, catalog: Catalog, entry: dict[str, Any]) -> di
     return entry
 
 
+def progress_entry(rng: random.Random, catalog: Catalog, on: date) -> dict[str, Any]:
+    return _evidence(
+        rng, catalog, {"on": on.isoformat(), "kind": "progress", "note": rng.choice(_NOTES)}
+    )
+
+
 def _history(
-    rng: random.Random, catalog: Catalog, made_on: date, entries: int, follow_ups: list[str]
+    rng: random.Random,
+    catalog: Catalog,
+    head: dict[str, Any],
+    entries: int,
+    follow_ups: list[str],
 ) -> list[dict[str, Any]]:
     """``entries`` history items that the domain accepts, oldest first."""
     out: list[dict[str, Any]] = []
-    status, day, open_fus = "pledged", made_on, list(follow_ups)
+    status, open_fus = "pledged", list(follow_ups)
+    day, due = date.fromisoformat(head["made_on"]), head["due"]
     for i in range(entries):
         day += timedelta(days=rng.randint(1, 9))
-        last = i == entries - 1
-        roll = rng.random()
-        on = day.isoformat()
+        roll, on, note = rng.random(), day.isoformat(), rng.choice(_NOTES)
         if status in _VERDICTS:  # only notes may follow a verdict
-            out.append(_evidence(rng, catalog, {"on": on, "kind": "note",
-                                                "note": rng.choice(_NOTES)}))  # fmt: skip
-        elif last and roll < 0.35:
+            out.append(_evidence(rng, catalog, {"on": on, "kind": "note", "note": note}))
+        elif i == entries - 1 and roll < 0.35:
             status = rng.choice(_VERDICTS)
             source = rng.choice(catalog.sources)["id"]
-            out.append({"on": on, "kind": "status", "status": status, "source": source,
-                        "note": rng.choice(_NOTES)})  # fmt: skip
+            out.append({"on": on, "kind": "status", "status": status, "source": source})
         elif roll < 0.55:
-            entry = {"on": on, "kind": "progress", "note": rng.choice(_NOTES)}
-            out.append(_evidence(rng, catalog, entry))
+            out.append(progress_entry(rng, catalog, day))
             status = "in_progress" if status in ("pledged", "stalled") else status
         elif roll < 0.7:
-            out.append(_evidence(rng, catalog, {"on": on, "kind": "note",
-                                                "note": rng.choice(_NOTES)}))  # fmt: skip
+            out.append(_evidence(rng, catalog, {"on": on, "kind": "note", "note": note}))
         elif roll < 0.8 and open_fus:
-            fid = open_fus.pop(0)
-            out.append({"on": on, "kind": "follow_up_done", "follow_up": fid,
-                        "note": "Checked with the press office."})  # fmt: skip
+            out.append({"on": on, "kind": "follow_up_done", "follow_up": open_fus.pop(0)})
         elif roll < 0.9:
-            due = _due_text(rng, day) or f"{day.year + 1}"
-            out.append({"on": on, "kind": "due", "due": f"{due} ", "note": "postponed"})
+            new_due = _due_text(rng, day)
+            if new_due == due:  # a deadline change must change the deadline
+                new_due = None if due else f"{day.year + 1}"
+            due = new_due
+            out.append({"on": on, "kind": "due", "due": due, "note": "postponed"})
         else:
             status = "stalled" if status != "stalled" else "in_progress"
-            out.append({"on": on, "kind": "status", "status": status,
-                        "note": rng.choice(_NOTES)})  # fmt: skip
+            out.append({"on": on, "kind": "status", "status": status, "note": note})
     return out
 
 
@@ -250,7 +270,7 @@ def make_commitment(
     if follow_ups:
         commitment["follow_ups"] = follow_ups
     history = _history(
-        rng, catalog, made_on, events - 1 - len(follow_ups), [f["id"] for f in follow_ups]
+        rng, catalog, commitment, events - 1 - len(follow_ups), [f["id"] for f in follow_ups]
     )
     if history:
         commitment["history"] = history
@@ -272,9 +292,7 @@ def commitments(
         index, left = index + 1, left - size
 
 
-def document(
-    catalog: Catalog | None, items: list[dict[str, Any]]
-) -> dict[str, Any]:
+def document(catalog: Catalog | None, items: list[dict[str, Any]]) -> dict[str, Any]:
     """A commitments/v1 document; the catalog goes only into the first of a series."""
     doc: dict[str, Any] = {"format": FORMAT}
     if catalog is not None:

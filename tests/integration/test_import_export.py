@@ -397,6 +397,7 @@ def test_a_yaml_syntax_error_names_its_line(tracker: Tracker, tmp_path: Path) ->
         ("format: commitments/v1\nextra: 1\n", "extra", "unknown key"),
         ("format: commitments/v1\nformat: commitments/v1\n", "", "duplicate key 'format'"),
         ("- just a list\n", "", "must be a mapping"),
+        ("commitments: []\n", "format", "not None"),  # a key not in the file: line 1
     ],
 )
 def test_file_level_problems(

@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tracker.domain import commitment
 from tracker.domain import events as ev
 from tracker.domain.commitment import (
     AddNote,
@@ -34,10 +35,12 @@ from tracker.domain.commitment import (
     evolve,
     extend,
     fold,
+    new_breaches,
     world_order,
 )
 from tracker.domain.deadlines import DueWindow, parse_due
 from tracker.domain.events import DomainEvent
+from tracker.domain.invariants import breaches
 from tracker.domain.statuses import TERMINAL, VERDICTS, Status, parse_status
 
 MADE_ON = date(2024, 1, 19)
@@ -651,3 +654,24 @@ def test_every_recorded_verdict_carries_a_source(events: list[DomainEvent]) -> N
             assert event.data["source"]
         if event.type == ev.STATUS_CHANGED and Status(event.data["previous"]).terminal:
             assert (event.data["note"] or "").strip()  # reopening said why
+
+
+@PROPERTY
+@given(history(in_date_order=False), st.data())
+def test_judging_only_new_entries_agrees_with_rejudging_the_whole_stream(
+    events: list[DomainEvent], data: st.DataObject
+) -> None:
+    state = fold(events)
+    assert state is not None
+    on = MADE_ON + timedelta(days=data.draw(st.integers(0, 120)))
+    try:
+        new = commitment._decide(state, data.draw(command(state, on)))
+    except DomainError:
+        return
+    known = {(b.event.version, b.problem) for b in breaches(state.history)}
+    rejudged = [
+        b
+        for b in breaches([*state.history, *new])
+        if not (b.event.version and (b.event.version, b.problem) in known)
+    ]
+    assert new_breaches(state, new) == rejudged

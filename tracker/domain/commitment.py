@@ -23,7 +23,7 @@ from typing import Any
 from tracker.domain import events as ev
 from tracker.domain.deadlines import DueWindow
 from tracker.domain.events import DomainEvent, world_key, world_order
-from tracker.domain.invariants import breaches
+from tracker.domain.invariants import Breach, breaches
 from tracker.domain.statuses import PROGRESS_MOVES, Status
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z")
@@ -291,10 +291,7 @@ def _keep_the_rules(state: CommitmentState, new: list[DomainEvent]) -> None:
     or a retracted reopen that would put later entries behind a final status, is not.
     Breaches already in the log (from older data) do not block new entries.
     """
-    known = {(b.event.version, b.problem) for b in breaches(state.history)}
-    for breach in breaches([*state.history, *new]):
-        if breach.event.version and (breach.event.version, breach.problem) in known:
-            continue
+    for breach in new_breaches(state, new):
         e = breach.event
         what = f"entry #{e.version} ({e.type} on {e.on})" if e.version else f"{e.type} on {e.on}"
         raise DomainError(
@@ -302,6 +299,30 @@ def _keep_the_rules(state: CommitmentState, new: list[DomainEvent]) -> None:
             "with a status change and a note saying why, or date the entry before the "
             "final status"
         )
+
+
+def new_breaches(state: CommitmentState, new: list[DomainEvent]) -> list[Breach]:
+    """The breaches that ``new`` would add to the history, judged in world order."""
+    if _all_last(state, new):
+        # Nearly every command: the history's verdicts stand as they were, and only the
+        # new entries need judging, from the status the history ends in (in world order,
+        # as the state holds it). Rejudging the whole stream made imports quadratic.
+        return breaches(new, after=state.status)
+    known = {(b.event.version, b.problem) for b in breaches(state.history)}
+    return [
+        b
+        for b in breaches([*state.history, *new])
+        if not (b.event.version and (b.event.version, b.problem) in known)
+    ]
+
+
+def _all_last(state: CommitmentState, new: list[DomainEvent]) -> bool:
+    """Whether the new entries come after every stored one in world order and retract
+    nothing, so that they cannot change how the history is judged."""
+    if any(e.type == ev.ENTRY_RETRACTED for e in new):
+        return False
+    latest = max(map(world_key, state.history), default=None)
+    return latest is None or all(world_key(e) >= latest for e in new)
 
 
 def _decide(state: CommitmentState | None, cmd: Command) -> list[DomainEvent]:

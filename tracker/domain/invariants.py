@@ -25,16 +25,17 @@ class Breach:
     problem: str
 
 
-def breaches(events: Iterable[DomainEvent]) -> list[Breach]:
+def breaches(events: Iterable[DomainEvent], after: Status = Status.PLEDGED) -> list[Breach]:
     """Every entry of one commitment's stream that breaks a rule, in world order,
-    ignoring entries that were retracted."""
+    ignoring entries that were retracted; ``after`` is the status the entries follow
+    (a new command's entries follow the whole stored history)."""
     stream = list(events)
     retracted = {e.data.get("entry") for e in stream if e.type == ev.ENTRY_RETRACTED}
     live = world_order(
         e for e in stream if e.type != ev.ENTRY_RETRACTED and e.version not in retracted
     )
     found: list[Breach] = []
-    status = Status.PLEDGED
+    status = after
     for e in live:
         if status.terminal and e.type not in AFTER_FINAL:
             found.append(Breach(e, f"{e.type} follows the final status {status.value}"))
@@ -44,8 +45,6 @@ def breaches(events: Iterable[DomainEvent]) -> list[Breach]:
         if new.needs_source and not e.data.get("source"):
             found.append(Breach(e, f"the verdict {new.value} names no source"))
         if status.terminal and not (e.data.get("note") or "").strip():
-            found.append(
-                Breach(e, f"{status.value} changed to {new.value} without a reason")
-            )
+            found.append(Breach(e, f"{status.value} changed to {new.value} without a reason"))
         status = new
     return found

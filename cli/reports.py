@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from tracker.cli.context import AppContext, handle_errors, pass_app
-from tracker.cli.output import Column, echo_styled, emit, output_options
+from tracker.cli.output import Column, echo_styled, emit, output_options, plural
 from tracker.cli.params import STATUS, time_options
 
 
@@ -59,6 +59,7 @@ CSV_COLUMNS = [
     Column("due_label", "due_label"),
     Column("overdue", "overdue", lambda v: str(bool(v)).lower()),
     Column("days_late", "days_late"),
+    Column("overdue_follow_ups", "overdue_follow_ups"),
     Column("next_follow_up", "next_follow_up"),
 ]
 
@@ -82,11 +83,18 @@ def print_status(rows: list[dict[str, Any]], fmt: str, day: str) -> None:
     elif fmt == "csv":
         emit(_flat(rows), CSV_COLUMNS, fmt)
     else:
-        overdue = sum(1 for r in rows if r["overdue"])
         emit(_table_rows(rows), STATUS_COLUMNS, fmt, title=f"Commitments as of {day}")
         if fmt == "table":
-            summary = f"{len(rows)} commitments, {overdue} overdue (judged on {day})"
-            echo_styled(summary, "red" if overdue else None)
+            echo_styled(*_summary(rows, day))
+
+
+def _summary(rows: list[dict[str, Any]], day: str) -> tuple[str, str | None]:
+    overdue = sum(1 for r in rows if r["overdue"])
+    chasing = sum(1 for r in rows if r["overdue_follow_ups"] and not r["overdue"])
+    parts = [plural(len(rows), "commitment"), f"{overdue} overdue"]
+    if chasing:
+        parts.append(f"{chasing} more with overdue follow-ups")
+    return f"{', '.join(parts)} (judged on {day})", "red" if overdue else None
 
 
 @click.command()
@@ -122,7 +130,7 @@ def status(
     \b
     Examples:
       tracker status
-      tracker status --overdue --by "Alicia Barcenas"
+      tracker status --overdue --by "estados unidos"
       tracker status --as-of 2024-02-11 --format json
       tracker status --known-at 2024-01-25T12:00:00Z --format markdown
     """

@@ -121,7 +121,8 @@ def test_as_of_shows_the_fentanyl_meeting_pending_then_overdue(demo: Run) -> Non
     assert "0 overdue (judged on 2024-01-25)" in table
     table = ok(demo("status", "--as-of", "2024-02-11")).stdout
     assert table.splitlines()[1].startswith(FENTANYL)
-    assert "yes, 1 d late" in table and "1 overdue (judged on 2024-02-11)" in table
+    assert "yes, 1 d late" in table
+    assert "1 overdue, 1 more with overdue follow-ups (judged on 2024-02-11)" in table
 
 
 def test_demo_is_idempotent(run: Run) -> None:
@@ -168,6 +169,7 @@ def test_csv_has_a_header_and_one_row_per_commitment(demo: Run) -> None:
         "due_label",
         "overdue",
         "days_late",
+        "overdue_follow_ups",
         "next_follow_up",
     ]
     assert len(table) == 12

@@ -121,9 +121,10 @@ def status_row(state: CommitmentState, day: date) -> dict[str, Any]:
     }
 
 
-def _sort_key(row: dict[str, Any]) -> tuple[bool, str, str]:
+def _sort_key(row: dict[str, Any]) -> tuple[bool, bool, str, str]:
+    """Overdue first, then those with an overdue follow-up, then by deadline."""
     due = row["due"]["end"] if row["due"] else "9999-12-31"
-    return (not row["overdue"], due, row["id"])
+    return (not row["overdue"], not row["overdue_follow_ups"], due, row["id"])
 
 
 def status_report(

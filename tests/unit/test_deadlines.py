@@ -221,8 +221,6 @@ def test_overdue_arithmetic() -> None:
     assert w.is_overdue_on(d("2024-02-11"))
     assert w.days_late(d("2024-02-05")) == 0
     assert w.days_late(d("2024-02-15")) == 5
-    assert w.days_left(d("2024-02-05")) == 5
-    assert w.days_left(d("2024-02-15")) == -5
 
 
 def test_direct_construction_checks_order() -> None:

@@ -98,9 +98,6 @@ class DueWindow:
     def days_late(self, day: date) -> int:
         return max(0, (day - self.end).days)
 
-    def days_left(self, day: date) -> int:
-        return (self.end - day).days
-
 
 def parse_due(value: object, *, relative_to: date | None = None) -> DueWindow | None:
     """Read a `due` value as YAML or JSON hands it over; None means no deadline."""

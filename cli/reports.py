@@ -1,4 +1,4 @@
-"""Commands that read: status, show, events."""
+"""Commands that read: status, show, scorecard and events; none of them writes."""
 
 from __future__ import annotations
 

@@ -21,8 +21,18 @@ import pytest
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
-BUILD_LEFTOVERS = (".git", ".venv", ".ci-venv", "build", "dist", "*.egg-info", "__pycache__",
-                   ".*_cache", ".hypothesis", "*.db")
+BUILD_LEFTOVERS = (
+    ".git",
+    ".venv",
+    ".ci-venv",
+    "build",
+    "dist",
+    "*.egg-info",
+    "__pycache__",
+    ".*_cache",
+    ".hypothesis",
+    "*.db",
+)
 
 
 @dataclass(frozen=True)
@@ -35,8 +45,12 @@ class Installed:
         env = {**os.environ, "PYTHONPATH": str(self.site)}
         env.pop("TRACKER_DB", None)
         return subprocess.run(
-            [sys.executable, *args], cwd=self.workdir, env=env, capture_output=True,
-            text=True, check=False,
+            [sys.executable, *args],
+            cwd=self.workdir,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
         )
 
     def check(self, code: str) -> str:
@@ -54,12 +68,19 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     # source and would ship them, and the shared checkout stays untouched.
     shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*BUILD_LEFTOVERS))
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input"]
-    subprocess.run([*pip, "wheel", ".", "--no-deps", "--no-build-isolation", "-w", str(dist)],
-                   cwd=source, check=True, capture_output=True)
+    subprocess.run(
+        [*pip, "wheel", ".", "--no-deps", "--no-build-isolation", "-w", str(dist)],
+        cwd=source,
+        check=True,
+        capture_output=True,
+    )
     wheels = list(dist.glob("tracker-*.whl"))
     assert len(wheels) == 1, wheels
-    subprocess.run([*pip, "install", "--no-deps", "--target", str(site), str(wheels[0])],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [*pip, "install", "--no-deps", "--target", str(site), str(wheels[0])],
+        check=True,
+        capture_output=True,
+    )
     return Installed(site=site, workdir=workdir)
 
 
@@ -94,8 +115,14 @@ def test_the_migration_scripts_are_package_data(installed: Installed) -> None:
         for name in ("env.py", "script.py.mako", "versions/0001_initial.py"):
             print(name, root.joinpath(name).is_file())
     """)
-    assert out.split() == ["env.py", "True", "script.py.mako", "True",
-                           "versions/0001_initial.py", "True"]
+    assert out.split() == [
+        "env.py",
+        "True",
+        "script.py.mako",
+        "True",
+        "versions/0001_initial.py",
+        "True",
+    ]
 
 
 def test_the_installed_package_creates_a_database(installed: Installed) -> None:

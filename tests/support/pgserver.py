@@ -76,8 +76,18 @@ class PgServer:
         if (self.datadir / "postmaster.pid").exists():
             # "immediate" only when a fast shutdown hangs, e.g. on a stuck client.
             for mode in ("fast", "immediate"):
-                done = _run_pg(self.bin_dir, "pg_ctl", "stop", "-D", str(self.datadir),
-                               "-m", mode, "-w", "-t", str(_TIMEOUT_S))
+                done = _run_pg(
+                    self.bin_dir,
+                    "pg_ctl",
+                    "stop",
+                    "-D",
+                    str(self.datadir),
+                    "-m",
+                    mode,
+                    "-w",
+                    "-t",
+                    str(_TIMEOUT_S),
+                )
                 if done.returncode == 0:
                     break
             else:
@@ -98,8 +108,9 @@ class PgServer:
         import psycopg  # imported late: finding binaries must work without the driver
         from psycopg import sql
 
-        with psycopg.connect(host="127.0.0.1", port=self.port, user="postgres",
-                             dbname="postgres", autocommit=True) as conn:
+        with psycopg.connect(
+            host="127.0.0.1", port=self.port, user="postgres", dbname="postgres", autocommit=True
+        ) as conn:
             conn.execute(sql.SQL(statement).format(sql.Identifier(dbname)))
 
 
@@ -112,8 +123,10 @@ def require_pg_bin() -> None:
         return
     if os.environ.get("CI") == "true":
         pytest.fail("CI=true but no PostgreSQL server binaries (initdb, pg_ctl) were found")
-    pytest.skip("no PostgreSQL server binaries (initdb, pg_ctl) found; install postgresql "
-                "to run the PostgreSQL half")
+    pytest.skip(
+        "no PostgreSQL server binaries (initdb, pg_ctl) found; install postgresql "
+        "to run the PostgreSQL half"
+    )
 
 
 def find_pg_bin() -> Path | None:
@@ -175,8 +188,20 @@ def start_postgres(base: Path | None = None) -> PgServer:
 
 
 def _initdb(server: PgServer) -> None:
-    done = _run_pg(server.bin_dir, "initdb", "-D", str(server.datadir), "-A", "trust",
-                   "-U", "postgres", "--no-sync", "-E", "UTF8", "--locale=C")
+    done = _run_pg(
+        server.bin_dir,
+        "initdb",
+        "-D",
+        str(server.datadir),
+        "-A",
+        "trust",
+        "-U",
+        "postgres",
+        "--no-sync",
+        "-E",
+        "UTF8",
+        "--locale=C",
+    )
     if done.returncode != 0:
         raise PgServerError(f"initdb failed in {server.datadir}:\n{done.stdout}")
     settings = {**_SETTINGS, "unix_socket_directories": str(server.socket_dir)}
@@ -189,9 +214,20 @@ def _initdb(server: PgServer) -> None:
 def _start(server: PgServer) -> None:
     for attempt in range(1, _START_ATTEMPTS + 1):
         server.port = _free_port()
-        done = _run_pg(server.bin_dir, "pg_ctl", "start", "-D", str(server.datadir),
-                       "-l", str(server.logfile), "-o", f"-p {server.port}",
-                       "-w", "-t", str(_TIMEOUT_S))
+        done = _run_pg(
+            server.bin_dir,
+            "pg_ctl",
+            "start",
+            "-D",
+            str(server.datadir),
+            "-l",
+            str(server.logfile),
+            "-o",
+            f"-p {server.port}",
+            "-w",
+            "-t",
+            str(_TIMEOUT_S),
+        )
         if done.returncode == 0:
             _wait_ready(server)
             return
@@ -211,8 +247,21 @@ def _wait_ready(server: PgServer) -> None:
     deadline = time.monotonic() + _TIMEOUT_S
     while True:
         done = subprocess.run(
-            [str(pg_isready), "-h", "127.0.0.1", "-p", str(server.port), "-U", "postgres",
-             "-t", "2"], capture_output=True, text=True, check=False, env=_clean_env(),
+            [
+                str(pg_isready),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(server.port),
+                "-U",
+                "postgres",
+                "-t",
+                "2",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+            env=_clean_env(),
         )
         if done.returncode == 0:
             return
@@ -233,8 +282,13 @@ def _run_pg(bin_dir: Path, program: str, *args: str) -> subprocess.CompletedProc
         else:
             command = ["su", "postgres", "-s", "/bin/sh", "-c", shlex.join(command)]
     return subprocess.run(
-        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False,
-        env=_clean_env(), cwd="/",  # cwd: root's home is not readable by postgres
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        check=False,
+        env=_clean_env(),
+        cwd="/",  # cwd: root's home is not readable by postgres
     )
 
 

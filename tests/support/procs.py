@@ -19,6 +19,8 @@ from typing import TypeVar
 T = TypeVar("T")
 
 DEADLINE_S = 30.0
+
+
 def tracker_argv(*args: str) -> list[str]:
     """The installed console script, as users run it. (``python -c`` would put the
     working directory first on sys.path, where a checkout's ``tracker/`` lacks the

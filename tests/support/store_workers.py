@@ -62,12 +62,12 @@ def _report(index: int, results: Any, target: Callable[..., Any], args: tuple[An
 
 
 def _event(worker: int, n: int) -> NewEvent:
-    return NewEvent(type="ContractTestNoted", data={"worker": worker, "n": n},
-                    occurred_at=OCCURRED)
+    return NewEvent(type="ContractTestNoted", data={"worker": worker, "n": n}, occurred_at=OCCURRED)
 
 
-def contend_for_one_stream(url: str, stream_id: str, worker: int, count: int,
-                           start: Any = None) -> dict[str, Any]:
+def contend_for_one_stream(
+    url: str, stream_id: str, worker: int, count: int, start: Any = None
+) -> dict[str, Any]:
     """Append ``count`` events to a stream every worker appends to, retrying on conflict.
 
     The version is read in one transaction and appended under it in another, outside
@@ -96,8 +96,9 @@ def contend_for_one_stream(url: str, stream_id: str, worker: int, count: int,
     return {"won": won, "conflicts": conflicts}
 
 
-def race_in_lockstep(url: str, stream_id: str, worker: int, rounds: int,
-                     barrier: Any) -> list[bool]:
+def race_in_lockstep(
+    url: str, stream_id: str, worker: int, rounds: int, barrier: Any
+) -> list[bool]:
     """Each round every worker reads the same version, then all append at once.
 
     Barriers between reading and appending make every round a real race, so exactly
@@ -123,8 +124,9 @@ def race_in_lockstep(url: str, stream_id: str, worker: int, rounds: int,
     return outcomes
 
 
-def append_to_own_streams(url: str, worker: int, streams: int, per_stream: int,
-                          start: Any = None) -> list[int]:
+def append_to_own_streams(
+    url: str, worker: int, streams: int, per_stream: int, start: Any = None
+) -> list[int]:
     """Append round-robin to streams only this worker writes; returns the positions got."""
     db = Database(url)
     store = EventStore(Chain())
@@ -135,8 +137,9 @@ def append_to_own_streams(url: str, worker: int, streams: int, per_stream: int,
         for version in range(per_stream):
             for stream in range(streams):
                 with db.write() as conn:
-                    result = store.append(conn, f"w{worker}-s{stream}", version,
-                                          [_event(worker, version)])
+                    result = store.append(
+                        conn, f"w{worker}-s{stream}", version, [_event(worker, version)]
+                    )
                 positions.extend(result.positions)
     finally:
         db.dispose()

@@ -51,10 +51,13 @@ def domain_streams(batches: Iterable[Sequence[Row]]) -> Iterator[tuple[str, list
     """
     loads, day = decode_payload, date.fromisoformat
     for stream_id, rows in groupby(chain.from_iterable(batches), key=itemgetter(1)):
-        yield stream_id, [
-            DomainEvent(r[3], day(r[6][:10]), upcast(r[3], r[4], loads(r[5]))[1], r[2], r[0])
-            for r in rows
-        ]
+        yield (
+            stream_id,
+            [
+                DomainEvent(r[3], day(r[6][:10]), upcast(r[3], r[4], loads(r[5]))[1], r[2], r[0])
+                for r in rows
+            ],
+        )
 
 
 def commitment_rows(state: CommitmentState) -> Rows:

@@ -6,9 +6,31 @@ from datetime import datetime
 
 import click
 
-from tracker.cli.context import EXIT_PROBLEMS, AppContext, fail, handle_errors, pass_app
+from tracker.cli.context import EXIT_PROBLEMS, AppContext, handle_errors, pass_app
 from tracker.cli.output import Column, echo_styled, emit, output_options
 from tracker.cli.params import TIMESTAMP, clock
+
+
+def _acting_clock(now: datetime | None, what: str, look_ahead: str) -> datetime:
+    """The clock, or a `--now` that is not ahead of it: for a run that records or sends.
+
+    A usage error (exit 2) names the option; ``look_ahead`` says how to look ahead
+    without recording anything.
+    """
+    from tracker.jobs.overdue import FutureNow, refuse_future
+
+    if now is None:
+        return clock(None)
+    try:
+        refuse_future(now, what)
+    except FutureNow as exc:
+        raise click.BadParameter(
+            f"{exc}. A bare date means the end of that day; leave --now out to use the "
+            f"clock, or {look_ahead}",
+            param_hint="'--now'",
+        ) from None
+    return now
+
 
 OVERDUE_COLUMNS = [
     Column("commitment_id", "commitment"),
@@ -42,14 +64,15 @@ def overdue(app: AppContext, flag: bool, now: datetime | None, fmt: str) -> None
     from tracker.jobs.overdue import flag as flag_items
     from tracker.jobs.overdue import scan
 
-    moment = clock(now)
     if flag:
+        moment = _acting_clock(now, "flag overdue items", "list without --flag to look ahead")
         report = flag_items(app.tracker, moment)
         items, note = (
             report.overdue,
             f"{len(report.flagged)} newly flagged, {report.already} already flagged",
         )
     else:
+        moment = clock(now)
         items, note = scan(app.tracker, moment.date()), None
     emit([i.to_dict() for i in items], OVERDUE_COLUMNS, fmt)
     if fmt == "table":
@@ -83,16 +106,14 @@ def remind(app: AppContext, dry_run: bool, now: datetime | None, within_days: in
       TRACKER_SMTP_URL=smtp://relay.example.org:25 TRACKER_MAIL_FROM=tracker@example.org \\
         tracker remind --within 14
     """
-    import os
+    from tracker.jobs.reminders import preview, send_reminders, within_days_from_env
 
-    from tracker.jobs.reminders import DEFAULT_WITHIN_DAYS, preview, send_reminders
-
-    moment = clock(now)
+    if dry_run:
+        moment = clock(now)
+    else:
+        moment = _acting_clock(now, "send reminders", "preview them with --dry-run")
     if within_days is None:
-        raw = os.environ.get("TRACKER_REMIND_WITHIN_DAYS")
-        if raw is not None and not raw.isdigit():
-            fail(f"TRACKER_REMIND_WITHIN_DAYS={raw!r} is not a whole number of days")
-        within_days = int(raw) if raw else DEFAULT_WITHIN_DAYS
+        within_days = within_days_from_env()
     if dry_run:
         digests = preview(app.tracker, moment, within_days)
         for d in digests:

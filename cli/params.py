@@ -10,39 +10,70 @@ import click
 
 
 class DateType(click.ParamType):
+    """An ISO 8601 day within the span the tracker keeps (1900-01-01 to 2999-12-31)."""
+
     name = "YYYY-MM-DD"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        from tracker.domain import days
+
+        if isinstance(value, datetime):
+            value = value.date()
         if isinstance(value, date):
-            return value
-        try:
-            return date.fromisoformat(str(value))
-        except ValueError:
-            self.fail(f"{value!r} is not a date in ISO form (YYYY-MM-DD)", param, ctx)
+            day = value
+        else:
+            try:
+                day = date.fromisoformat(str(value).strip())
+            except ValueError:
+                self.fail(f"{value!r} is not a date in ISO form (YYYY-MM-DD)", param, ctx)
+        if not days.in_span(day):
+            self.fail(f"{day.isoformat()} is outside the days kept, {days.SPAN}", param, ctx)
+        return day
 
 
 class TimestampType(click.ParamType):
-    """An ISO 8601 timestamp; a bare date means the end of that day in UTC."""
+    """An ISO 8601 timestamp; a bare date means the end of that day in UTC.
+
+    Both must fall within the span the tracker keeps, judged in UTC: at the ends of
+    Python's calendar a moment cannot even be turned into UTC.
+    """
 
     name = "TIMESTAMP"
 
     def convert(
         self, value: Any, param: click.Parameter | None, ctx: click.Context | None
     ) -> datetime:
+        from tracker.domain import days
+
         if isinstance(value, datetime):
-            return value
-        text = str(value).strip()
+            moment = value
+        else:
+            moment = self._parse(str(value).strip(), value, param, ctx)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
         try:
-            if len(text) == 10:
-                return datetime.combine(date.fromisoformat(text), time.max, tzinfo=UTC)
-            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            inside = days.moment_in_span(moment)
+        except OverflowError:  # aware comparisons go through UTC
+            inside = False
+        if not inside:
+            self.fail(f"{value!r} is outside the times kept, {days.SPAN} (UTC)", param, ctx)
+        return moment
+
+    def _parse(
+        self, text: str, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> datetime:
+        try:
+            return datetime.combine(date.fromisoformat(text), time.max, tzinfo=UTC)
+        except ValueError:
+            pass
+        try:
+            return datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
             self.fail(
                 f"{value!r} is not an ISO 8601 timestamp (2024-01-25T12:00:00+00:00) or date",
                 param,
                 ctx,
             )
-        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class StatusType(click.ParamType):

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from support.cli import Cli
 from support.procs import processes
 
@@ -152,3 +154,45 @@ def test_processes_flagging_at_once_flag_each_item_once(
         expected
     )
     assert len(newly) == 3 and sum(newly) == len(expected) == 10
+
+
+# --- the clock ------------------------------------------------------------------------
+
+CLOCK = datetime(2024, 2, 11, 9, 0, 30, tzinfo=UTC)
+
+
+def test_flagging_as_of_a_time_the_clock_has_not_reached_is_refused(tracker: Cli) -> None:
+    log = len(tracker.events())
+    with time_machine.travel(CLOCK, tick=False):
+        ahead = tracker("overdue", "--flag", "--now", "2024-02-11T09:02:00Z")
+        assert ahead.exit_code == 2, ahead.output
+        assert "Invalid value for '--now'" in ahead.stderr
+        assert "cannot flag overdue items as of 2024-02-11T09:02:00Z" in ahead.stderr
+        assert "later than the clock (2024-02-11T09:00:30Z)" in ahead.stderr
+        assert "list without --flag to look ahead" in ahead.stderr
+        # A bare date is the end of that day, still ahead of the clock on the day itself.
+        today = tracker("overdue", "--flag", "--now", "2024-02-11")
+        assert today.exit_code == 2 and "A bare date means the end of that day" in today.stderr
+        assert "Traceback" not in ahead.output + today.output
+        assert flags(tracker) == [] and len(tracker.events()) == log
+
+        # A listing records nothing, so it may look ahead.
+        assert len(overdue(tracker, "2024-03-02T09:00Z")) == 10
+        # Within a minute of the clock is the clock (two machines' clocks differ a little).
+        tracker.ok("overdue", "--flag", "--now", "2024-02-11T09:01:30Z")
+        assert len(flags(tracker)) == 2
+        # Without --now the clock itself judges.
+        assert "0 newly flagged, 2 already flagged" in tracker.ok("overdue", "--flag").stderr
+
+
+def test_the_library_refuses_to_flag_ahead_of_the_clock_too(tracker: Cli) -> None:
+    from tracker.jobs.overdue import FutureNow, flag
+    from tracker.service_layer.app import Tracker
+
+    app = Tracker.open(tracker.db_url)
+    try:
+        with time_machine.travel(CLOCK, tick=False), pytest.raises(FutureNow):
+            flag(app, datetime(2024, 2, 12, 9, tzinfo=UTC))
+    finally:
+        app.close()
+    assert flags(tracker) == []

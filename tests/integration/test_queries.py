@@ -92,15 +92,14 @@ def test_the_fentanyl_meeting_is_pending_in_january_and_overdue_after_early_febr
 
 def test_the_report_is_sorted_overdue_first_then_by_deadline(tracker: Tracker) -> None:
     rows = status_report(tracker, View(as_of=day("2024-03-15")))
-    flags = [r["overdue"] for r in rows]
-    assert flags == sorted(flags, reverse=True) and flags[0] is True
-    dated = [r["due"]["end"] for r in rows if not r["overdue"] and r["due"]]  # type: ignore[index]
-    assert dated == sorted(dated)
-    undated = [r["id"] for r in rows if r["due"] is None]
-    assert undated == sorted(undated)
-    assert rows.index(by_id(rows)["darien-visit"]) > max(
-        i for i, r in enumerate(rows) if r["due"] is not None
-    )
+    ranks = [(not r["overdue"], not r["overdue_follow_ups"]) for r in rows]
+    assert ranks == sorted(ranks) and rows[0]["overdue"] is True
+    for rank in set(ranks):  # within each group: by deadline, undated last, then by id
+        group = [r for r, k in zip(rows, ranks, strict=True) if k == rank]
+        dated = [r["due"]["end"] for r in group if r["due"]]  # type: ignore[index]
+        assert dated == sorted(dated)
+        undated = [r["id"] for r in group if r["due"] is None]
+        assert [r["id"] for r in group][len(dated) :] == undated == sorted(undated)
 
 
 def test_a_day_before_a_commitment_was_made_it_is_not_in_the_report(tracker: Tracker) -> None:

@@ -675,3 +675,145 @@ def test_judging_only_new_entries_agrees_with_rejudging_the_whole_stream(
         if not (b.event.version and (b.event.version, b.problem) in known)
     ]
     assert new_breaches(state, new) == rejudged
+
+
+# --- days: nothing recorded in the future, nothing before the span kept ---------------
+
+TODAY = day("2024-03-01")
+TOMORROW, DAY_AFTER = TODAY + timedelta(days=1), TODAY + timedelta(days=2)
+FUTURE = f"{DAY_AFTER.isoformat()} is in the future \\(today is {TODAY.isoformat()} in UTC\\)"
+
+
+def every_dated_command(on: date) -> list[Command]:
+    """One command of each kind dated ``on``, each valid against ``with_follow_up()``."""
+    return [
+        RecordProgress(on, note="met"),
+        ChangeStatus(on, Status.STALLED, note="no dates"),
+        ChangeDeadline(on, parse_due("late February 2024"), note="postponed"),
+        AddNote(on, "heard"),
+        ScheduleFollowUp(on, FollowUpSpec("later", day("2024-04-01"), "check")),
+        CompleteFollowUp(on, "check"),
+        RetractEntry(on, 2, "wrong"),
+    ]
+
+
+def with_follow_up() -> Stream:
+    return stream(ScheduleFollowUp(day("2024-01-25"), FollowUpSpec("check", MADE_ON, "ask")))
+
+
+@pytest.mark.parametrize("command", every_dated_command(DAY_AFTER), ids=lambda c: type(c).__name__)
+def test_no_entry_is_dated_after_tomorrow(command: Command) -> None:
+    s = with_follow_up()
+    with pytest.raises(commitment.DayRefused, match=FUTURE) as refused:
+        decide(s.s, command, today=TODAY)
+    assert refused.value.key == "on"
+    # A day of slack for time zones ahead of UTC, where tomorrow has begun.
+    s.run(dataclasses.replace(command, on=TOMORROW))  # type: ignore[type-var]
+    assert s.s.version == 3
+
+
+def test_no_entry_is_refused_for_its_date_without_today() -> None:
+    """The log's own entries (from older data) are judged without a clock."""
+    for command in every_dated_command(day("2099-01-01")):
+        decide(with_follow_up().s, command)
+
+
+def test_a_commitment_cannot_be_made_in_the_future_but_its_deadlines_may_lie_ahead() -> None:
+    with pytest.raises(commitment.DayRefused, match=FUTURE) as refused:
+        decide(None, make(made_on=DAY_AFTER), today=TODAY)
+    assert refused.value.key == "made_on"
+    ahead = FollowUpSpec("check", day("2030-01-01"), "ask")
+    made = decide(None, make(due=parse_due("2031"), follow_ups=(ahead,)), today=TODAY)
+    assert [e.on for e in made] == [MADE_ON, MADE_ON]
+    s = stream()
+    s.run(ChangeDeadline(TODAY, parse_due("Q1 2030"), note="postponed for years"))
+    decide(s.s, ScheduleFollowUp(TODAY, FollowUpSpec("far", day("2035-05-05"), "ask")), today=TODAY)
+
+
+def test_a_day_before_1900_is_refused_as_a_likely_typo() -> None:
+    with pytest.raises(commitment.DayRefused, match="0224-01-19 is before 1900-01-01") as refused:
+        decide(None, make(made_on=day("0224-01-19")), today=TODAY)
+    assert refused.value.key == "made_on"
+    s = Stream()
+    s.run(make(made_on=day("1900-01-01")))
+    with pytest.raises(DomainError, match="1899-12-31 is before 1900-01-01"):
+        decide(s.s, AddNote(day("1899-12-31"), "x"), today=TODAY)
+
+
+def test_a_mistaken_future_entry_from_older_data_can_still_be_retracted() -> None:
+    s = stream(AddNote(day("2099-01-01"), "a typo for 2024"))  # recorded before the check
+    (retraction,) = decide(s.s, RetractEntry(TODAY, 2, "wrong year"), today=TODAY)
+    assert (retraction.on, retraction.data["recorded_on"]) == (day("2099-01-01"), str(TODAY))
+
+
+# --- a follow-up is done after it was scheduled ----------------------------------------
+
+
+def test_a_follow_up_cannot_be_done_before_it_was_scheduled() -> None:
+    s = with_follow_up()  # scheduled on 2024-01-25
+    with pytest.raises(
+        DomainError,
+        match=r"follow-up 'check' cannot be done on 2024-01-24, before it was scheduled "
+        r"\(2024-01-25\)",
+    ):
+        s.run(CompleteFollowUp(day("2024-01-24"), "check"))
+    s.run(CompleteFollowUp(day("2024-01-25"), "check"))  # the same day is fine
+    assert s.s.follow_ups["check"].done_on == day("2024-01-25")
+
+
+def test_a_follow_up_scheduled_again_after_a_retraction_is_judged_by_the_new_date() -> None:
+    s = with_follow_up()  # entry #2 schedules it on 2024-01-25
+    s.run(RetractEntry(day("2024-01-26"), 2, "wrong task"))
+    s.run(ScheduleFollowUp(day("2024-02-01"), FollowUpSpec("check", MADE_ON, "ask")))
+    with pytest.raises(DomainError, match=r"before it was scheduled \(2024-02-01\)"):
+        s.run(CompleteFollowUp(day("2024-01-30"), "check"))
+    s.run(CompleteFollowUp(day("2024-02-02"), "check"))
+
+
+def test_a_follow_up_made_with_the_commitment_was_scheduled_on_its_day() -> None:
+    s = Stream()
+    s.run(make(follow_ups=(FollowUpSpec("check", day("2024-02-15"), "ask"),)))
+    s.run(CompleteFollowUp(MADE_ON, "check"))
+    assert s.s.follow_ups["check"].done_on == MADE_ON
+
+
+# --- naming the commitment ------------------------------------------------------------
+
+
+def test_a_command_for_a_commitment_never_made_can_be_named_by_the_caller() -> None:
+    with pytest.raises(commitment.NoSuchCommitment) as refused:
+        decide(None, AddNote(MADE_ON, "hello"))
+    assert str(refused.value) == "no such commitment: make it first"
+    named = refused.value.naming("darien-visit")
+    assert str(named) == "no such commitment 'darien-visit': make it first"
+    assert named.naming("other") is named and isinstance(named, DomainError)
+
+
+@PROPERTY
+@given(history(in_date_order=False), st.data())
+def test_decide_with_today_records_nothing_after_tomorrow(
+    events: list[DomainEvent], data: st.DataObject
+) -> None:
+    state = fold(events)
+    assert state is not None
+    today = MADE_ON + timedelta(days=data.draw(st.integers(0, 60)))
+    on = MADE_ON + timedelta(days=data.draw(st.integers(0, 90)))
+    cmd = data.draw(command(state, on))
+    try:
+        new = decide(state, cmd, today=today)
+    except DomainError:
+        return
+    assert on <= today + timedelta(days=1)
+    assert all(e.on <= today + timedelta(days=1) for e in new if e.type != ev.ENTRY_RETRACTED)
+
+
+@PROPERTY
+@given(history(in_date_order=False))
+def test_no_follow_up_is_done_before_it_was_scheduled(events: list[DomainEvent]) -> None:
+    scheduled: dict[str, list[date]] = {}
+    for e in events:
+        if e.type == ev.FOLLOW_UP_SCHEDULED:
+            scheduled.setdefault(e.data["id"], []).append(e.on)
+    for e in events:
+        if e.type == ev.FOLLOW_UP_DONE:
+            assert any(on <= e.on for on in scheduled[e.data["follow_up"]])

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from tracker.domain import days
 from tracker.domain import events as ev
 from tracker.domain.deadlines import DueWindow
 from tracker.domain.events import DomainEvent, world_key, world_order
@@ -31,6 +32,34 @@ SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 
 class DomainError(ValueError):
     """A command that the commitment's rules refuse; the message says which rule."""
+
+
+class DayRefused(DomainError):
+    """A command dated on a day that cannot be: in the future, or before the span kept.
+
+    ``key`` names the command's date field (``made_on`` or ``on``), so that a file's
+    problem can point at the line that holds the date.
+    """
+
+    def __init__(self, message: str, key: str) -> None:
+        super().__init__(message)
+        self.key = key
+
+
+class NoSuchCommitment(DomainError):
+    """A command for a commitment that was never made.
+
+    ``decide`` sees only a missing state, not the id the caller asked for; callers that
+    know it raise this again with the id (:meth:`naming`).
+    """
+
+    def __init__(self, commitment_id: str | None = None) -> None:
+        name = f" {commitment_id!r}" if commitment_id else ""
+        super().__init__(f"no such commitment{name}: make it first")
+        self.commitment_id = commitment_id
+
+    def naming(self, commitment_id: str) -> NoSuchCommitment:
+        return self if self.commitment_id else NoSuchCommitment(commitment_id)
 
 
 def check_slug(value: str, what: str = "id") -> str:
@@ -263,7 +292,7 @@ class CommitmentState:
 
 def _need(state: CommitmentState | None, cmd: Command) -> CommitmentState:
     if state is None:
-        raise DomainError("no such commitment: make it first")
+        raise NoSuchCommitment()
     on = getattr(cmd, "on", None)
     if on is not None and on < state.made_on:
         raise DomainError(
@@ -276,11 +305,42 @@ def _evidence(source: str | None, quote: str | None, note: str | None) -> dict[s
     return {"source": source, "quote": quote, "note": note}
 
 
-def decide(state: CommitmentState | None, cmd: Command) -> list[DomainEvent]:
+def decide(
+    state: CommitmentState | None, cmd: Command, *, today: date | None = None
+) -> list[DomainEvent]:
+    """The events that record ``cmd``, or :class:`DomainError` saying why not.
+
+    With ``today`` (the caller's clock, in UTC; the domain keeps none) the command's day
+    must lie between ``days.EARLIEST`` and a day after ``today``: nothing is recorded as
+    having happened in the future. Deadlines and follow-ups' due days may lie ahead.
+    Without it (judging entries the log already holds) no day is refused for its date.
+    """
+    if today is not None:
+        _check_day(cmd, today)
     events = _decide(state, cmd)
+    if today is not None:
+        _check_event_days(events, today)
     if state is not None:
         _keep_the_rules(state, events)
     return events
+
+
+def _check_day(cmd: Command, today: date) -> None:
+    key, day = ("made_on", cmd.made_on) if isinstance(cmd, MakeCommitment) else ("on", cmd.on)
+    why = days.refusal(day, today)
+    if why:
+        raise DayRefused(why, key)
+
+
+def _check_event_days(events: list[DomainEvent], today: date) -> None:
+    """Every event is dated like its command but a retraction, dated like the entry it
+    retracts: retracting a mistaken future entry from older data must stay possible."""
+    for event in events:
+        if event.type == ev.ENTRY_RETRACTED:
+            continue
+        why = days.refusal(event.on, today)
+        if why:
+            raise DayRefused(why, "made_on" if event.type == ev.COMMITMENT_MADE else "on")
 
 
 def _keep_the_rules(state: CommitmentState, new: list[DomainEvent]) -> None:
@@ -368,12 +428,32 @@ def _decide(state: CommitmentState | None, cmd: Command) -> list[DomainEvent]:
                 raise DomainError(
                     f"follow-up {fu.id!r} was already done on {fu.done_on.isoformat()}"
                 )
+            scheduled = _scheduled_on(s, fu.id)
+            if scheduled is not None and cmd.on < scheduled:
+                # Folded in world order, such an entry would come before the follow-up
+                # exists and be lost, leaving the follow-up open for good.
+                raise DomainError(
+                    f"follow-up {fu.id!r} cannot be done on {cmd.on.isoformat()}, before it "
+                    f"was scheduled ({scheduled.isoformat()})"
+                )
             data = _evidence(cmd.source, cmd.quote, cmd.note)
             data["follow_up"] = fu.id
             return [DomainEvent(ev.FOLLOW_UP_DONE, cmd.on, data)]
         case RetractEntry():
             return _decide_retract(_need(state, cmd), cmd)
     raise DomainError(f"unknown command {type(cmd).__name__}")  # pragma: no cover
+
+
+def _scheduled_on(s: CommitmentState, follow_up_id: str) -> date | None:
+    """The day the open follow-up was scheduled on (its unretracted scheduling entry)."""
+    found = [
+        e.on
+        for e in s.history
+        if e.type == ev.FOLLOW_UP_SCHEDULED
+        and e.data.get("id") == follow_up_id
+        and e.version not in s.retracted
+    ]
+    return max(found, default=None)
 
 
 def _follow_up_event(existing: dict[str, FollowUp], spec: FollowUpSpec, on: date) -> DomainEvent:

@@ -8,9 +8,10 @@ beside it rather than in it, so scans never race with people recording evidence.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import asdict, dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -19,6 +20,34 @@ from tracker.adapters.eventstore import ANY_VERSION, NewEvent
 from tracker.domain import events as ev
 from tracker.domain.commitment import CommitmentState
 from tracker.service_layer.app import Tracker, recorder
+
+CLOCK_SLACK = timedelta(minutes=1)
+
+
+class FutureNow(ValueError):
+    """A job asked to record or send as of a time the clock has not reached."""
+
+
+def refuse_future(now: datetime, what: str) -> None:
+    """Refuse to record or send as of a moment later than the clock (plus a minute).
+
+    A flag or a digest dated ahead would stand in the log as done before it could
+    be; a reminder's key for a later day would even stop that day's real digest. A
+    look that records nothing (a listing, a dry run) may judge any moment.
+    """
+    clock = datetime.now(UTC)
+    moment = now if now.tzinfo else now.replace(tzinfo=UTC)
+    if moment > clock + CLOCK_SLACK:
+        raise FutureNow(
+            f"cannot {what} as of {_stamp(moment)}: that is later than the clock "
+            f"({_stamp(clock)}), and nothing is recorded ahead of it"
+        )
+
+
+def _stamp(moment: datetime) -> str:
+    with contextlib.suppress(OverflowError):  # past the calendar's end in UTC: as given
+        moment = moment.astimezone(UTC)
+    return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 @dataclass(frozen=True)
@@ -96,6 +125,7 @@ class FlagReport:
 
 
 def flag(tracker: Tracker, now: datetime) -> FlagReport:
+    refuse_future(now, "flag overdue items")
     items = scan(tracker, now.date())
     meta = {"recorded_by": recorder(), "command": "overdue --flag"}
     with tracker.db.write() as conn:

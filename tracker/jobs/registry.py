@@ -39,10 +39,9 @@ def overdue_job(tracker: Tracker, now: datetime) -> Counts:
 
 
 def remind_job(tracker: Tracker, now: datetime) -> Counts:
-    from tracker.jobs.reminders import DEFAULT_WITHIN_DAYS, send_reminders
+    from tracker.jobs.reminders import send_reminders, within_days_from_env
 
-    within = _int_env("TRACKER_REMIND_WITHIN_DAYS", DEFAULT_WITHIN_DAYS)
-    report = send_reminders(tracker, now, within_days=within)
+    report = send_reminders(tracker, now, within_days=within_days_from_env())
     counts = {
         "digests": len(report.digests),
         "sent": len(report.sent),

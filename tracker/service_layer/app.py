@@ -30,7 +30,14 @@ from tracker.adapters.eventstore import (
 )
 from tracker.config import resolve_db_url
 from tracker.domain import events as ev
-from tracker.domain.commitment import Command, CommitmentState, decide, extend, fold
+from tracker.domain.commitment import (
+    Command,
+    CommitmentState,
+    NoSuchCommitment,
+    decide,
+    extend,
+    fold,
+)
 from tracker.domain.events import DomainEvent
 from tracker.service_layer.projections import (
     commitment_rows,
@@ -48,6 +55,11 @@ class BusyError(RuntimeError):
 
 def day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def utc_today() -> date:
+    """Today by the clock, in UTC: what commands are judged against."""
+    return datetime.now(UTC).date()
 
 
 @contextmanager
@@ -130,7 +142,8 @@ class Tracker:
         """Decide ``command`` against the stream's current state and record the outcome.
 
         ``check`` runs inside the transaction with the current state, for rules that
-        need other data (that an actor or a source exists).
+        need other data (that an actor or a source exists). The command is judged
+        against today's date in UTC, so nothing is recorded as happening in the future.
         """
         key = key or f"cmd:{uuid.uuid4()}"
         stream = ev.commitment_stream(commitment_id)
@@ -145,7 +158,10 @@ class Tracker:
                         raise ConcurrencyConflict(stream, expected_version, version)
                     if check:
                         check(conn, state)
-                    decided = decide(state, command)
+                    try:
+                        decided = decide(state, command, today=utc_today())
+                    except NoSuchCommitment as exc:
+                        raise exc.naming(commitment_id) from None
                     new = self.new_events(decided, command=name, key=key)
                     before = follow_up_rows(state) if state else None
                     # The first key was checked above, under the lock; the unique index

@@ -37,6 +37,16 @@ _DETAIL_COLUMNS = {
 }
 
 
+# Ten years: beyond that "stale" means nothing, and far beyond it the day arithmetic
+# overflows.
+MAX_STALE_DAYS = 3650
+UNREADABLE_COLUMNS = [
+    Column("position", "position"),
+    Column("stream", "stream"),
+    Column("problem", "problem"),
+]
+
+
 def _stale_days_default() -> int:
     from tracker.jobs.audit import DEFAULT_STALE_DAYS
 
@@ -45,27 +55,35 @@ def _stale_days_default() -> int:
         return DEFAULT_STALE_DAYS
     if not raw.isdigit():
         fail(f"TRACKER_STALE_DAYS={raw!r} is not a whole number of days")
+    if not 1 <= int(raw) <= MAX_STALE_DAYS:
+        fail(f"TRACKER_STALE_DAYS={raw} is not between 1 and {MAX_STALE_DAYS} days")
     return int(raw)
 
 
 def _print_details(report: Any, fmt: str) -> None:
     for check in report.checks:
-        if not check.findings:
-            continue
-        heading = f"{check.name}: {check.summary}"
-        if check.total > len(check.findings):
-            heading += f" (the first {len(check.findings)} listed)"
-        click.echo()
-        echo_styled(heading, _OUTCOME_STYLE.get(check.outcome))
-        emit(check.findings, _DETAIL_COLUMNS.get(check.name, FINDING_COLUMNS), fmt)
+        if check.findings:
+            heading = f"{check.name}: {check.summary}"
+            if check.total > len(check.findings):
+                heading += f" (the first {len(check.findings)} listed)"
+            click.echo()
+            echo_styled(heading, _OUTCOME_STYLE.get(check.outcome))
+            emit(check.findings, _DETAIL_COLUMNS.get(check.name, FINDING_COLUMNS), fmt)
+        if check.unreadable:
+            heading = f"{check.name}: {check.unreadable_total} row(s) of the log cannot be read"
+            if check.unreadable_total > len(check.unreadable):
+                heading += f" (the first {len(check.unreadable)} listed)"
+            click.echo()
+            echo_styled(heading, _OUTCOME_STYLE["fail"])
+            emit(check.unreadable, UNREADABLE_COLUMNS, fmt)
 
 
 @click.group(invoke_without_command=True)
 @click.option(
     "--stale-days",
-    type=click.IntRange(min=0),
+    type=click.IntRange(1, MAX_STALE_DAYS),
     default=None,
-    help="Open commitments with no evidence for this many days are stale "
+    help="Open commitments with no evidence for this many days (1 to 3650) are stale "
     "(default: $TRACKER_STALE_DAYS, else 90).",
 )
 @click.option(
@@ -75,7 +93,13 @@ def _print_details(report: Any, fmt: str) -> None:
     help="Also prove the log still extends this digest (from `tracker audit digest`).",
 )
 @click.option("--no-record", is_flag=True, help="Do not record the run as an AuditCompleted event.")
-@click.option("--now", type=TIMESTAMP, help="Judge staleness and overdue on this time.")
+@click.option(
+    "--now",
+    type=TIMESTAMP,
+    help="Audit as of this time (default: the clock). Staleness, overdue and the "
+    "scorecard are judged on its day from the entries dated up to it, as --as-of "
+    "does elsewhere; the chain, contiguity and projection checks cover the whole log.",
+)
 @output_options
 @pass_app
 @click.pass_context
@@ -93,8 +117,10 @@ def audit(
 
     The checks: the hash chain (and a kept digest), gap-free positions and versions,
     projections equal to a fresh fold, domain rules, staleness, and each actor's
-    scorecard. Exit status 1 when the chain, contiguity or projections check fails.
-    Each run is recorded as an AuditCompleted event unless --no-record.
+    scorecard. Exit status 1 when the chain, contiguity or projections check fails,
+    or when a check finds rows of the log it cannot read. Each run is recorded as an
+    AuditCompleted event unless --no-record (or unless the log's last event does not
+    verify with TRACKER_AUDIT_KEY: nothing can be linked to it then).
 
     \b
     Examples:
@@ -116,14 +142,22 @@ def audit(
         total = event_count(conn)
     with progress("auditing", 2 * total) as advance:
         report = run_audit(
-            tracker, clock(now), stale_days=days, digest=digest, record=not no_record,
+            tracker,
+            clock(now),
+            stale_days=days,
+            digest=digest,
+            record=not no_record,
             progress=advance,
         )
     if fmt == "json":
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
-        emit([c.to_dict() for c in report.checks], CHECK_COLUMNS, fmt,
-             title=f"Audit of {report.events} events, head {report.head_position}")
+        emit(
+            [c.to_dict() for c in report.checks],
+            CHECK_COLUMNS,
+            fmt,
+            title=f"Audit of {report.events} events, head {report.head_position}",
+        )
         if fmt != "csv":
             _print_details(report, fmt)
             verdict = "passed" if report.ok else "FAILED"
@@ -133,6 +167,8 @@ def audit(
                 f"hash {report.head_hash[:16]}…",
                 "green" if report.ok else "bold red",
             )
+    if report.not_recorded:
+        echo_styled(f"This audit was not recorded: {report.not_recorded}", "yellow", err=True)
     if not report.ok:
         raise SystemExit(EXIT_PROBLEMS)
 
@@ -151,18 +187,23 @@ def audit_digest(app: AppContext, output: Path | None) -> None:
 
     Anyone who can write the database can recompute a plain hash chain; a digest kept
     out of their reach (another machine, a signed email, a ticket) lets
-    `tracker audit --digest FILE` prove that the log still extends it.
+    `tracker audit --digest FILE` prove that the log still extends it. The chain is
+    verified first: a log whose chain is broken gets no digest (exit status 1).
 
     \b
     Examples:
       tracker audit digest
       tracker audit digest -o "digests/$(date -u +%F).json"
     """
-    from tracker.adapters.integrity import take_digest
+    from tracker.adapters.integrity import BrokenChain, take_digest
+    from tracker.service_layer.rebuild import event_count
 
     tracker = app.tracker
-    with tracker.db.read() as conn:
-        digest = take_digest(tracker.store, conn)
+    with tracker.db.read() as conn, progress("verifying", event_count(conn)) as advance:
+        try:
+            digest = take_digest(tracker.store, conn, progress=advance)
+        except BrokenChain as exc:
+            fail(str(exc), EXIT_PROBLEMS)
     text = json.dumps(digest.to_dict(), indent=2) + "\n"
     if output is None:
         click.echo(text, nl=False)

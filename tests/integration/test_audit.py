@@ -112,6 +112,13 @@ def head(db: Database) -> tuple[int, str]:
         return EventStore(Chain()).head(conn)
 
 
+def stored(db: Database, column: str, position: int) -> Any:
+    with db.read() as conn:
+        return conn.execute(
+            text(f"SELECT {column} FROM events WHERE position = :p"), {"p": position}
+        ).scalar_one()
+
+
 def rewrite_chain(db: Database) -> None:
     """What anyone who can write the database can do to a plain chain: recompute it."""
     with db.write() as conn:
@@ -201,8 +208,12 @@ def test_a_modified_event_is_named_by_its_position(tracker: Cli, db: Database) -
     assert positions(found, "chain") == [where]  # only the changed row, not all after it
     assert f"the first at position {where}" in check(found, "chain")["summary"]
     assert check(found, "contiguity")["outcome"] == "pass"
-    # The projection still shows the title as recorded, which the changed log disowns.
-    assert check(found, "projections")["findings"][0]["key"] == FENTANYL
+    # The projection still shows the title as recorded, which the changed log disowns;
+    # rebuilding it from the tampered log would make it agree with the tampering.
+    projections = check(found, "projections")
+    assert projections["findings"][0]["key"] == FENTANYL
+    assert "tracker projections rebuild" not in projections["summary"]
+    assert "do not rebuild them from it" in projections["summary"]
 
     result = tracker("audit", "--no-record", "--now", NOW)
     assert result.exit_code == 1 and "Audit FAILED" in result.stdout
@@ -224,6 +235,152 @@ def test_a_deleted_event_leaves_a_gap_and_breaks_the_next_link(tracker: Cli, db:
     ]
     assert positions(found, "contiguity") == [gone + 1, gone + 1]
     assert positions(found, "chain") == [gone + 1]
+
+
+def _rename_status(db: Database, position: int) -> None:
+    data = json.loads(stored(db, "data", position))
+    data["state"] = data.pop("status")
+    sql(db, "UPDATE events SET data = :d WHERE position = :p", d=json.dumps(data), p=position)
+
+
+DELEGATION = "commitment:us-delegation-visit-mexico"  # made, then fulfilled (entry #2)
+DARIEN = "commitment:darien-visit"
+FOLDING = ("projections", "invariants", "staleness", "scorecard")
+
+# What someone with write access can do to one row that no code path expects to read:
+# (stream, version, the damage, what the audit says, the checks that could not read it).
+UNREADABLE = {
+    "data-not-json": (
+        DELEGATION,
+        2,
+        lambda db, p: sql(db, "UPDATE events SET data = '{oops' WHERE position = :p", p=p),
+        "data is not valid JSON",
+        FOLDING,
+    ),
+    "payload-key-renamed": (
+        DELEGATION,
+        2,
+        _rename_status,
+        "its payload lacks 'status'",
+        FOLDING,
+    ),
+    "occurred-at-unparseable": (
+        DELEGATION,
+        2,
+        lambda db, p: sql(
+            db, "UPDATE events SET occurred_at = 'yesterday' WHERE position = :p", p=p
+        ),
+        "occurred_at 'yesterday' is not a timestamp",
+        FOLDING,
+    ),
+    "bogus-type": (
+        DELEGATION,
+        1,
+        lambda db, p: sql(db, "UPDATE events SET type = 'Bogus' WHERE position = :p", p=p),
+        "unknown event type 'Bogus' in a commitment stream",
+        FOLDING,
+    ),
+    # The commitment's first event deleted: the next is named, as folding starts there.
+    "first-event-of-a-stream-deleted": (
+        DARIEN,
+        2,
+        lambda db, p: sql(db, "DELETE FROM events WHERE position = :p", p=p - 1),
+        "FollowUpScheduled before the commitment was made",
+        ("projections", "staleness", "scorecard"),  # the rules need no CommitmentMade
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(UNREADABLE))
+def test_a_row_no_check_can_read_is_a_finding_of_every_check_that_needs_it(
+    tracker: Cli, db: Database, case: str
+) -> None:
+    stream, version, damage, problem, checks = UNREADABLE[case]
+    where = position_of(db, stream, version)
+    damage(db, where)
+
+    found = audit(tracker, code=1)
+    assert found["ok"] is False
+    assert positions(found, "chain") == [where]
+    for name in FOLDING:
+        listed = check(found, name)["unreadable"]
+        if name not in checks:
+            assert listed == [] and check(found, name)["outcome"] == "pass"
+            continue
+        assert check(found, name)["outcome"] == "fail", name
+        assert [(u["position"], u["stream"]) for u in listed] == [(where, stream)], name
+        assert problem in listed[0]["problem"], (name, listed)
+        assert check(found, name)["unreadable_total"] == 1
+        assert f"the first at position {where} ({stream})" in check(found, name)["summary"]
+    # The stream is left out, the others are still judged.
+    assert "; 2 actors, 11 commitments, " in check(found, "scorecard")["summary"]
+    assert check(found, "projections")["findings"] == []  # not "missing from the log"
+
+    table = tracker("audit", "--no-record", "--now", NOW)
+    assert table.exit_code == 1 and "Traceback" not in table.output
+    assert "Audit FAILED" in table.stdout
+    assert "projections: 1 row(s) of the log cannot be read" in table.stdout
+    assert stream in table.stdout and problem in table.stdout
+
+
+def test_an_unreadable_row_fails_the_audit_even_under_a_recomputed_chain(
+    tracker: Cli, db: Database
+) -> None:
+    where = position_of(db, DELEGATION, 2)
+    sql(db, "UPDATE events SET data = '[1, 2]' WHERE position = :p", p=where)
+    rewrite_chain(db)
+
+    found = audit(tracker, code=1)
+    assert outcomes(found) == {
+        "chain": "pass",
+        "contiguity": "pass",
+        **dict.fromkeys(FOLDING, "fail"),
+    }
+    (unreadable,) = check(found, "projections")["unreadable"]
+    assert unreadable == {
+        "position": where,
+        "stream": DELEGATION,
+        "problem": "data is not a JSON object but list",
+    }
+
+
+def test_numbers_stored_as_text_are_findings_not_crashes(
+    tracker: Cli, db: Database, db_url: str
+) -> None:
+    if not db_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL keeps a column's type; SQLite stores what it is given")
+    where = position_of(db, DELEGATION, 2)
+    sql(db, "UPDATE events SET version = 'two' WHERE position = :p", p=where)
+
+    found = audit(tracker, code=1)
+    assert {"position": where, "problem": f"{DELEGATION} has an event at version 'two'"} in (
+        check(found, "contiguity")["findings"]
+    )
+    assert positions(found, "chain") == [where]
+    for name in FOLDING:
+        assert check(found, name)["unreadable"] == [
+            {
+                "position": where,
+                "stream": DELEGATION,
+                "problem": f"position {where}, version 'two': not whole numbers",
+            }
+        ]
+
+
+def test_a_log_whose_first_event_was_deleted_is_reported(tracker: Cli, db: Database) -> None:
+    sql(db, "DELETE FROM events WHERE position = 1")  # the first actor registered
+
+    found = audit(tracker, code=1)
+    assert positions(found, "chain") == [2]
+    assert check(found, "contiguity")["findings"] == [
+        {"position": 2, "problem": "position(s) 1 missing before 2"}
+    ]
+    projections = check(found, "projections")
+    assert [f["problem"] for f in projections["findings"]] == [
+        "in the projection but not in the log"
+    ]
+    assert "tracker projections rebuild" not in projections["summary"]
+    assert tracker("audit", "--no-record", "--now", NOW).exit_code == 1
 
 
 def test_swapped_events_break_the_chain_at_the_first_of_them(tracker: Cli, db: Database) -> None:
@@ -348,6 +505,20 @@ def test_a_malformed_digest_is_a_usage_error_naming_the_file(
     assert count(db) == events  # nothing recorded
 
 
+def test_no_digest_is_taken_of_a_broken_chain(tracker: Cli, db: Database, tmp_path: Path) -> None:
+    where = position_of(db, DELEGATION, 2)
+    sql(db, "UPDATE events SET data = :d WHERE position = :p", d='{"status":"broken"}', p=where)
+
+    result = tracker("audit", "digest")
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output and result.stdout == ""
+    assert "no digest was taken" in result.stderr
+    assert f"position {where}: hash does not match" in result.stderr
+    kept = tmp_path / "head.json"
+    assert tracker("audit", "digest", "-o", str(kept)).exit_code == 1
+    assert not kept.exists()
+
+
 # --- a keyed chain ---------------------------------------------------------------------
 
 
@@ -376,6 +547,66 @@ def test_a_keyed_chain_verifies_only_with_its_key(keyed: Cli, db: Database) -> N
     with db.read() as conn:
         assert verify_chain(EventStore(Chain(KEY.encode())), conn).ok
         assert not verify_chain(EventStore(Chain()), conn).ok
+
+
+@pytest.mark.parametrize("key", ["the wrong key", None])
+def test_a_writer_without_the_key_is_refused_and_the_audit_not_recorded(
+    keyed: Cli, db: Database, key: str | None
+) -> None:
+    events = count(db)
+    env = {"TRACKER_AUDIT_KEY": key}
+    wrote = keyed("record", FENTANYL, "note", "Still no date", "--on", "2024-02-12", env=env)
+    refused(wrote, f"position {events}", "TRACKER_AUDIT_KEY must be the key the log was written")
+    assert KEY not in wrote.output
+    assert count(db) == events
+
+    # The audit still reports (exit 1, the chain fails), but cannot link its event.
+    result = keyed("audit", "--now", NOW, "--format", "json", env=env)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    report = json.loads(result.stdout)
+    assert report["recorded_at_position"] is None
+    assert f"tampered with at position {events}" in report["not_recorded"]
+    assert "This audit was not recorded" in result.stderr
+    assert count(db) == events
+
+    digest = keyed("audit", "digest", env=env)
+    assert digest.exit_code == 1 and digest.stdout == ""
+    assert "is TRACKER_AUDIT_KEY set exactly as when the log was written" in digest.stderr
+
+    keyed.ok("record", FENTANYL, "note", "Still no date", "--on", "2024-02-12")
+    assert outcomes(audit(keyed)) == CLEAN
+
+
+def test_a_key_set_for_an_unkeyed_log_is_refused(tracker: Cli, db: Database) -> None:
+    events = count(db)
+    wrote = tracker(
+        "record",
+        FENTANYL,
+        "note",
+        "Still no date",
+        "--on",
+        "2024-02-12",
+        env={"TRACKER_AUDIT_KEY": KEY},
+    )
+    refused(wrote, "the event log was written without one", "unset TRACKER_AUDIT_KEY")
+    assert KEY not in wrote.output and count(db) == events
+
+
+def test_a_tampered_head_is_reported_and_the_audit_not_linked_to_it(
+    tracker: Cli, db: Database
+) -> None:
+    end = count(db)
+    data = json.loads(stored(db, "data", end))
+    sql(
+        db, "UPDATE events SET data = :d WHERE position = :p", d=json.dumps({**data, "x": 1}), p=end
+    )
+
+    result = tracker("audit", "--now", NOW, "--format", "json")
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.stdout)
+    assert positions(report, "chain") == [end]
+    assert f"tampered with at position {end}" in report["not_recorded"]
+    assert count(db) == end
 
 
 # --- staleness -------------------------------------------------------------------------
@@ -422,10 +653,54 @@ def test_a_bad_stale_days_setting_is_a_usage_error(tracker: Cli, db: Database) -
         tracker("audit", env={"TRACKER_STALE_DAYS": "abc"}),
         "TRACKER_STALE_DAYS='abc' is not a whole number of days",
     )
-    refused(tracker("audit", "--stale-days", "-1"))
+    for days in ("-1", "0", "3651", "99999999999"):
+        refused(tracker("audit", "--stale-days", days), "1<=x<=3650")
+    refused(
+        tracker("audit", env={"TRACKER_STALE_DAYS": "99999999999"}),
+        "TRACKER_STALE_DAYS=99999999999 is not between 1 and 3650 days",
+    )
     assert count(db) == events
+    assert check(audit(tracker, "--stale-days", "3650"), "staleness")["outcome"] == "pass"
     # The option wins over the environment.
     audit(tracker, "--stale-days", "90", env={"TRACKER_STALE_DAYS": "abc"})
+
+
+def test_staleness_thresholds_beyond_the_calendar_do_not_overflow(app: Tracker) -> None:
+    """The scheduler passes TRACKER_STALE_DAYS without the command's bounds."""
+    for now, days in (
+        (datetime(2024, 3, 1, tzinfo=UTC), 10**12),
+        (datetime(1, 1, 2, tzinfo=UTC), 90),
+    ):
+        report = run_audit(app, now, stale_days=days, record=False)
+        assert report.check("staleness").outcome == "pass"
+
+
+def test_an_audit_in_the_past_judges_the_world_as_of_that_day(tracker: Cli) -> None:
+    """Like `--as-of`: what was open, stale and kept on 10 January, not what is now."""
+    day = "2024-01-10"
+    found = audit(tracker, "--stale-days", "10", "--now", day)  # the last --now wins
+    assert found["audited_at"].startswith(day)
+
+    cards = json.loads(tracker.ok("scorecard", "--as-of", day, "--format", "json").stdout)
+    assert check(found, "scorecard")["findings"] == cards
+    # Commitments made later (the Darién visit, 19 January) did not exist yet.
+    assert check(found, "scorecard")["summary"] == "2 actors, 8 commitments, 7 open"
+
+    as_of = json.loads(tracker.ok("status", "--as-of", day, "--format", "json").stdout)
+    open_then = {
+        r["id"]: r["last_evidence_on"]
+        for r in as_of
+        if r["status"]
+        not in ("fulfilled", "partially_fulfilled", "broken", "withdrawn", "superseded")
+    }
+    staleness = check(found, "staleness")
+    stale = {f["id"]: f["last_evidence_on"] for f in staleness["findings"]}
+    assert stale == open_then  # all seven: nothing new since December, as of 10 January
+    # Progress recorded on 20 January is after the day, so it does not count.
+    assert stale["reopen-border-crossings"] == "2023-12-27"
+    days = {f["id"]: f["days_without_evidence"] for f in staleness["findings"]}
+    assert days["reopen-border-crossings"] == 14
+    assert staleness["summary"] == "7 of 7 open commitments have no evidence for over 10 days"
 
 
 # --- domain rules ----------------------------------------------------------------------

@@ -22,6 +22,7 @@ from tracker.adapters.db import Database
 from tracker.adapters.eventstore import (
     ANY_VERSION,
     AppendResult,
+    ChainMismatch,
     ConcurrencyConflict,
     EventStore,
     IdempotencyConflict,
@@ -32,6 +33,7 @@ from tracker.adapters.eventstore import (
 )
 from tracker.adapters.hashing import GENESIS, Chain, canonical_row
 from tracker.adapters.integrity import verify_chain
+from tracker.config import ConfigError
 
 OCCURRED = datetime(2024, 1, 19, 18, 30, tzinfo=UTC)
 NOW = datetime(2024, 2, 1, 9, 0, tzinfo=UTC)
@@ -63,8 +65,15 @@ def noted(n: int = 0, *, key: str | None = None, occurred_at: datetime = OCCURRE
     return NewEvent(type="Noted", data={"n": n}, occurred_at=occurred_at, idempotency_key=key)
 
 
-def append(db: Database, store: EventStore, stream_id: str, expected: int,
-           events: list[NewEvent], *, now: datetime = NOW) -> AppendResult:
+def append(
+    db: Database,
+    store: EventStore,
+    stream_id: str,
+    expected: int,
+    events: list[NewEvent],
+    *,
+    now: datetime = NOW,
+) -> AppendResult:
     with db.write() as conn:
         return store.append(conn, stream_id, expected, events, now=now)
 
@@ -99,8 +108,12 @@ def test_a_new_stream_starts_at_version_one_and_the_log_at_position_one(
     db: Database, store: EventStore
 ) -> None:
     mexico_city = timezone(timedelta(hours=-6))
-    first = NewEvent(type="CommitmentMade", data=SPANISH, meta={"recorded_by": "José Peña"},
-                     occurred_at=datetime(2024, 1, 19, 12, 30, tzinfo=mexico_city))
+    first = NewEvent(
+        type="CommitmentMade",
+        data=SPANISH,
+        meta={"recorded_by": "José Peña"},
+        occurred_at=datetime(2024, 1, 19, 12, 30, tzinfo=mexico_city),
+    )
     result = append(db, store, "darién-visit", 0, [first, noted(1), noted(2)])
 
     assert result == AppendResult([1, 2, 3])
@@ -129,7 +142,10 @@ def test_a_second_stream_continues_the_global_positions(db: Database, store: Eve
 
     with db.read() as conn:
         assert [(e.stream_id, e.version) for e in store.read_streams(conn, ["b", "a", "b"])] == [
-            ("a", 1), ("b", 1), ("b", 2), ("b", 3)
+            ("a", 1),
+            ("b", 1),
+            ("b", 2),
+            ("b", 3),
         ]
         assert store.stream_version(conn, "nobody") == 0
         assert store.read_stream(conn, "nobody") == []
@@ -174,7 +190,9 @@ def test_a_wrong_expected_version_is_a_conflict_naming_stream_and_versions(
     assert "'darien-visit'" in message
     assert f"at version {actual}, not {expected}" in message
     assert (caught.value.stream_id, caught.value.expected, caught.value.actual) == (
-        "darien-visit", expected, actual
+        "darien-visit",
+        expected,
+        actual,
     )
     assert positions(everything(db, store)) == [1, 2]
 
@@ -198,8 +216,7 @@ def test_a_batch_is_all_or_nothing_when_one_stream_conflicts(
     db: Database, store: EventStore
 ) -> None:
     append(db, store, "b", 0, [noted()])
-    with pytest.raises(ConcurrencyConflict, match="'b' is at version 1, not 0"), \
-            db.write() as conn:
+    with pytest.raises(ConcurrencyConflict, match="'b' is at version 1, not 0"), db.write() as conn:
         store.append_batch(conn, [("a", 0, [noted(1)]), ("b", 0, [noted(2)])], now=NOW)
     assert positions(everything(db, store)) == [1]
 
@@ -211,7 +228,9 @@ def test_a_batch_follows_its_order_across_streams(db: Database, store: EventStor
         )
     assert result.positions == [1, 2, 3]
     assert [(e.stream_id, e.version, e.data["n"]) for e in everything(db, store)] == [
-        ("z", 1, 1), ("z", 2, 2), ("a", 1, 3)
+        ("z", 1, 1),
+        ("z", 2, 2),
+        ("a", 1, 3),
     ]
 
 
@@ -233,7 +252,8 @@ def test_a_retried_batch_appends_nothing_and_returns_the_original_positions(
     assert positions(everything(db, store)) == [1, 2, 3]
     with db.read() as conn:
         assert store.positions_for_keys(conn, ["import:2", "import:1", "nope"]) == {
-            "import:1": 1, "import:2": 2
+            "import:1": 1,
+            "import:2": 2,
         }
         assert store.has_key(conn, "import:1")
         assert not store.has_key(conn, "nope")
@@ -335,8 +355,10 @@ def _ten_events(db: Database, store: EventStore) -> None:
 def test_a_modified_row_breaks_the_chain_at_its_position(db: Database, store: EventStore) -> None:
     _ten_events(db, store)
     with db.write() as conn:
-        conn.execute(text("UPDATE events SET data = :data WHERE position = 6"),
-                     {"data": json.dumps({"n": 99})})
+        conn.execute(
+            text("UPDATE events SET data = :data WHERE position = 6"),
+            {"data": json.dumps({"n": 99})},
+        )
     with db.read() as conn:
         assert first_broken(conn, Chain()) == 6
 
@@ -351,14 +373,14 @@ def test_a_deleted_row_breaks_the_chain_at_the_next_position(
         assert first_broken(conn, Chain()) == 5
 
 
-def test_swapped_rows_break_the_chain_at_the_first_of_them(
-    db: Database, store: EventStore
-) -> None:
+def test_swapped_rows_break_the_chain_at_the_first_of_them(db: Database, store: EventStore) -> None:
     _ten_events(db, store)
     with db.write() as conn:
         for old, new in ((3, -1), (7, 3), (-1, 7)):
-            conn.execute(text("UPDATE events SET position = :new WHERE position = :old"),
-                         {"old": old, "new": new})
+            conn.execute(
+                text("UPDATE events SET position = :new WHERE position = :old"),
+                {"old": old, "new": new},
+            )
     with db.read() as conn:
         assert first_broken(conn, Chain()) == 3
 
@@ -371,17 +393,95 @@ def test_a_rewritten_plain_chain_verifies_but_moves_the_head(
     with db.read() as conn:
         digest = store.head(conn)
     with db.write() as conn:
-        conn.execute(text("UPDATE events SET data = :data WHERE position = 6"),
-                     {"data": json.dumps({"n": 99})})
+        conn.execute(
+            text("UPDATE events SET data = :data WHERE position = 6"),
+            {"data": json.dumps({"n": 99})},
+        )
         rows = [row for batch in store.read_raw(conn) for row in batch]
         previous = GENESIS
         for row in rows:
             previous = Chain().link(previous, canonical_row(*row[:10]))
-            conn.execute(text("UPDATE events SET hash = :hash WHERE position = :position"),
-                         {"hash": previous, "position": row[0]})
+            conn.execute(
+                text("UPDATE events SET hash = :hash WHERE position = :position"),
+                {"hash": previous, "position": row[0]},
+            )
     with db.read() as conn:
         assert first_broken(conn, Chain()) is None
         assert store.head(conn) != digest
+
+
+# --- writing under the wrong key -------------------------------------------------------
+
+SECRET = b"correct horse battery staple"
+
+
+def _refused(db: Database, writer: EventStore, *, batch: bool = False) -> ChainMismatch:
+    """An append (or an import-style batch) that must be refused, leaving the log as it was."""
+    before = everything(db, EventStore(Chain()))
+    with pytest.raises(ChainMismatch) as caught, db.write() as conn:
+        if batch:
+            writer.append_batch(conn, [("c", 0, [noted(8)]), ("d", 0, [noted(9)])], now=NOW)
+        else:
+            writer.append(conn, "a", ANY_VERSION, [noted(7)], now=NOW)
+    assert everything(db, EventStore(Chain())) == before
+    assert isinstance(caught.value, ConfigError)  # the CLI's exit status 2
+    message = str(caught.value)
+    assert SECRET.decode() not in message and "other key" not in message
+    assert "nothing was written" in message
+    return caught.value
+
+
+@pytest.mark.parametrize("events", [1, 3])  # the head alone chains from GENESIS
+@pytest.mark.parametrize("batch", [False, True])
+def test_a_keyed_log_refuses_a_writer_with_another_key_or_none(
+    db: Database, events: int, batch: bool
+) -> None:
+    keyed = EventStore(Chain(SECRET))
+    append(db, keyed, "a", 0, [noted(n) for n in range(events)])
+
+    wrong = _refused(db, EventStore(Chain(b"other key")), batch=batch)
+    assert wrong.position == events
+    assert f"position {events}) does not verify with the TRACKER_AUDIT_KEY given" in str(wrong)
+    assert "TRACKER_AUDIT_KEY must be the key the log was written with" in str(wrong)
+    missing = _refused(db, EventStore(Chain()), batch=batch)
+    assert "TRACKER_AUDIT_KEY is not set" in str(missing)
+    assert f"tampered with at position {events}" in str(missing)
+
+    assert append(db, keyed, "a", events, [noted(7)]).positions == [events + 1]
+    assert_chain_intact(db, Chain(SECRET))
+
+
+def test_an_unkeyed_log_refuses_a_writer_with_a_key(db: Database, store: EventStore) -> None:
+    append(db, store, "a", 0, [noted(1), noted(2)])
+
+    refused = _refused(db, EventStore(Chain(SECRET)))
+    assert "TRACKER_AUDIT_KEY is set, but the event log was written without one" in str(refused)
+    assert "position 2" in str(refused)
+    assert append(db, store, "a", 2, [noted(3)]).positions == [3]
+    assert_chain_intact(db)
+
+
+@pytest.mark.parametrize("column", ["data", "hash of the row before"])
+def test_a_tampered_head_is_refused_with_the_right_key(
+    db: Database, store: EventStore, column: str
+) -> None:
+    _ten_events(db, store)
+    with db.write() as conn:
+        if column == "data":
+            conn.execute(text("UPDATE events SET data = :d WHERE position = 10"), {"d": '{"n":99}'})
+        else:
+            conn.execute(text("UPDATE events SET hash = :h WHERE position = 9"), {"h": "f" * 64})
+
+    refused = _refused(db, store)
+    assert "tampered with at position 10" in str(refused)
+
+
+def test_a_retry_under_another_key_appends_nothing_and_is_not_refused(db: Database) -> None:
+    """A retry reads no head: it writes nothing, so it cannot break the chain."""
+    keyed = EventStore(Chain(SECRET))
+    append(db, keyed, "a", 0, [noted(1, key="k1")])
+    again = append(db, EventStore(Chain()), "a", 0, [noted(1, key="k1")])
+    assert again == AppendResult([1], duplicate=True)
 
 
 # --- reading -------------------------------------------------------------------------
@@ -395,8 +495,9 @@ def test_read_all_yields_every_later_event_once_in_order(
     _ten_events(db, store)
     with db.read() as conn:
         read = positions(store.read_all(conn, after=after, batch_size=batch_size))
-        batches = [[r[0] for r in b] for b in store.read_raw(conn, after=after,
-                                                             batch_size=batch_size)]
+        batches = [
+            [r[0] for r in b] for b in store.read_raw(conn, after=after, batch_size=batch_size)
+        ]
     assert read == list(range(after + 1, 11))
     assert [p for b in batches for p in b] == read
     assert all(0 < len(b) <= batch_size for b in batches)
@@ -422,12 +523,22 @@ def test_read_by_stream_groups_by_stream_then_version(
     append(db, store, "c-1", 1, [noted(7)])
 
     with db.read() as conn:
-        grouped = [(e.stream_id, e.version)
-                   for e in store.read_by_stream(conn, batch_size=batch_size)]
-        prefixed = [(e.stream_id, e.version)
-                    for e in store.read_by_stream(conn, prefix="c-", batch_size=batch_size)]
-    assert grouped == [("a-1", 1), ("a-1", 2), ("c-1", 1), ("c-1", 2),
-                       ("c-2", 1), ("c-2", 2), ("c-2", 3)]
+        grouped = [
+            (e.stream_id, e.version) for e in store.read_by_stream(conn, batch_size=batch_size)
+        ]
+        prefixed = [
+            (e.stream_id, e.version)
+            for e in store.read_by_stream(conn, prefix="c-", batch_size=batch_size)
+        ]
+    assert grouped == [
+        ("a-1", 1),
+        ("a-1", 2),
+        ("c-1", 1),
+        ("c-1", 2),
+        ("c-2", 1),
+        ("c-2", 2),
+        ("c-2", 3),
+    ]
     assert prefixed == grouped[2:]
 
 
@@ -476,8 +587,9 @@ def test_old_payloads_are_upcast_on_read_and_stored_as_written(
 ) -> None:
     old = NewEvent(UPCAST_TYPE, {"name": "Alicia Bárcena"}, OCCURRED, schema_version=1)
     middle = NewEvent(UPCAST_TYPE, {"full_name": "Ebrard"}, OCCURRED, schema_version=2)
-    current = NewEvent(UPCAST_TYPE, {"full_name": "Blinken", "language": "en"}, OCCURRED,
-                       schema_version=3)
+    current = NewEvent(
+        UPCAST_TYPE, {"full_name": "Blinken", "language": "en"}, OCCURRED, schema_version=3
+    )
     append(db, store, "actor", 0, [old, middle, current])
 
     with db.read() as conn:
@@ -505,8 +617,10 @@ def test_contending_processes_lose_no_append_and_duplicate_no_version(db: Databa
     per_process = 30
     start = store_workers.SPAWN.Barrier(PROCESSES)
     results = store_workers.run_processes(
-        [(store_workers.contend_for_one_stream, (db.url, "shared", w, per_process, start))
-         for w in range(PROCESSES)]
+        [
+            (store_workers.contend_for_one_stream, (db.url, "shared", w, per_process, start))
+            for w in range(PROCESSES)
+        ]
     )
 
     store = EventStore(Chain())
@@ -527,8 +641,10 @@ def test_in_each_race_for_the_same_version_exactly_one_process_wins(db: Database
     rounds = 15
     barrier = store_workers.SPAWN.Barrier(PROCESSES)
     outcomes = store_workers.run_processes(
-        [(store_workers.race_in_lockstep, (db.url, "shared", w, rounds, barrier))
-         for w in range(PROCESSES)]
+        [
+            (store_workers.race_in_lockstep, (db.url, "shared", w, rounds, barrier))
+            for w in range(PROCESSES)
+        ]
     )
 
     winners = [[w for w in range(PROCESSES) if outcomes[w][r]] for r in range(rounds)]
@@ -547,8 +663,10 @@ def test_concurrent_writers_to_distinct_streams_leave_no_gap(db: Database) -> No
     streams, per_stream = 5, 8
     start = store_workers.SPAWN.Barrier(PROCESSES)
     got = store_workers.run_processes(
-        [(store_workers.append_to_own_streams, (db.url, w, streams, per_stream, start))
-         for w in range(PROCESSES)]
+        [
+            (store_workers.append_to_own_streams, (db.url, w, streams, per_stream, start))
+            for w in range(PROCESSES)
+        ]
     )
 
     total = PROCESSES * streams * per_stream
@@ -570,9 +688,13 @@ def test_a_tailing_reader_sees_every_position_once_in_order(db: Database) -> Non
     total = writers * streams * per_stream
     start = store_workers.SPAWN.Barrier(writers + 1)
     *_, seen = store_workers.run_processes(
-        [*((store_workers.append_to_own_streams, (db.url, w, streams, per_stream, start))
-           for w in range(writers)),
-         (store_workers.tail_log, (db.url, total, start))]
+        [
+            *(
+                (store_workers.append_to_own_streams, (db.url, w, streams, per_stream, start))
+                for w in range(writers)
+            ),
+            (store_workers.tail_log, (db.url, total, start)),
+        ]
     )
 
     assert seen == list(range(1, total + 1))

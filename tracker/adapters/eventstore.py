@@ -10,6 +10,12 @@ sequence. ``recorded_at`` never goes backwards along positions (a clock that ste
 back is clamped to the previous event's time), so "what was known at T" is always a
 prefix of the log.
 
+Every append first checks that this process's chain (its ``TRACKER_AUDIT_KEY``, or none)
+reproduces the stored hash of the log's last event from the one before it. A writer
+with another key, or without one, would otherwise link its events under the wrong key
+and silently break a keyed chain from there on; it is refused instead, at the cost of
+reading one more row per append.
+
 Statements go to the driver directly (see ``Statement``): a command runs several, an
 import or an audit moves millions of rows. They are assembled from the schema's own
 column names; values always travel as parameters (hence the S608 exemptions).
@@ -28,6 +34,7 @@ from sqlalchemy import Connection
 
 from tracker.adapters.db import Statement, placeholders
 from tracker.adapters.hashing import GENESIS, Chain, canonical_json, canonical_row
+from tracker.config import ConfigError
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 _UPCASTERS: dict[tuple[str, int], Upcaster] = {}
@@ -81,6 +88,19 @@ class IdempotencyConflict(Exception):
     """Part of a batch was appended before under the same keys: a retry that changed."""
 
 
+class ChainMismatch(ConfigError):
+    """The log's last event does not verify with this process's ``TRACKER_AUDIT_KEY``
+    (or its absence): events appended now would break the chain from there on.
+
+    A setting the user must correct (exit status 2), hence a :class:`ConfigError`; the
+    message never shows the key.
+    """
+
+    def __init__(self, position: int, message: str) -> None:
+        super().__init__(message)
+        self.position = position
+
+
 @dataclass(frozen=True, slots=True)
 class NewEvent:
     type: str
@@ -124,7 +144,8 @@ COLUMNS = (
 FOLD_COLUMNS = "position, stream_id, version, type, schema_version, data, occurred_at"
 CHUNK = 500  # values per IN (…) list: well under every driver's parameter limit
 _INSERT = Statement(f"INSERT INTO events ({COLUMNS}) VALUES ({placeholders(11)})")  # noqa: S608
-_HEAD = Statement("SELECT position, hash, recorded_at FROM events ORDER BY position DESC LIMIT 1")
+_HEAD = Statement("SELECT position, hash FROM events ORDER BY position DESC LIMIT 1")
+_LAST_TWO = Statement(f"SELECT {COLUMNS} FROM events ORDER BY position DESC LIMIT 2")  # noqa: S608
 _VERSION = Statement("SELECT max(version) FROM events WHERE stream_id = ?")
 _STREAM = Statement(f"SELECT {COLUMNS} FROM events WHERE stream_id = ? ORDER BY version")  # noqa: S608
 _STREAM_KNOWN = Statement(
@@ -218,7 +239,7 @@ class EventStore:
         if not streams:
             return AppendResult([])
         versions = self.stream_versions(conn, streams)
-        position, previous, last_recorded = self._head_row(conn)
+        position, previous, last_recorded = self._verified_head(conn)
         first = position + 1
         recorded = format_ts(now or utc_now())
         if last_recorded and recorded < last_recorded:
@@ -277,12 +298,45 @@ class EventStore:
         return found
 
     def head(self, conn: Connection) -> tuple[int, str]:
-        position, hash_, _ = self._head_row(conn)
-        return position, hash_
-
-    def _head_row(self, conn: Connection) -> tuple[int, str, str | None]:
         rows = _HEAD.rows(conn)
-        return (rows[0][0], rows[0][1], rows[0][2]) if rows else (0, GENESIS, None)
+        return (rows[0][0], rows[0][1]) if rows else (0, GENESIS)
+
+    def _verified_head(self, conn: Connection) -> tuple[int, str, str | None]:
+        """The head's position, hash and ``recorded_at``, once this process's chain has
+        reproduced the head's hash from the row before it (the first row chains from
+        :data:`GENESIS`); :class:`ChainMismatch` if it does not."""
+        rows = _LAST_TWO.rows(conn)
+        if not rows:
+            return 0, GENESIS, None
+        head = rows[0]
+        before = rows[1][10] if len(rows) > 1 else GENESIS
+        if self.chain.link(before, canonical_row(*head[:10])) != head[10]:
+            raise ChainMismatch(head[0], self._mismatch(head, before))
+        return head[0], head[10], head[8]
+
+    def _mismatch(self, head: Row, before: str) -> str:
+        at = head[0]
+        if self.chain.keyed and Chain().link(before, canonical_row(*head[:10])) == head[10]:
+            return (
+                "TRACKER_AUDIT_KEY is set, but the event log was written without one (its "
+                f"last event, at position {at}, verifies only without a key): unset "
+                "TRACKER_AUDIT_KEY to write to this log; nothing was written"
+            )
+        if self.chain.keyed:
+            problem = (
+                f"the event log's last event (position {at}) does not verify with the "
+                "TRACKER_AUDIT_KEY given: the log is chained with a different audit key"
+            )
+        else:
+            problem = (
+                f"TRACKER_AUDIT_KEY is not set, but the event log's last event (position {at}) "
+                "does not verify without a key: the log is chained with an audit key"
+            )
+        return (
+            f"{problem}, or was tampered with at position {at}. TRACKER_AUDIT_KEY must be "
+            "the key the log was written with (`tracker audit` shows where the chain "
+            "breaks); nothing was written"
+        )
 
     def positions_for_keys(self, conn: Connection, keys: list[str]) -> dict[str, int]:
         found: dict[str, int] = {}

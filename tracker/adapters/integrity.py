@@ -5,7 +5,12 @@ position order, one bounded batch at a time, so an audit of a log of any length 
 in constant memory except for one integer per stream (the last version seen).
 
 After a broken link the check goes on from the stored hash, so that each tampered row
-is reported at its own position rather than every row after it.
+is reported at its own position rather than every row after it. Rows are hashed as
+text, so no tampering can stop the check: a position or version that is not a number
+(SQLite stores what it is given) is a contiguity finding like a gap.
+
+A digest is only taken of a log whose chain verifies: a kept digest vouches for
+everything before it, which a broken chain cannot.
 """
 
 from __future__ import annotations
@@ -27,6 +32,28 @@ MAX_FINDINGS = 50  # per kind; the count of the rest is still reported
 
 class DigestError(ValueError):
     """A digest file that cannot be read or is not a tracker digest."""
+
+
+class BrokenChain(Exception):
+    """The log fails its chain or contiguity check, so no digest of it was taken."""
+
+    def __init__(self, check: ChainCheck) -> None:
+        found = check.chain if check.chain.total else check.contiguity
+        first = found.items[0]
+        problems = check.chain.total + check.contiguity.total
+        message = (
+            f"the event log fails its integrity check, so no digest was taken: position "
+            f"{first.position}: {first.problem}"
+        )
+        if problems > 1:
+            message += f" ({problems} problems in all)"
+        if check.events and check.chain.total >= check.events:
+            message += (
+                "; every hash differs: is TRACKER_AUDIT_KEY set exactly as when the log "
+                "was written (or unset if it was not)?"
+            )
+        super().__init__(message + "; `tracker audit` reports them all")
+        self.check = check
 
 
 @dataclass(frozen=True)
@@ -66,18 +93,26 @@ class Digest:
         return cls(position, hash_, bool(data.get("keyed")), str(data.get("taken_at") or ""))
 
 
-def take_digest(store: EventStore, conn: Connection) -> Digest:
-    position, hash_ = store.head(conn)
-    return Digest(position, hash_, store.chain.keyed, format_ts(utc_now()))
+def take_digest(
+    store: EventStore, conn: Connection, *, progress: Callable[[int], None] | None = None
+) -> Digest:
+    """The head of a log whose every link verifies (:class:`BrokenChain` otherwise)."""
+    check = verify_chain(store, conn, progress=progress)
+    if not check.ok:
+        raise BrokenChain(check)
+    return Digest(check.head_position, check.head_hash, store.chain.keyed, format_ts(utc_now()))
 
 
 @dataclass
 class Finding:
     position: int | None
     problem: str
+    stream: str | None = None  # named when the problem is a row that cannot be read
 
     def to_dict(self) -> dict[str, Any]:
-        return {"position": self.position, "problem": self.problem}
+        if self.stream is None:
+            return {"position": self.position, "problem": self.problem}
+        return {"position": self.position, "stream": self.stream, "problem": self.problem}
 
 
 @dataclass
@@ -87,10 +122,10 @@ class Findings:
     items: list[Finding] = field(default_factory=list)
     total: int = 0
 
-    def add(self, position: int | None, problem: str) -> None:
+    def add(self, position: int | None, problem: str, stream: str | None = None) -> None:
         self.total += 1
         if len(self.items) < MAX_FINDINGS:
-            self.items.append(Finding(position, problem))
+            self.items.append(Finding(position, problem, stream))
 
 
 @dataclass
@@ -126,27 +161,32 @@ def verify_chain(
     for rows in store.read_raw(conn, batch_size=batch_size):
         for row in rows:
             position, stream_id, version = row[0], row[1], row[2]
-            if position != expected:
+            at = position if type(position) is int else None
+            if at is None:
+                contiguity.add(None, f"{stream_id} has an event at position {position!r}")
+            elif position != expected:
                 gap = f"{expected}" if position == expected + 1 else f"{expected}–{position - 1}"
                 contiguity.add(position, f"position(s) {gap} missing before {position}")
-            last = versions.get(stream_id, 0)
-            if version != last + 1:
-                contiguity.add(
-                    position,
-                    f"{stream_id} jumps from version {last} to {version}",
-                )
-            versions[stream_id] = version
+            if type(version) is not int:
+                contiguity.add(at, f"{stream_id} has an event at version {version!r}")
+            else:
+                last = versions.get(stream_id, 0)
+                if version != last + 1:
+                    contiguity.add(at, f"{stream_id} jumps from version {last} to {version}")
+                versions[stream_id] = version
             if link(previous, canonical_row(*row[:10])) != row[10]:
                 chain.add(
-                    position,
+                    at,
                     f"hash does not match ({stream_id} version {version}, {row[3]}): "
                     "this row or the one before it was changed, removed or moved",
                 )
-            if digest is not None and position == digest.position:
+            if digest is not None and at == digest.position:
                 digest_seen = True
                 if row[10] != digest.hash:
-                    chain.add(position, "the digest's head was rewritten: its hash differs")
-            previous, expected = row[10], position + 1
+                    chain.add(at, "the digest's head was rewritten: its hash differs")
+            previous = row[10]
+            if at is not None:
+                expected = at + 1
         result.events += len(rows)
         if progress:
             progress(len(rows))

@@ -7,29 +7,62 @@ they mean the record or what is shown of it cannot be trusted. Broken domain rul
 stale commitments are warnings for an editor; the scorecard is the compliance report
 a periodic audit is also meant to be.
 
-Every check reads one snapshot (``Database.read``); the run is then recorded as an
-``AuditCompleted`` event in the ``audit`` stream, which extends the chain, so the head
-the report names is the log *before* that event.
+Every check reads one snapshot (``Database.read``): the chain check reads the stored
+text in position order; one pass in stream order then serves the four checks that
+fold the log (projections, rules, staleness, scorecard). The audit is run on logs
+that may have been tampered with, so that pass reads each row itself: a row whose
+payload is not a JSON object, whose date does not parse, whose type its stream does
+not know or whose payload the fold cannot apply is a finding, naming its position and
+stream, of every check that needed it, and its stream is left out of that check. Such
+a check fails, whatever its outcome otherwise, because it could not judge everything.
+
+Staleness and the scorecard judge the log as of the audit's day, like ``--as-of``:
+entries dated after it are left out, so an audit ``--now`` in the past reports what
+was stale and kept on that day. The integrity checks always cover the whole log.
+
+The run is then recorded as an ``AuditCompleted`` event in the ``audit`` stream, which
+extends the chain, so the head the report names is the log *before* that event. The
+event store refuses to link it to a head that does not verify with this process's
+key, and then the run is reported but not recorded.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import itertools
+import json
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from operator import itemgetter
 from typing import Any, Literal
 
 from sqlalchemy import Connection
 
-from tracker.adapters.eventstore import ANY_VERSION, NewEvent, format_ts
-from tracker.adapters.integrity import ChainCheck, Digest, Findings, verify_chain
+from tracker.adapters.eventstore import (
+    ANY_VERSION,
+    ChainMismatch,
+    EventStore,
+    NewEvent,
+    Row,
+    format_ts,
+    parse_ts,
+    upcast,
+)
+from tracker.adapters.integrity import ChainCheck, Digest, Finding, Findings, verify_chain
 from tracker.domain import events as ev
+from tracker.domain.commitment import CommitmentState, fold
+from tracker.domain.events import DomainEvent
 from tracker.domain.invariants import breaches
 from tracker.domain.scorecard import scorecard
-from tracker.service_layer.app import Tracker, recorder
-from tracker.service_layer.projections import streams_in_order, to_domain
-from tracker.service_layer.queries import View, actor_names, states
-from tracker.service_layer.rebuild import check_projections
+from tracker.service_layer.app import Tracker, bulk, recorder
+from tracker.service_layer.projections import (
+    Comparison,
+    Difference,
+    Rows,
+    commitment_rows,
+    rows_for_stream,
+    stored_digests,
+)
 
 __all__ = ["AuditReport", "CheckResult", "run_audit", "verify_chain"]
 
@@ -37,6 +70,36 @@ DEFAULT_STALE_DAYS = 90
 AUDIT_STREAM = "audit"
 Outcome = Literal["pass", "fail", "warn", "info"]
 Progress = Callable[[int], None]
+
+# The event types of the streams the projections are folded from; the fold would pass
+# over a row of another type in silence, so it cannot be read. (The jobs' own streams
+# feed no check: their types are theirs to extend.)
+KNOWN_TYPES = {
+    "commitment": frozenset(
+        {
+            ev.COMMITMENT_MADE,
+            ev.PROGRESS_RECORDED,
+            ev.STATUS_CHANGED,
+            ev.DEADLINE_CHANGED,
+            ev.NOTE_ADDED,
+            ev.FOLLOW_UP_SCHEDULED,
+            ev.FOLLOW_UP_DONE,
+            ev.ENTRY_RETRACTED,
+        }
+    ),
+    "actor": frozenset({ev.ACTOR_REGISTERED, ev.ACTOR_UPDATED}),
+    "source": frozenset({ev.SOURCE_REGISTERED, ev.SOURCE_UPDATED}),
+}
+# The projection tables each kind of stream owns (see projections.write_stream_rows).
+_PROJECTED = {
+    "commitment": ("commitments", "follow_ups"),
+    "actor": ("actors",),
+    "source": ("sources",),
+}
+# What a payload that does not fit the code reading it raises (DomainError and
+# DueParseError are ValueErrors).
+_MISFITS = (KeyError, IndexError, TypeError, ValueError, AttributeError)
+_decode = json.JSONDecoder().raw_decode
 
 
 @dataclass
@@ -46,6 +109,9 @@ class CheckResult:
     summary: str
     findings: list[dict[str, Any]] = field(default_factory=list)
     total: int = 0  # findings in all, of which the first few are listed
+    # Rows of the log this check could not read (position, stream, problem), first few.
+    unreadable: list[dict[str, Any]] = field(default_factory=list)
+    unreadable_total: int = 0
 
     @property
     def ok(self) -> bool:
@@ -59,6 +125,8 @@ class CheckResult:
             "summary": self.summary,
             "total": self.total,
             "findings": self.findings,
+            "unreadable_total": self.unreadable_total,
+            "unreadable": self.unreadable,
         }
 
 
@@ -72,6 +140,7 @@ class AuditReport:
     keyed: bool
     checks: list[CheckResult]
     recorded_at_position: int | None = None
+    not_recorded: str | None = None  # why the run could not be recorded, if it was not
 
     @property
     def ok(self) -> bool:
@@ -89,6 +158,7 @@ class AuditReport:
             "keyed": self.keyed,
             "stale_days": self.stale_days,
             "recorded_at_position": self.recorded_at_position,
+            "not_recorded": self.not_recorded,
             "checks": [c.to_dict() for c in self.checks],
         }
 
@@ -103,18 +173,13 @@ def _from_findings(
     return CheckResult(name, "fail", summary, [f.to_dict() for f in found.items], found.total)
 
 
-def _other_key(check: ChainCheck) -> bool:
-    """Every link differs: the log was written with another TRACKER_AUDIT_KEY setting."""
-    return bool(check.events) and check.chain.total >= check.events
-
-
 def _chain_results(check: ChainCheck, keyed: bool) -> list[CheckResult]:
     kind = "keyed (HMAC-SHA-256)" if keyed else "SHA-256"
     passed = f"{check.events} events verified, {kind} chain intact"
     if check.digest is not None:
         passed += f"; extends the digest at position {check.digest.position}"
     hint = ""
-    if _other_key(check):
+    if check.events and check.chain.total >= check.events:
         hint = (
             "; every hash differs: is TRACKER_AUDIT_KEY set exactly as when the log was "
             "written (or unset if it was not)?"
@@ -133,49 +198,276 @@ def _chain_results(check: ChainCheck, keyed: bool) -> list[CheckResult]:
     return [chain, contiguity]
 
 
-def _projection_result(
-    tracker: Tracker, conn: Connection, progress: Progress | None
-) -> CheckResult:
-    differences = check_projections(tracker, conn, progress)
+# --- reading the log in stream order, whatever was done to it ------------------------
+
+
+class _Unreadable(ValueError):
+    """A stored row that cannot become a domain event; the message says why."""
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, KeyError):
+        return f"its payload lacks {exc.args[0]!r}" if exc.args else "its payload lacks a key"
+    if isinstance(exc, ValueError):
+        return str(exc)
+    return f"its payload does not fit ({type(exc).__name__}: {exc})"
+
+
+def _event(row: Row, kind: str) -> DomainEvent:
+    """One row of ``EventStore.read_fold_rows`` as a domain event, as
+    ``projections.domain_streams`` makes it, or :class:`_Unreadable` saying why not."""
+    position, _, version, type_, schema_version, data, occurred = row
+    if type(position) is not int or type(version) is not int:
+        raise _Unreadable(f"position {position!r}, version {version!r}: not whole numbers")
+    known = KNOWN_TYPES.get(kind)
+    if known is not None and type_ not in known:
+        raise _Unreadable(f"unknown event type {type_!r} in a {kind} stream")
+    try:
+        payload, end = _decode(data)
+    except (TypeError, ValueError) as exc:
+        raise _Unreadable(f"data is not valid JSON ({exc})") from None
+    if end != len(data):
+        raise _Unreadable(f"data is not valid JSON (text after the payload, at {end})")
+    if not isinstance(payload, dict):
+        raise _Unreadable(f"data is not a JSON object but {type(payload).__name__}")
+    try:
+        parse_ts(occurred)
+        on = date.fromisoformat(occurred[:10])
+    except (TypeError, ValueError):
+        raise _Unreadable(f"occurred_at {occurred!r} is not a timestamp") from None
+    try:
+        payload = upcast(type_, schema_version, payload)[1]
+    except _MISFITS as exc:
+        raise _Unreadable(
+            f"cannot upcast {type_} from schema version {schema_version}: {_reason(exc)}"
+        ) from None
+    return DomainEvent(type_, on, payload, version, position)
+
+
+def _streams(
+    store: EventStore, conn: Connection
+) -> Iterator[tuple[str, list[DomainEvent], list[Finding]]]:
+    """Each stream's readable events in version order, and findings for the rest."""
+    rows = itertools.chain.from_iterable(store.read_fold_rows(conn))
+    for stream_id, group in itertools.groupby(rows, key=itemgetter(1)):
+        kind = stream_id.partition(":")[0]
+        events: list[DomainEvent] = []
+        bad: list[Finding] = []
+        for row in group:
+            try:
+                events.append(_event(row, kind))
+            except _Unreadable as exc:
+                at = row[0] if type(row[0]) is int else None
+                bad.append(Finding(at, str(exc), stream_id))
+        yield stream_id, events, bad
+
+
+def _culprit(events: Sequence[DomainEvent], judge: Callable[[list[DomainEvent]], Any]) -> int:
+    """The position of the event (in version order) from which ``judge`` fails: the
+    shortest failing prefix, found by bisection (``judge`` of all of them fails)."""
+    ok, failing = 0, len(events)
+    while failing - ok > 1:
+        middle = (ok + failing) // 2
+        try:
+            judge(list(events[:middle]))
+        except _MISFITS:
+            failing = middle
+        else:
+            ok = middle
+    return events[failing - 1].position
+
+
+def _forget(stored: dict[tuple[str, str], bytes], stream_id: str) -> None:
+    """Leave a stream's projection rows out of the comparison: an unreadable stream
+    cannot say what they should be, and the unreadable rows are the finding."""
+    kind, _, ident = stream_id.partition(":")
+    tables = _PROJECTED.get(kind, ())
+    owned = [
+        k for k in stored if k[0] in tables and (k[1] == ident or k[1].startswith(f"{ident}/"))
+    ]
+    for key in owned:
+        del stored[key]
+
+
+def _commitment_rows(_: str, events: list[DomainEvent]) -> Rows:
+    state = fold(events)
+    return commitment_rows(state) if state else {}
+
+
+@dataclass
+class _Folded:
+    """What the checks that fold the log learn from one pass over it."""
+
+    day: date
+    comparison: Comparison
+    differences: list[Difference] = field(default_factory=list)
+    unreadable: Findings = field(default_factory=Findings)  # for the projections
+    commitments: int = 0
+    breaches: Findings = field(default_factory=Findings)
+    rules_unreadable: Findings = field(default_factory=Findings)
+    states: list[CommitmentState] = field(default_factory=list)  # as of ``day``
+    states_unreadable: Findings = field(default_factory=Findings)
+    names: dict[str, str] = field(default_factory=dict)
+
+    def stream(self, stream_id: str, events: list[DomainEvent], bad: list[Finding]) -> None:
+        kind = stream_id.partition(":")[0]
+        for f in bad:
+            self.unreadable.add(f.position, f.problem, stream_id)
+        if kind == "commitment":
+            self.commitment(stream_id, events, bad)
+            return
+        if bad:
+            _forget(self.comparison.stored, stream_id)
+            return
+        try:
+            rows = rows_for_stream(stream_id, events)
+        except _MISFITS as exc:
+            self.cannot_fold(stream_id, events, rows_for_stream, exc)
+            return
+        self.comparison.feed(rows)
+        for actor in rows.get("actors", ()):
+            self.names[actor["id"]] = actor["name"]
+
+    def cannot_fold(
+        self, stream_id: str, events: list[DomainEvent], judge: Callable[..., Any], exc: Exception
+    ) -> Finding:
+        position = _culprit(events, lambda prefix: judge(stream_id, prefix))
+        problem = f"cannot be folded: {_reason(exc)}"
+        self.unreadable.add(position, problem, stream_id)
+        _forget(self.comparison.stored, stream_id)
+        return Finding(position, problem, stream_id)
+
+    def commitment(self, stream_id: str, events: list[DomainEvent], bad: list[Finding]) -> None:
+        self.commitments += 1
+        if bad:
+            _forget(self.comparison.stored, stream_id)
+            for f in bad:
+                self.rules_unreadable.add(f.position, f.problem, stream_id)
+                self.states_unreadable.add(f.position, f.problem, stream_id)
+            return
+        failed: Finding | None = None
+        state: CommitmentState | None = None
+        try:
+            state = fold(events)
+            rows = commitment_rows(state) if state else {}
+        except _MISFITS as exc:
+            failed = self.cannot_fold(stream_id, events, _commitment_rows, exc)
+        else:
+            self.comparison.feed(rows)
+        self.rules(stream_id, events)
+        # Staleness and the scorecard: the commitment as it stood on the audit's day.
+        upto = [e for e in events if e.on <= self.day]
+        if len(upto) < len(events):
+            if not any(e.type == ev.COMMITMENT_MADE for e in upto):
+                return  # made after the day
+            try:
+                state = fold(upto)
+            except _MISFITS as exc:
+                position = _culprit(upto, fold)
+                self.states_unreadable.add(position, f"cannot be folded: {_reason(exc)}", stream_id)
+                return
+        elif failed is not None:
+            self.states_unreadable.add(failed.position, failed.problem, stream_id)
+            return
+        if state is not None:
+            state.history = []  # what the checks need is the state: keep no events
+            self.states.append(state)
+
+    def rules(self, stream_id: str, events: list[DomainEvent]) -> None:
+        try:
+            found = breaches(events)
+        except _MISFITS as exc:
+            position = _culprit(events, breaches)
+            self.rules_unreadable.add(position, f"cannot be judged: {_reason(exc)}", stream_id)
+            return
+        commitment = stream_id.split(":", 1)[1]
+        for breach in found:
+            e = breach.event
+            self.breaches.add(e.position, f"{commitment} entry #{e.version}: {breach.problem}")
+
+
+def _fold_log(store: EventStore, conn: Connection, day: date, progress: Progress | None) -> _Folded:
+    folded = _Folded(day, Comparison(stored_digests(conn)))
+    for stream_id, events, bad in _streams(store, conn):
+        folded.stream(stream_id, events, bad)
+        if progress:
+            progress(len(events) + len(bad))
+    folded.differences = folded.comparison.finish()
+    return folded
+
+
+# --- the checks that fold the log ----------------------------------------------------
+
+
+def _unreadable_part(found: Findings) -> str:
+    first = found.items[0]
+    at = "without a position" if first.position is None else f"at position {first.position}"
+    return (
+        f"{found.total} row(s) of the log cannot be read, the first {at} "
+        f"({first.stream}): their streams are left out"
+    )
+
+
+def _with_unreadable(result: CheckResult, found: Findings) -> CheckResult:
+    """``result``, failed and saying so, when the check could not read every row."""
+    if not found.total:
+        return result
+    result.outcome = "fail"
+    result.summary = f"{_unreadable_part(found)}; {result.summary}"
+    result.unreadable = [f.to_dict() for f in found.items]
+    result.unreadable_total = found.total
+    return result
+
+
+def _projection_result(folded: _Folded, log_intact: bool) -> CheckResult:
+    differences = folded.differences
     if not differences:
-        return CheckResult("projections", "pass", "every projection row equals a fresh fold")
+        return _with_unreadable(
+            CheckResult("projections", "pass", "every projection row equals a fresh fold"),
+            folded.unreadable,
+        )
+    if log_intact and not folded.unreadable.total:
+        advice = "`tracker projections rebuild` restores them"
+    else:
+        # A rebuild derives the projections from the log: from a damaged one it would
+        # only make them agree with the damage.
+        advice = (
+            "the log itself is damaged, so do not rebuild them from it before finding out "
+            "what was changed"
+        )
     listed = [{"table": d.table, "key": d.key, "problem": d.problem} for d in differences[:50]]
-    return CheckResult(
+    result = CheckResult(
         "projections",
         "fail",
-        f"{len(differences)} projection row(s) differ from the log; "
-        "`tracker projections rebuild` restores them",
+        f"{len(differences)} projection row(s) differ from the log; {advice}",
         listed,
         len(differences),
     )
+    return _with_unreadable(result, folded.unreadable)
 
 
-def _invariant_result(tracker: Tracker, conn: Connection) -> CheckResult:
-    found = Findings()
-    streams = 0
-    stored = tracker.store.read_by_stream(conn, prefix="commitment:")
-    for stream_id, events in streams_in_order(stored):
-        streams += 1
-        by_version = {e.version: e.position for e in events}
-        for breach in breaches(to_domain(e) for e in events):
-            commitment = stream_id.split(":", 1)[1]
-            found.add(
-                by_version.get(breach.event.version),
-                f"{commitment} entry #{breach.event.version}: {breach.problem}",
-            )
+def _invariant_result(folded: _Folded) -> CheckResult:
+    found = folded.breaches
     if not found.total:
-        return CheckResult("invariants", "pass", f"{streams} commitments obey the domain rules")
-    return CheckResult(
-        "invariants",
-        "warn",
-        f"{found.total} entries break a domain rule (retract or correct them)",
-        [f.to_dict() for f in found.items],
-        found.total,
-    )
+        result = CheckResult(
+            "invariants", "pass", f"{folded.commitments} commitments obey the domain rules"
+        )
+    else:
+        result = CheckResult(
+            "invariants",
+            "warn",
+            f"{found.total} entries break a domain rule (retract or correct them)",
+            [f.to_dict() for f in found.items],
+            found.total,
+        )
+    return _with_unreadable(result, folded.rules_unreadable)
 
 
 def _staleness_result(today: date, stale_days: int, open_states: list[Any]) -> CheckResult:
-    cutoff = today - timedelta(days=stale_days)
+    try:
+        cutoff = today - timedelta(days=stale_days)
+    except OverflowError:  # before the first day there is: nothing can be stale
+        cutoff = date.min
     stale = []
     for s in open_states:
         last = s.last_evidence_on or s.made_on
@@ -215,40 +507,53 @@ def run_audit(
     record: bool = True,
     progress: Progress | None = None,
 ) -> AuditReport:
-    """Run every check on one snapshot and, unless ``record`` is false or the log was
-    written with another key, append the outcome as an ``AuditCompleted`` event (one
-    per ``now``: a retried run adds none).
+    """Run every check on one snapshot and, unless ``record`` is false, append the
+    outcome as an ``AuditCompleted`` event (one per ``now``: a retried run adds none).
 
-    ``progress`` is told of events as the chain and projection passes read them (the
-    log is read twice, so the total is twice its length).
+    Staleness and the scorecard are judged on ``now``'s day from the entries dated up
+    to it. A log whose head does not verify with this process's key (another
+    ``TRACKER_AUDIT_KEY``, or a tampered head) is reported but not recorded: the event
+    store refuses the append, and ``not_recorded`` says why.
+
+    ``progress`` is told of events as the chain and fold passes read them (the log is
+    read twice, so the total is twice its length).
     """
     today = now.date()
     keyed = tracker.store.chain.keyed
-    with tracker.db.read() as conn:
+    with bulk(), tracker.db.read() as conn:
         chain = verify_chain(tracker.store, conn, digest=digest, progress=progress)
-        checks = _chain_results(chain, keyed)
-        checks.append(_projection_result(tracker, conn, progress))
-        checks.append(_invariant_result(tracker, conn))
-        current = list(states(tracker, conn, View(today=today)))
-        names = actor_names(conn)
+        folded = _fold_log(tracker.store, conn, today, progress)
+    checks = _chain_results(chain, keyed)
+    checks.append(_projection_result(folded, chain.ok))
+    checks.append(_invariant_result(folded))
+    current = folded.states
     open_states = [s for s in current if not s.terminal]
-    checks.append(_staleness_result(today, stale_days, open_states))
-    cards = scorecard(current, today, names)
     checks.append(
-        CheckResult(
-            "scorecard",
-            "info",
-            f"{len(cards)} actors, {len(current)} commitments, {len(open_states)} open",
-            [c.to_dict() for c in cards],
-            len(cards),
+        _with_unreadable(
+            _staleness_result(today, stale_days, open_states), folded.states_unreadable
+        )
+    )
+    cards = scorecard(current, today, folded.names)
+    checks.append(
+        _with_unreadable(
+            CheckResult(
+                "scorecard",
+                "info",
+                f"{len(cards)} actors, {len(current)} commitments, {len(open_states)} open",
+                [c.to_dict() for c in cards],
+                len(cards),
+            ),
+            folded.states_unreadable,
         )
     )
     report = AuditReport(
         now, stale_days, chain.events, chain.head_position, chain.head_hash, keyed, checks
     )
-    if record and not _other_key(chain):
-        # Linked under the wrong key, the audit's own event would break the chain for good.
-        report.recorded_at_position = _record(tracker, report)
+    if record:
+        try:
+            report.recorded_at_position = _record(tracker, report)
+        except ChainMismatch as exc:
+            report.not_recorded = str(exc)
     return report
 
 

@@ -147,8 +147,9 @@ def make_catalog(rng: random.Random, people: int = 60, sources: int = 400) -> Ca
             catalog.actors.append(
                 {"id": body_id, "name": f"{body} of {name}", "kind": "body", "member_of": gid}
             )
-    for i in range(people):
-        given, family = rng.choice(_GIVEN), rng.choice(_FAMILY)
+    # Distinct people: the tracker refuses a name or alias that already names another actor.
+    pairs = rng.sample([(g, f) for g in _GIVEN for f in _FAMILY], people)
+    for i, (given, family) in enumerate(pairs):
         gid = rng.choice(_GOVERNMENTS)[0]
         catalog.actors.append(
             {
@@ -157,7 +158,7 @@ def make_catalog(rng: random.Random, people: int = 60, sources: int = 400) -> Ca
                 "kind": "person",
                 "member_of": f"{gid}-body-{rng.randrange(3)}",
                 "role": "Secretary",
-                "aliases": [f"{given[0]}. {family}"],
+                "aliases": [f"{family}, {given}"],
             }
         )
     for i in range(sources):

@@ -110,15 +110,39 @@ def sources_add(app: AppContext, source_id: str, **fields: Any) -> None:
     _register(app, "source", {"id": source_id, **{k: v for k, v in fields.items() if v}})
 
 
+_OPTIONS = {
+    "actor": {
+        "id": "ID",
+        "name": "--name",
+        "kind": "--kind",
+        "member_of": "--member-of",
+        "role": "--role",
+        "aliases": "--alias",
+    },
+    "source": {
+        "id": "ID",
+        "publisher": "--publisher",
+        "title": "--title",
+        "url": "--url",
+        "published": "--published",
+        "language": "--language",
+    },
+}
+
+
 def _register(app: AppContext, kind: str, raw: dict[str, Any]) -> None:
     """Validate with the import's own rules, so a CLI entry and a file entry agree."""
-    from tracker.service_layer.catalog import register
+    from tracker.cli.recording import refuse
+    from tracker.service_layer.catalog import NameTaken, register
     from tracker.service_layer.document import Problem
     from tracker.service_layer.entries import read_actor, read_source
 
     problems: list[Problem] = []
-    item = (read_actor if kind == "actor" else read_source)(raw, kind, problems)
-    if item is None:
-        raise click.UsageError("; ".join(f"{p.path}: {p.message}" for p in problems))
-    register(app.tracker, kind, item)
+    item = (read_actor if kind == "actor" else read_source)(raw, "", problems)
+    refuse(problems, _OPTIONS[kind])
+    assert item is not None  # the readers return an item whenever they find no problem
+    try:
+        register(app.tracker, kind, item)
+    except NameTaken as exc:  # the same name check as the import's, on the same rows
+        refuse([Problem(c.field, str(c)) for c in exc.clashes], _OPTIONS[kind])
     click.echo(f"{kind} {item['id']} added")

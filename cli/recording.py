@@ -1,15 +1,27 @@
-"""Commands that write one commitment: add, and record ID progress|status|due|note|…"""
+"""Commands that write one commitment: add, and record ID progress|status|due|note|…
+
+Options are read by the import's own field readers (``tracker.service_layer.entries``),
+given as the file form of the entry they make: what a file may not hold, a command
+may not record either, and the refusal names the option instead of the file's path.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from tracker.cli.context import AppContext, handle_errors, pass_app
 from tracker.cli.params import DATE, STATUS, today
+
+if TYPE_CHECKING:
+    from tracker.domain.commitment import Command
+    from tracker.service_layer.document import Problem
+
+Refs = list[tuple[str, str, str]]  # (file key, kind, id), as entries.read_* collect them
 
 
 def _report(commitment_id: str, result: Any, what: str) -> None:
@@ -20,23 +32,65 @@ def _report(commitment_id: str, result: Any, what: str) -> None:
         click.echo(f"{commitment_id}: {what} (event {positions})")
 
 
-def _resolve_actors(conn: Any, names: tuple[str, ...]) -> tuple[str, ...]:
-    from tracker.service_layer.queries import resolve_actor
+def option_of(path: str, labels: Mapping[str, str]) -> str:
+    """The option (or argument) a problem's path stands for: ``made_by[1]`` -> ``--by``."""
+    key = re.sub(r"\[\d+\]$", "", path)
+    return labels.get(key, key)
 
-    return tuple(resolve_actor(conn, n)[0] for n in names)
+
+def refuse(problems: list[Problem], labels: Mapping[str, str]) -> None:
+    """Stop with every problem, each naming its option (exit status 2, nothing written)."""
+    if problems:
+        raise click.UsageError(
+            "\n".join(f"{option_of(p.path, labels)}: {p.message}" for p in problems)
+        )
 
 
-def _check_source(conn: Any, source: str | None) -> None:
-    if source is None:
-        return
+def _resolve_actors(conn: Any, names: tuple[str, ...], option: str) -> list[str]:
+    from tracker.domain.names import AmbiguousName
+    from tracker.service_layer.queries import QueryError, resolve_actor
+
+    try:
+        return [resolve_actor(conn, n)[0] for n in names]
+    except (QueryError, AmbiguousName) as exc:
+        raise click.UsageError(f"{option}: {exc}") from None
+
+
+_HINTS = {
+    "actor": "see `tracker actors`",
+    "source": "add it with `tracker sources add` first",
+    "commitment": "see `tracker status`",
+}
+
+
+def _check_references(conn: Any, refs: Refs, labels: Mapping[str, str]) -> None:
+    """Every actor, source and commitment named exists (run inside the write)."""
     from sqlalchemy import select
 
     from tracker.adapters import schema
     from tracker.domain.commitment import DomainError
 
-    found = conn.execute(select(schema.sources.c.id).where(schema.sources.c.id == source)).first()
-    if not found:
-        raise DomainError(f"unknown source {source!r}; add it with `tracker sources add` first")
+    tables = {"actor": schema.actors, "source": schema.sources, "commitment": schema.commitments}
+    for path, kind, ident in refs:
+        table = tables[kind]
+        if conn.execute(select(table.c.id).where(table.c.id == ident)).first() is None:
+            option = option_of(path, labels)
+            raise DomainError(f"{option}: unknown {kind} {ident!r}; {_HINTS[kind]}")
+
+
+_ADD_OPTIONS = {
+    "id": "ID",
+    "title": "--title",
+    "made_by": "--by",
+    "made_to": "--to",
+    "made_on": "--on",
+    "occasion": "--occasion",
+    "due": "--due",
+    "tags": "--tag",
+    "owner": "--owner",
+    "source": "--source",
+    "quote": "--quote",
+}
 
 
 @click.command()
@@ -59,7 +113,7 @@ def _check_source(conn: Any, source: str | None) -> None:
     help='Deadline: "2024-02-10", "early February 2024", "principios de febrero de 2024" …',
 )
 @click.option("--occasion", help="Where or at what event it was made.")
-@click.option("--tag", "tags", multiple=True, help="A tag (repeatable).")
+@click.option("--tag", "tags", multiple=True, help="A tag (repeatable; a repeat counts once).")
 @click.option("--owner", help="Email address of whoever is reminded about it.")
 @click.option("--source", help="Id of the source that reports the pledge.")
 @click.option("--quote", help="The pledge in the source's own words and language.")
@@ -83,31 +137,30 @@ def add(
         --by mx --by us --on 2024-02-12 --due "mid March 2024" --tag fentanyl \\
         --source efe-2024-01-20 --quote "Both committees will meet again"
     """
-    from tracker.domain.commitment import MakeCommitment
-    from tracker.domain.deadlines import parse_due
-    from tracker.service_layer.entries import EMAIL
+    from tracker.service_layer.entries import read_commitment
 
-    owner = fields["owner"]
-    if owner and not EMAIL.match(owner):
-        raise click.BadParameter(f"{owner!r} is not an email address", param_hint="--owner")
     tracker = app.tracker
     with tracker.db.read() as conn:
-        by, to = _resolve_actors(conn, made_by), _resolve_actors(conn, made_to)
-        _check_source(conn, fields["source"])
-    command = MakeCommitment(
-        id=commitment_id,
-        title=fields["title"],
-        made_by=by,
-        made_to=to,
-        made_on=made_on or today(),
-        occasion=fields["occasion"],
-        due=parse_due(due) if due else None,
-        tags=tags,
-        owner=owner,
-        source=fields["source"],
-        quote=fields["quote"],
+        by, to = _resolve_actors(conn, made_by, "--by"), _resolve_actors(conn, made_to, "--to")
+    raw = {
+        **fields,
+        "id": commitment_id,
+        "made_by": by,
+        "made_to": to,
+        "made_on": made_on or today(),
+        "due": due or None,
+        "tags": list(tags),
+    }
+    problems: list[Problem] = []
+    read = read_commitment(raw, "", problems)
+    refuse(problems, _ADD_OPTIONS)
+    result = tracker.handle(
+        commitment_id,
+        read.entries[0].command,
+        name="add",
+        check=lambda conn, _s: _check_references(conn, read.references, _ADD_OPTIONS),
     )
-    _report(commitment_id, tracker.handle(commitment_id, command, name="add"), "made")
+    _report(commitment_id, result, "made")
 
 
 @click.group()
@@ -150,23 +203,44 @@ def _evidence_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     return fn
 
 
+_EVIDENCE = {"on": "--on", "source": "--source", "quote": "--quote", "note": "--note"}
+
+
+def _entry(kind: str, options: Mapping[str, str], **given: Any) -> tuple[Command, Refs]:
+    """The command a history entry of ``kind`` with these values makes, read as the
+    import reads it; its references (sources, a superseding commitment) to check."""
+    from tracker.service_layer.entries import HISTORY_KEYS, Fields, read_history
+
+    raw = {k: v for k, v in given.items() if v is not None or k == "due"}  # due: null = none
+    problems: list[Problem] = []
+    refs: Refs = []
+    entry = read_history(Fields({"kind": kind, **raw}, "", problems, HISTORY_KEYS), refs)
+    refuse(problems, options)
+    assert entry is not None  # read_history makes a command whenever it finds no problem
+    if target := getattr(entry.command, "superseded_by", None):
+        refs.append(("superseded_by", "commitment", target))
+    return entry.command, refs
+
+
 def _run(
     ctx: click.Context,
     app: AppContext,
-    build: Callable[[date], Any],
+    kind: str,
+    options: Mapping[str, str],
+    given: dict[str, Any],
+    *,
     name: str,
     what: str,
-    source: str | None,
-    expect: int | None,
-    on: date | None,
+    expect: int | None = None,
 ) -> None:
     commitment_id = ctx.meta["commitment_id"]
+    command, refs = _entry(kind, options, **{**given, "on": given.get("on") or today()})
     result = app.tracker.handle(
         commitment_id,
-        build(on or today()),
+        command,
         name=f"record {name}",
         expected_version=expect,
-        check=lambda conn, _s: _check_source(conn, source),
+        check=lambda conn, _s: _check_references(conn, refs, options),
     )
     _report(commitment_id, result, what)
 
@@ -192,17 +266,16 @@ def record_progress(
     Example:
       tracker record darien-visit progress --source efe-2024-02-20 --note "dates set"
     """
-    from tracker.domain.commitment import RecordProgress
-
+    given = {"on": on, "source": source, "quote": quote, "note": note}
     _run(
         ctx,
         app,
-        lambda d: RecordProgress(d, source, quote, note),
         "progress",
-        "progress recorded",
-        source,
-        expect_version,
-        on,
+        _EVIDENCE,
+        given,
+        name="progress",
+        what="progress recorded",
+        expect=expect_version,
     )
 
 
@@ -234,17 +307,24 @@ def record_status(
       tracker record mexico-officials-visit-us-jan-2024 status fulfilled \\
         --on 2024-01-19 --source efe-2024-01-20
     """
-    from tracker.domain.commitment import ChangeStatus
-
+    given = {
+        "on": on,
+        "status": status.value,
+        "source": source,
+        "quote": quote,
+        "note": note,
+        "superseded_by": superseded_by,
+    }
+    options = {**_EVIDENCE, "status": "STATUS", "superseded_by": "--superseded-by"}
     _run(
         ctx,
         app,
-        lambda d: ChangeStatus(d, status, source, quote, note, superseded_by),
         "status",
-        f"now {status.value}",
-        source,
-        expect_version,
-        on,
+        options,
+        given,
+        name="status",
+        what=f"now {status.value}",
+        expect=expect_version,
     )
 
 
@@ -271,19 +351,17 @@ def record_due(
     Example:
       tracker record fentanyl-meeting-feb-2024 due "late February 2024" --note "postponed"
     """
-    from tracker.domain.commitment import ChangeDeadline
-    from tracker.domain.deadlines import parse_due
-
-    window = None if deadline.strip().lower() in ("none", "null") else parse_due(deadline)
+    due = None if deadline.strip().lower() in ("none", "null") else deadline
+    given = {"on": on, "due": due, "source": source, "quote": quote, "note": note}
     _run(
         ctx,
         app,
-        lambda d: ChangeDeadline(d, window, note, source, quote),
         "due",
-        "deadline changed",
-        source,
-        expect_version,
-        on,
+        {**_EVIDENCE, "due": "DEADLINE"},
+        given,
+        name="due",
+        what="deadline changed",
+        expect=expect_version,
     )
 
 
@@ -308,17 +386,16 @@ def record_note(
     Example:
       tracker record darien-visit note "SRE says the visit is being planned"
     """
-    from tracker.domain.commitment import AddNote
-
+    given = {"on": on, "note": text, "source": source, "quote": quote}
     _run(
         ctx,
         app,
-        lambda d: AddNote(d, text, source, quote),
         "note",
-        "note added",
-        source,
-        expect_version,
-        on,
+        {**_EVIDENCE, "note": "TEXT"},
+        given,
+        name="note",
+        what="note added",
+        expect=expect_version,
     )
 
 
@@ -347,21 +424,22 @@ def record_follow_up(
       tracker record darien-visit follow-up ask-sre --due 2024-03-01 \\
         --task "Ask SRE whether the visit happened" --owner desk@example.org
     """
-    from tracker.domain.commitment import FollowUpSpec, ScheduleFollowUp
-    from tracker.service_layer.entries import EMAIL
-
-    if owner and not EMAIL.match(owner):
-        raise click.BadParameter(f"{owner!r} is not an email address", param_hint="--owner")
-    spec = FollowUpSpec(follow_up_id, due_on, task, owner)
+    given = {"on": on, "id": follow_up_id, "due": due_on, "task": task, "owner": owner}
+    options = {
+        "on": "--on",
+        "id": "FOLLOW_UP_ID",
+        "due": "--due",
+        "task": "--task",
+        "owner": "--owner",
+    }
     _run(
         ctx,
         app,
-        lambda d: ScheduleFollowUp(d, spec),
-        "follow-up",
-        f"follow-up {follow_up_id} scheduled",
-        None,
-        None,
-        on,
+        "follow_up",
+        options,
+        given,
+        name="follow-up",
+        what=f"follow-up {follow_up_id} scheduled",
     )
 
 
@@ -388,17 +466,16 @@ def record_done(
     Example:
       tracker record darien-visit done check-darien --note "not yet scheduled"
     """
-    from tracker.domain.commitment import CompleteFollowUp
-
+    given = {"on": on, "follow_up": follow_up_id, "note": note, "source": source, "quote": quote}
     _run(
         ctx,
         app,
-        lambda d: CompleteFollowUp(d, follow_up_id, note, source, quote),
-        "done",
-        f"follow-up {follow_up_id} done",
-        source,
-        expect_version,
-        on,
+        "follow_up_done",
+        {**_EVIDENCE, "follow_up": "FOLLOW_UP_ID"},
+        given,
+        name="done",
+        what=f"follow-up {follow_up_id} done",
+        expect=expect_version,
     )
 
 
@@ -421,15 +498,13 @@ def record_retract(
     Example:
       tracker record darien-visit retract 3 --reason "the article was about another visit"
     """
-    from tracker.domain.commitment import RetractEntry
-
+    given = {"on": on, "retracts": entry, "note": reason}
     _run(
         ctx,
         app,
-        lambda d: RetractEntry(d, entry, reason),
-        "retract",
-        f"entry #{entry} retracted",
-        None,
-        None,
-        on,
+        "retraction",
+        {"on": "--on", "retracts": "ENTRY", "note": "--reason"},
+        given,
+        name="retract",
+        what=f"entry #{entry} retracted",
     )

@@ -450,3 +450,153 @@ def test_a_database_path_that_cannot_be_created_is_a_usage_error(tmp_path: Path)
     blocker.write_text("", encoding="utf-8")
     result = CliRunner().invoke(cli, ["--db", str(blocker / "x.db"), "status"])
     refused(result, f"cannot create the database file {blocker / 'x.db'}")
+
+
+# --- dates and the clock ------------------------------------------------------------
+
+
+def fixed_clock(moment: str) -> object:
+    """The clock stopped at ``moment`` (ISO 8601), for this process's commands."""
+    from datetime import datetime
+
+    import time_machine
+
+    return time_machine.travel(datetime.fromisoformat(moment), tick=False)
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (("status", "--known-at", "9999-12-31"), "--known-at"),  # overflowed in UTC
+        (("status", "--known-at", "0001-01-01T00:00:00+05:00"), "--known-at"),
+        (("status", "--as-of", "0999-12-31"), "--as-of"),
+        (("show", FENTANYL, "--as-of", "3000-01-01"), "--as-of"),
+        (("scorecard", "--known-at", "2999-12-31T23:00:00-05:00"), "--known-at"),
+        (("overdue", "--now", "9999-12-31"), "--now"),
+        (("record", FENTANYL, "note", "x", "--on", "1899-12-31"), "--on"),
+        (("record", FENTANYL, "follow-up", "f", "--task", "t", "--due", "9999-01-01"), "--due"),
+    ],
+)
+def test_a_date_or_time_outside_1900_to_2999_is_a_usage_error(
+    demo: Run, args: tuple[str, ...], option: str
+) -> None:
+    count = event_count(demo)
+    out = refused(demo(*args), f"Invalid value for '{option}'", "1900-01-01 to 2999-12-31")
+    assert "OverflowError" not in out
+    assert event_count(demo) == count
+
+
+def test_the_ends_of_the_span_are_accepted(demo: Run) -> None:
+    assert len(rows(demo("status", "-f", "json", "--known-at", "2999-12-31"))) >= 8
+    assert rows(demo("status", "-f", "json", "--as-of", "1900-01-01")) == []
+    ok(demo("record", FENTANYL, "follow-up", "far", "--task", "t", "--due", "2999-12-31"))
+
+
+def test_nothing_is_recorded_as_happening_after_tomorrow(demo: Run) -> None:
+    count = event_count(demo)
+    with fixed_clock("2025-06-01T12:00:00+00:00"):
+        future = "2025-06-03 is in the future (today is 2025-06-01 in UTC)"
+        refused(demo("record", FENTANYL, "note", "x", "--on", "2025-06-03"), future)
+        refused(demo("record", FENTANYL, "progress", "--note", "x", "--on", "2099-01-01"))
+        refused(demo("add", "later", "--title", "T", "--by", "mx", "--on", "2025-06-03"), future)
+        assert event_count(demo) == count
+        # A day of slack for time zones ahead of UTC; deadlines may lie years ahead.
+        ok(demo("record", FENTANYL, "note", "tomorrow in Auckland", "--on", "2025-06-02"))
+        ok(
+            demo(
+                "add", "later", "--title", "T", "--by", "mx", "--due", "2031", "--on", "2025-06-01"
+            )
+        )
+        ok(demo("record", "later", "due", "2035", "--note", "postponed"))
+        ok(demo("record", "later", "follow-up", "f", "--task", "t", "--due", "2030-01-01"))
+    assert event_count(demo) == count + 4
+
+
+def test_recording_about_a_commitment_never_made_names_it(demo: Run) -> None:
+    refused(demo("record", "no-such-thing", "note", "x"), "no such commitment 'no-such-thing'")
+
+
+def test_a_follow_up_cannot_be_done_before_it_was_scheduled(demo: Run) -> None:
+    record = ("record", FENTANYL)
+    ok(
+        demo(
+            *record,
+            "follow-up",
+            "ask",
+            "--task",
+            "Ask",
+            "--due",
+            "2024-03-01",
+            "--on",
+            "2024-02-01",
+        )
+    )
+    count = event_count(demo)
+    refused(
+        demo(*record, "done", "ask", "--on", "2024-01-31"),
+        "follow-up 'ask' cannot be done on 2024-01-31, before it was scheduled (2024-02-01)",
+    )
+    assert event_count(demo) == count
+    ok(demo(*record, "done", "ask", "--on", "2024-02-01"))
+
+
+FROM_THE_FUTURE = """\
+format: commitments/v1
+actors:
+  - id: mx
+    name: Mexico
+    kind: government
+commitments:
+  - id: from-the-future
+    title: Made after today
+    made_by: [mx]
+    made_on: 2025-06-05
+    history:
+      - on: 2025-06-06
+        kind: note
+        note: also later
+  - id: later-evidence
+    title: Made before today, evidence after it
+    made_by: [mx]
+    made_on: 2025-05-01
+    due: 2031
+    follow_ups:
+      - id: check
+        due: 2030-01-01
+        task: Check, years ahead
+    history:
+      - on: 2025-06-02
+        kind: note
+        note: tomorrow in Auckland
+      - on: 2025-06-03
+        kind: progress
+        note: too soon
+"""
+
+
+def test_an_import_with_entries_after_tomorrow_names_each_and_writes_nothing(
+    run: Run, tmp_path: Path
+) -> None:
+    path = tmp_path / "future.yaml"
+    path.write_text(FROM_THE_FUTURE, encoding="utf-8")
+    with fixed_clock("2025-06-01T12:00:00+00:00"):
+        out = refused(run("import", str(path)), f"{path}: 2 problems, nothing was written")
+    today = "(today is 2025-06-01 in UTC)"
+    assert f"{path}:10: commitments[0].made_on: 2025-06-05 is in the future {today}" in out
+    assert f"{path}:28: commitments[1].history[1].on: 2025-06-03 is in the future {today}" in out
+    assert "no such commitment" not in out  # a refused commitment's entries are not judged
+    assert event_count(run) == 0
+
+
+def test_entries_the_log_already_holds_are_not_judged_by_their_date_again(
+    demo: Run, tmp_path: Path
+) -> None:
+    """A log from before the check may hold a day now refused; its export re-imports."""
+    with fixed_clock("2030-01-01T12:00:00+00:00"):
+        ok(demo("record", FENTANYL, "note", "meant 2024", "--on", "2029-12-31"))
+    path = tmp_path / "export.yaml"
+    path.write_text(ok(demo("export")).stdout, encoding="utf-8")
+    entry = len(json.loads(ok(demo("show", FENTANYL, "-f", "json")).stdout)["timeline"])
+    with fixed_clock("2025-06-01T12:00:00+00:00"):
+        assert "nothing new" in ok(demo("import", str(path))).stdout
+        ok(demo("record", FENTANYL, "retract", str(entry), "--reason", "wrong year"))

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import stat
 from collections.abc import Iterator
 from datetime import date
 from importlib.resources import files
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 import yaml
+from click.testing import CliRunner, Result
 from sqlalchemy import func, select
 
 from tracker.adapters import schema
+from tracker.cli.main import cli
 from tracker.service_layer.app import Tracker
 from tracker.service_layer.catalog import list_actors
 from tracker.service_layer.document import DataError, parse_text, read_document
@@ -188,6 +193,27 @@ def test_a_newer_file_that_only_appends_entries_appends_only_them(
     assert [e["kind"] for e in state["timeline"]] == ["made", "progress"]
     # The older file is a prefix of the log now: nothing to add, nothing wrong.
     assert import_file(tracker, str(tmp_path / "v1.yaml")).events == 0
+
+
+def test_a_follow_up_added_to_follow_ups_later_says_to_schedule_it_in_history(
+    tracker: Tracker, tmp_path: Path
+) -> None:
+    import_file(tracker, str(write(tmp_path, "v1.yaml", STORY)))
+    later = STORY.replace(
+        "        owner: desk@example.org\n    history:",
+        "        owner: desk@example.org\n"
+        "      - id: check-late\n"
+        "        due: 2024-03-15\n"
+        "        task: Check later\n"
+        "    history:",
+    )
+    with pytest.raises(DataError) as caught:
+        import_file(tracker, str(write(tmp_path, "v2.yaml", later)))
+    problem = next(p for p in caught.value.problems if p.path.endswith("follow_ups[1]"))
+    assert "follow-up 'check-late' is new" in problem.message
+    assert "add it at the end of history" in problem.message
+    assert "kind: follow_up" in problem.message
+    assert event_count(tracker) == STORY_EVENTS
 
 
 def test_a_changed_history_entry_is_reported_not_rewritten(
@@ -439,3 +465,151 @@ def test_every_problem_of_one_commitment_is_reported_together(
         "commitments[1].made_on",
         "commitments[1].made_by[0]",
     }
+
+
+# --- export order -------------------------------------------------------------------
+
+# Entry 3 is evidence recorded after entry 2 about an earlier day, and entry 4 retracts
+# entry 2 a month later: record order and world order differ on purpose.
+LATE = """\
+format: commitments/v1
+actors:
+  - id: mx
+    name: Mexico
+    kind: government
+commitments:
+  - id: late-plan
+    title: A plan with late evidence
+    made_by: [mx]
+    made_on: 2024-01-10
+    history:
+      - on: 2024-02-10
+        kind: note
+        note: written first
+      - on: 2024-02-01
+        kind: progress
+        note: recorded later, about an earlier day
+      - on: 2024-03-01
+        kind: retraction
+        retracts: 2
+        note: the note was wrong
+"""
+
+
+def test_history_is_exported_in_record_order_and_a_retraction_keeps_its_own_day(
+    tracker: Tracker, fresh: Tracker, tmp_path: Path
+) -> None:
+    import_file(tracker, str(write(tmp_path, "late.yaml", LATE)))
+    first = export_text(tracker)
+    (plan,) = yaml.safe_load(first)["commitments"]
+    assert [(h["kind"], h["on"]) for h in plan["history"]] == [
+        ("note", "2024-02-10"),
+        ("progress", "2024-02-01"),
+        ("retraction", "2024-03-01"),  # its own day, not that of the entry it retracts
+    ]
+    assert plan["history"][2]["retracts"] == 2
+    import_file(fresh, str(write(tmp_path, "export.yaml", first)))
+    assert export_text(fresh) == first
+    view = View(today=day("2024-03-05"))
+    assert [e["entry"] for e in show(fresh, "late-plan", view)["timeline"] if e["retracted"]] == [2]
+
+
+# --- the export and import commands -------------------------------------------------
+
+
+def cli_run(db_url: str, *args: str) -> Result:
+    return CliRunner().invoke(cli, ["--db", db_url, *args], env={"TRACKER_DB": None})
+
+
+def damage_last_event(tracker: Tracker) -> None:
+    """A payload the export cannot decode, in the last event: an export fails late."""
+    with tracker.db.write() as conn:
+        conn.execute(
+            sa.text(
+                "UPDATE events SET data = '{broken' WHERE position = "
+                "(SELECT max(position) FROM events)"
+            )
+        )
+
+
+@pytest.mark.parametrize("fmt", ["yaml", "jsonl"])
+def test_a_failed_export_leaves_the_output_file_as_it_was(
+    tracker: Tracker, db_url: str, tmp_path: Path, fmt: str
+) -> None:
+    import_file(tracker, str(write(tmp_path, "story.yaml", STORY)))
+    out = tmp_path / "out" / f"export.{fmt}"
+    out.parent.mkdir()
+    out.write_text("the previous export\n", encoding="utf-8")
+    damage_last_event(tracker)
+    result = cli_run(db_url, "export", "--format", fmt, "-o", str(out))
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert "an event in the log cannot be read" in result.output
+    assert f"{out} was left as it was" in result.output
+    assert out.read_text(encoding="utf-8") == "the previous export\n"
+    assert [p.name for p in out.parent.iterdir()] == [out.name]  # no temporary file left
+
+
+def test_export_to_a_missing_directory_is_a_usage_error(db_url: str, tmp_path: Path) -> None:
+    target = tmp_path / "no" / "such" / "dir" / "x.yaml"
+    result = cli_run(db_url, "export", "-o", str(target))
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert f"cannot write {target}: the directory {target.parent} does not exist" in result.output
+    assert not (tmp_path / "no").exists()
+
+
+def test_export_replaces_a_file_keeping_its_permissions(
+    tracker: Tracker, db_url: str, tmp_path: Path
+) -> None:
+    import_file(tracker, str(write(tmp_path, "story.yaml", STORY)))
+    kept = tmp_path / "kept.yaml"
+    kept.write_text("old\n", encoding="utf-8")
+    kept.chmod(0o640)
+    assert cli_run(db_url, "export", "-o", str(kept)).exit_code == 0
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o640
+    assert kept.read_text(encoding="utf-8") == export_text(tracker)
+    new = tmp_path / "new.yaml"
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert cli_run(db_url, "export", "-o", str(new)).exit_code == 0
+    assert stat.S_IMODE(new.stat().st_mode) == 0o666 & ~umask
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+ONE = """\
+format: commitments/v1
+actors:
+  - id: mx
+    name: Mexico
+    kind: government
+commitments:
+  - id: one
+    title: One
+    made_by: [mx]
+    made_on: 2024-01-10
+"""
+ONE_NOTE = (
+    ONE
+    + """\
+    history:
+      - on: 2024-01-20
+        kind: note
+        note: a note
+"""
+)
+
+
+def test_the_import_summary_counts_in_words_and_leaves_out_zeros(
+    db_url: str, tmp_path: Path
+) -> None:
+    path = write(tmp_path, "one.yaml", ONE)
+    said = [cli_run(db_url, "import", str(path)).stdout]
+    said.append(cli_run(db_url, "import", str(path)).stdout)
+    path.write_text(ONE_NOTE, encoding="utf-8")
+    said.append(cli_run(db_url, "import", str(path)).stdout)
+    assert said == [
+        f"{path}: 2 events appended — 1 new commitment, 1 actor added or updated\n",
+        f"{path}: nothing new (1 entry already recorded)\n",
+        f"{path}: 1 event appended — 1 entry already recorded\n",
+    ]

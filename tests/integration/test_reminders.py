@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+import time_machine
 from click.testing import Result
 from support.cli import Cli
 from support.procs import processes
@@ -280,11 +281,16 @@ def test_a_stored_owner_with_a_control_character_never_reaches_a_header(
 
 
 def test_a_title_with_line_breaks_stays_in_the_body(tracker: Cli, sink: SmtpSink) -> None:
+    """Stored through the library (the command line now refuses control characters)."""
     title = "Sneaky\r\nBcc: spy@example.net\r\nSubject: forged\x07"
-    tracker.ok(
-        "add", "sneaky", "--title", title, "--by", "mx", "--on", "2024-02-01",
-        "--due", "2024-02-05", "--owner", DESK,
-    )  # fmt: skip
+    command = MakeCommitment(
+        "sneaky", title, ("mx",), date(2024, 2, 1), due=parse_due("2024-02-05"), owner=DESK
+    )
+    app = Tracker.open(tracker.db_url)
+    try:
+        app.handle("sneaky", command, name="test")
+    finally:
+        app.close()
     tracker.ok("remind", "--now", NOW)
     assert sorted(sink.rcpts) == [(DESK,), (MIGRATION,)]
     desk = message_to(sink, DESK)
@@ -334,3 +340,56 @@ def test_two_processes_reminding_at_once_send_one_digest_per_owner(
     assert (said["sent"], said["already sent today"]) == (2, 2)
     assert delivered(sink) == once_each()
     assert len(sent(tracker)) == 2
+
+
+# --- the clock and the horizon ------------------------------------------------------------
+
+CLOCK = datetime(2024, 2, 11, 9, 0, 30, tzinfo=UTC)
+
+
+def test_sending_as_of_a_time_the_clock_has_not_reached_is_refused(
+    tracker: Cli, sink: SmtpSink
+) -> None:
+    log = len(tracker.events())
+    with time_machine.travel(CLOCK, tick=False):
+        for ahead in ("2024-02-12T09:00:00Z", "2024-02-11"):  # a bare date: the day's end
+            result = remind(tracker, ahead)
+            assert result.exit_code == 2, result.output
+            assert "Invalid value for '--now'" in result.stderr
+            assert "cannot send reminders as of 2024-02-1" in result.stderr
+            assert "later than the clock (2024-02-11T09:00:30Z)" in result.stderr
+            assert "preview them with --dry-run" in result.stderr
+            assert "Traceback" not in result.output
+        assert sink.attempts == 0 and sent(tracker) == [] and len(tracker.events()) == log
+
+        # A dry run sends and records nothing, so it may look ahead.
+        preview = tracker.ok("remind", "--dry-run", "--now", "2024-02-14T09:00:00Z")
+        assert "coming up (2024-02-14)" in preview.stdout
+        assert sink.attempts == 0 and len(tracker.events()) == log
+
+        # Within a minute of the clock is the clock; without --now, the clock itself.
+        tracker.ok("remind", "--now", "2024-02-11T09:01:00Z")
+        assert delivered(sink) == once_each()
+        again = tracker.ok("remind")
+        assert again.stdout.splitlines() == [f"already sent today: {o}" for o in OWNERS]
+
+
+@pytest.mark.parametrize("raw", ["99999999999", "3651", "-1", "seven"])
+def test_a_reminder_horizon_out_of_range_is_a_usage_error_naming_the_variable(
+    tracker: Cli, sink: SmtpSink, raw: str
+) -> None:
+    env = {"TRACKER_REMIND_WITHIN_DAYS": raw}
+    for args in (("--dry-run",), ()):
+        result = tracker("remind", "--now", NOW, *args, env=env)
+        assert result.exit_code == 2, result.output
+        assert f"TRACKER_REMIND_WITHIN_DAYS={raw!r}" in result.stderr or (
+            f"TRACKER_REMIND_WITHIN_DAYS={raw} is out of range" in result.stderr
+        )
+        assert "0 to 3650" in result.stderr and "Traceback" not in result.output
+    assert sink.attempts == 0 and sent(tracker) == []
+
+
+def test_a_ten_year_horizon_is_accepted(tracker: Cli) -> None:
+    env = {"TRACKER_REMIND_WITHIN_DAYS": "3650"}
+    result = tracker.ok("remind", "--dry-run", "--now", NOW, env=env)
+    assert "2 digests would be sent." in result.stderr

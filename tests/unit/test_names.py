@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tracker.domain.names import ActorDirectory, AmbiguousName, name_key
+from tracker.domain.names import Actor, ActorDirectory, AmbiguousName, Clash, clashes, name_key
 
 
 @pytest.mark.parametrize(
@@ -104,6 +104,88 @@ def test_suggest(directory: ActorDirectory) -> None:
     assert directory.suggest("zzzz") == []
     assert len(directory.suggest("a", n=2)) <= 2
     assert ActorDirectory().suggest("anything") == []
+
+
+# --- clashes: what a write would make ambiguous ------------------------------------------
+
+LOG: list[Actor] = [
+    ("mx", "Mexico", ["Estados Unidos Mexicanos"]),
+    ("us", "United States", ["EE.UU."]),
+    ("barcena", "Alicia Bárcena", ["Alicia Barcenas"]),
+]
+
+
+@pytest.mark.parametrize(
+    ("new", "field", "owner", "owner_field"),
+    [
+        (("mx2", "MEXICO", []), "name", "mx", "name"),
+        (("mx2", "Mexico City", ["mexico"]), "aliases[0]", "mx", "name"),
+        (("mx2", "Mexico City", ["CDMX", "Mexico"]), "aliases[1]", "mx", "name"),
+        (("eum", "EUM", ["estados unidos mexicanos"]), "aliases[0]", "mx", "aliases[0]"),
+        (("ee-uu", "Somebody", []), "id", "us", "aliases[0]"),  # an id folds like a name
+        (("mx2", "MX", []), "name", "mx", "id"),  # "--by MX" would find mx2, "--by mx" mx
+        (("other", "Alicia, Barcenas.", []), "name", "barcena", "aliases[0]"),
+    ],
+)
+def test_a_claim_on_another_actors_key_clashes(
+    new: Actor, field: str, owner: str, owner_field: str
+) -> None:
+    [clash] = clashes([new], LOG)
+    assert (clash.actor, clash.field, clash.owner, clash.owner_field) == (
+        new[0],
+        field,
+        owner,
+        owner_field,
+    )
+    assert f"actor {new[0]}:" in str(clash) and f"already names actor {owner}" in str(clash)
+
+
+def test_an_actor_written_again_keeps_its_own_names() -> None:
+    assert (
+        clashes([("mx", "MEXICO", ["Mexico", "méxico", "mx", "Estados Unidos Mexicanos"])], LOG)
+        == []
+    )
+
+
+def test_a_name_given_up_may_go_to_another_actor_in_the_same_write() -> None:
+    new = [("mx", "Mexico", []), ("eum", "Estados Unidos Mexicanos", [])]
+    assert clashes(new, LOG) == []
+    assert [c.field for c in clashes(new[1:], LOG)] == ["name"]  # not while mx holds it
+
+
+def test_the_later_of_two_new_claimants_clashes() -> None:
+    found = clashes([("one", "Ana Pérez", []), ("two", "Luis", ["ANA PEREZ"])])
+    assert found == [Clash("two", "aliases[0]", "ANA PEREZ", "one", "name", "Ana Pérez")]
+    assert "(its name 'Ana Pérez')" in str(found[0])
+
+
+def test_clashes_already_in_the_log_are_not_a_new_writes_problem() -> None:
+    legacy = [*LOG, ("mexico", "Mexico", [])]  # written before the rule
+    assert clashes([("gt", "Guatemala", [])], legacy) == []
+    assert [c.owner for c in clashes([("gt", "Guatemala", ["Mexico"])], legacy)] == ["mx"]
+
+
+actor_names = st.lists(
+    st.sampled_from(["ana", "Ana", "ANA", "Ána", "Luis", "luis.", "Rosa", "r-o-s-a"])
+)
+
+
+@given(
+    st.lists(st.tuples(st.sampled_from(["a", "b", "c", "ana", "luis"]), actor_names), max_size=6)
+)
+def test_actors_written_without_clashes_always_resolve(specs: list[tuple[str, list[str]]]) -> None:
+    """Whatever is written after ``clashes`` found nothing, every lookup still works."""
+    written: dict[str, Actor] = {}
+    for actor_id, names in specs:
+        actor = (actor_id, f"Actor {actor_id}", names)
+        if not clashes([actor], written.values()):
+            written[actor_id] = actor
+    directory = ActorDirectory()
+    for actor_id, name, aliases in written.values():
+        directory.add(actor_id, name, aliases)  # raises AmbiguousName on a shared key
+    for actor_id, name, aliases in written.values():
+        for text in (actor_id, name, *aliases):
+            assert directory.resolve(text) == actor_id
 
 
 # --- properties ---------------------------------------------------------------------------

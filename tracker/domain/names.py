@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import difflib
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 
 # Unicode categories that separate words: punctuation, symbols, separators, controls.
 _SEPARATORS = ("P", "S", "Z", "C")
@@ -34,6 +35,76 @@ def name_key(text: str) -> str:
 
 class AmbiguousName(ValueError):
     """One name (or alias) claimed by two actors: resolving it would be a guess."""
+
+
+Actor = tuple[str, str, Sequence[str]]
+"""An actor as its names are written: (id, name, aliases)."""
+
+
+@dataclass(frozen=True)
+class Clash:
+    """An actor claiming a name, alias or id that already names another actor.
+
+    ``field`` is where the claim is written (``name``, ``aliases[1]``, ``id``), so that a
+    file's problem or a command line's option can point at it.
+    """
+
+    actor: str
+    field: str
+    text: str
+    owner: str
+    owner_field: str
+    owner_text: str
+
+    def __str__(self) -> str:
+        claim = f"id {self.text!r}" if self.field == "id" else repr(self.text)
+        held = "alias" if self.owner_field.startswith("aliases") else self.owner_field
+        return (
+            f"actor {self.actor}: {claim} already names actor {self.owner} "
+            f"(its {held} {self.owner_text!r}); each name, alias and id must belong to one "
+            "actor, compared ignoring case, accents and punctuation"
+        )
+
+
+def _claims(actor: Actor) -> Iterator[tuple[str, str, str]]:
+    """(key, field, text) for everything an actor can be looked up by."""
+    actor_id, name, aliases = actor
+    yield name_key(actor_id), "id", actor_id
+    yield name_key(name), "name", name
+    for i, alias in enumerate(aliases):
+        yield name_key(alias), f"aliases[{i}]", alias
+
+
+def clashes(new: Iterable[Actor], existing: Iterable[Actor] = ()) -> list[Clash]:
+    """What the ``new`` actors claim that another actor holds, before they are written.
+
+    A lookup takes an id as it is and a name or alias by its key, so an actor whose
+    name folds to another's alias, or to another's id ("MX" beside the actor ``mx``),
+    would make ``--by`` answer for the wrong actor. ``existing`` actors that ``new``
+    replaces (the same id) lose their old claims; clashes among the other existing
+    actors are not reported, only what ``new`` would add. Among ``new``, the later of
+    two claimants is the one that clashes.
+    """
+    new = list(new)
+    replaced = {actor[0] for actor in new}
+    owners: dict[str, tuple[str, str, str]] = {}  # key -> (actor id, field, text)
+    for actor in existing:
+        if actor[0] not in replaced:
+            for key, field, text in _claims(actor):
+                if key:
+                    owners.setdefault(key, (actor[0], field, text))
+    found: list[Clash] = []
+    for actor in new:
+        mine: dict[str, tuple[str, str, str]] = {}
+        for key, field, text in _claims(actor):
+            owner = owners.get(key)
+            if owner is not None and owner[0] != actor[0]:
+                found.append(Clash(actor[0], field, text, *owner))
+            elif key:
+                mine.setdefault(key, (actor[0], field, text))
+        for key, claim in mine.items():
+            owners.setdefault(key, claim)
+    return found
 
 
 class ActorDirectory:

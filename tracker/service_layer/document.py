@@ -3,6 +3,12 @@
 People write these files by hand, so every problem names the file, the path inside
 it (``commitments[3].history[1].on``) and, for YAML, the line; and all problems are
 collected before anything is written.
+
+The format needs none of YAML's anchors and aliases, and an alias bomb ("billion
+laughs": nine lines that expand to a billion values) would hang whatever walks the
+data, so both are refused, as are files over :data:`MAX_BYTES` and nesting deeper
+than :data:`MAX_DEPTH`. Without aliases every value takes at least two characters of
+text, so the size cap also caps the number of values.
 """
 
 from __future__ import annotations
@@ -15,6 +21,16 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+MAX_BYTES = 64 * 1024 * 1024  # hundreds of thousands of entries; split larger files
+MAX_DEPTH = 64  # a commitments file nests seven deep (the dates of a history due window)
+# Half a UTF-16 pair: not a character, and not storable as UTF-8 (see entries.text_problem).
+SURROGATE = re.compile(r"[\ud800-\udfff]")
+# Where a node can carry an anchor (&a) or be an alias (*a): at the start of a line,
+# after a space, or in flow context after [ { , or :. Text without this has neither, so
+# libyaml (whose composer cannot be asked) may read it; text with it, possibly only in a
+# quoted string, goes to PyYAML's composer, which refuses the real ones with their line.
+_MAYBE_ANCHOR = re.compile(r"(?:^|[\s\[{,:\ufeff])[&*]\S", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -56,9 +72,12 @@ class Document:
         if self._lines is None:
             self._lines = {}
             if self.text is not None:
-                node = yaml.compose(self.text, Loader=_UniqueKeyLoader)
-                if node is not None:
-                    _index_lines(node, "", self._lines)
+                # Best effort: libyaml may have read a file nested deeper than PyYAML's
+                # composer goes; its problems are then reported without lines.
+                with suppress(yaml.YAMLError, RecursionError):
+                    node = yaml.compose(self.text, Loader=_UniqueKeyLoader)
+                    if node is not None:
+                        _index_lines(node, "", self._lines)
         return self._lines
 
     def line(self, path: str) -> int | None:
@@ -88,10 +107,28 @@ def _index_lines(node: yaml.Node, path: str, out: dict[str, int]) -> None:
             _index_lines(item, f"{path}[{i}]", out)
 
 
+class _Refused(yaml.MarkedYAMLError):
+    """YAML that parses but that a commitments file does not take: the message is the
+    problem itself, not "invalid YAML"."""
+
+
 class _UniqueKeys:
     """Loader rules: refuse duplicate keys (the second would silently win) and read
     ``on``/``off``/``yes``/``no`` as text: YAML 1.1 makes them booleans, which would turn
-    every history entry's ``on:`` key into ``True``."""
+    every history entry's ``on:`` key into ``True``. A ``"\\ud800"`` escape is refused:
+    half a UTF-16 pair is no character (libyaml refuses it too; PyYAML does not)."""
+
+    def construct_scalar(self, node: yaml.ScalarNode) -> Any:
+        value = super().construct_scalar(node)  # type: ignore[misc]
+        if isinstance(value, str) and (bad := SURROGATE.search(value)):
+            raise _Refused(
+                None,
+                None,
+                f"U+{ord(bad.group()):04X} is half a UTF-16 surrogate pair, not a character; "
+                "write the character itself, or escape it whole (\\U0001F600)",
+                node.start_mark,
+            )
+        return value
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
@@ -106,12 +143,36 @@ class _UniqueKeys:
 
 
 class _UniqueKeyLoader(_UniqueKeys, yaml.SafeLoader):
-    """PyYAML's own parser: its messages and marks are the ones users see."""
+    """PyYAML's own parser: its messages and marks are the ones users see. Its composer
+    refuses anchors and aliases, and nesting deeper than :data:`MAX_DEPTH`."""
+
+    _depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or event.anchor is not None:
+            what = "an alias *" if isinstance(event, yaml.AliasEvent) else "an anchor &"
+            raise _Refused(
+                None,
+                None,
+                f"{what}{event.anchor}: a commitments file takes no anchors or aliases; "
+                "write the value out in full",
+                event.start_mark,
+            )
+        if self._depth >= MAX_DEPTH:
+            message = f"nested more than {MAX_DEPTH} deep; a commitments file needs seven"
+            raise _Refused(None, None, message, event.start_mark)
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+        finally:
+            self._depth -= 1
 
 
 class _FastLoader(_UniqueKeys, getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """libyaml's parser, where PyYAML was built with it: a large file reads several
     times faster. A file it refuses is read again by PyYAML's, for PyYAML's message."""
+
 
 # Dates stay text too: the importer parses them and can then say which entry holds an
 # impossible one (PyYAML would raise a bare ValueError for 2024-13-01).
@@ -145,25 +206,68 @@ def _as_json(text: str) -> Any:
     if not text.lstrip().startswith("{"):
         return None
     try:
-        return json.loads(
-            text, object_pairs_hook=_unique_keys, parse_constant=_refuse_constant
-        )
-    except ValueError:  # not JSON after all, a duplicate key, NaN: YAML decides
+        return json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError):  # not JSON, a duplicate key, NaN, too deep: YAML decides
         return None
 
 
+# A \uD800-\uDFFF escape in JSON text; json pairs them up, and only a lone one is left.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _lone_surrogate(data: Any, path: str = "") -> str | None:
+    """The path of the first text in ``data`` holding half a surrogate pair, if any."""
+    if isinstance(data, str):
+        return path if SURROGATE.search(data) else None
+    if isinstance(data, dict):
+        for key, value in data.items():
+            child = f"{path}.{key}" if path else str(key)
+            if SURROGATE.search(key):
+                return path
+            if (found := _lone_surrogate(value, child)) is not None:
+                return found
+    elif isinstance(data, list):
+        for i, item in enumerate(data):
+            if (found := _lone_surrogate(item, f"{path}[{i}]")) is not None:
+                return found
+    return None
+
+
+def _too_large(size: int) -> Problem:
+    return Problem(
+        "",
+        f"is {size / 2**20:.0f} MiB, over the {MAX_BYTES // 2**20} MiB a file may hold; "
+        "split its commitments over several files",
+    )
+
+
 def parse_text(text: str, name: str) -> Document:
+    if len(text) > MAX_BYTES:
+        raise DataError(name, [_too_large(len(text))])
     data = _as_json(text)
     if data is not None:
-        return Document(name, data, text)
-    with suppress(yaml.YAMLError, ValueError, TypeError):  # PyYAML's parser says why, below
-        return Document(name, yaml.load(text, Loader=_FastLoader), text)  # noqa: S506
+        doc = Document(name, data, text)
+        if _SURROGATE_ESCAPE.search(text) and (path := _lone_surrogate(data)) is not None:
+            message = "holds half a UTF-16 surrogate pair (a lone \\ud800-\\udfff escape)"
+            raise DataError(name, [Problem(path, message, doc.line(path))])
+        return doc
+    if not _MAYBE_ANCHOR.search(text):
+        with suppress(yaml.YAMLError, ValueError, TypeError, RecursionError):  # see below
+            return Document(name, yaml.load(text, Loader=_FastLoader), text)  # noqa: S506
     try:
         data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except _Refused as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else None
+        raise DataError(name, [Problem("", str(exc.problem), line)]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         message = f"invalid YAML: {exc.problem or exc.context}"
+        raise DataError(name, [Problem("", message, line)]) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow, unescaped
+        line = text.count("\n", 0, exc.position) + 1
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        message = f"invalid YAML: character U+{code:04X} is not allowed in a YAML file"
         raise DataError(name, [Problem("", message, line)]) from None
     except (yaml.YAMLError, ValueError, TypeError) as exc:
         raise DataError(name, [Problem("", f"invalid YAML: {exc}")]) from None
@@ -173,6 +277,8 @@ def parse_text(text: str, name: str) -> Document:
 def read_document(path: str | Path) -> Document:
     file = Path(path)
     try:
+        if (size := file.stat().st_size) > MAX_BYTES:
+            raise DataError(str(path), [_too_large(size)])
         raw = file.read_bytes()
     except FileNotFoundError:
         raise DataError(str(path), [Problem("", "no such file")]) from None

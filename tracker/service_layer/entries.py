@@ -13,7 +13,7 @@ prints, with a ``note`` saying why).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -34,20 +34,38 @@ from tracker.domain.commitment import (
 )
 from tracker.domain.deadlines import DueParseError, DueWindow, parse_due
 from tracker.domain.events import DomainEvent
+from tracker.domain.names import name_key
 from tracker.domain.statuses import parse_status
-from tracker.service_layer.document import Problem
+from tracker.service_layer.document import SURROGATE, Problem
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")  # control characters but tab and newline
+# Control characters but tab and newline (C1 ones too: U+0085 breaks lines in some tools).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # No spaces or control characters (an owner becomes a mail header), and \Z because $
 # would let a trailing newline through.
-_ADDRESS_PART = r"[^@\s\x00-\x1f\x7f-\x9f]+"
+_ADDRESS_PART = r"[^@\s\x00-\x1f\x7f-\x9f\ud800-\udfff]+"
 EMAIL = re.compile(rf"^{_ADDRESS_PART}@{_ADDRESS_PART}\.{_ADDRESS_PART}\Z")
 ACTOR_KINDS = ("government", "person", "organization", "body")
 HISTORY_KINDS = ("progress", "status", "due", "note", "follow_up_done", "follow_up", "retraction")
 
 
+def text_problem(value: str) -> str | None:
+    """What makes ``value`` unfit to be stored as text, if anything."""
+    # Half a UTF-16 pair cannot be stored as UTF-8: a JSON file's "\ud800" escape, or a
+    # command-line argument that was not UTF-8 (Python decodes its bytes to these).
+    if bad := SURROGATE.search(value):
+        return f"is not valid text (U+{ord(bad.group()):04X} is half a UTF-16 pair)"
+    if _CONTROL.search(value):
+        return "contains control characters"
+    return None
+
+
 class Fields:
-    """Reads one mapping of the file, collecting problems instead of stopping at the first."""
+    """Reads one mapping of the file, collecting problems instead of stopping at the first.
+
+    The command line reads its options through this class too (with ``path=""``, so a
+    problem's path is the key, which the command maps to its option): one set of rules
+    for what may be recorded, however it arrives.
+    """
 
     def __init__(self, raw: Any, path: str, problems: list[Problem], allowed: tuple[str, ...]):
         self.path, self.problems = path, problems
@@ -61,7 +79,7 @@ class Fields:
                 self.fail(str(key), f"unknown key (allowed: {', '.join(allowed)})")
 
     def at(self, key: str) -> str:
-        return f"{self.path}.{key}" if key else self.path
+        return f"{self.path}.{key}" if key and self.path else key or self.path
 
     def fail(self, key: str, message: str) -> None:
         self.problems.append(Problem(self.at(key), message))
@@ -76,8 +94,8 @@ class Fields:
             self.fail(key, f"must be text, not {type(value).__name__}")
             return None
         value = str(value).strip()
-        if _CONTROL.search(value):
-            self.fail(key, "contains control characters")
+        if problem := text_problem(value):
+            self.fail(key, problem)
             return None
         if required and not value:
             self.fail(key, "must not be empty")
@@ -92,8 +110,12 @@ class Fields:
         return value
 
     def email(self, key: str) -> str | None:
-        value = self.text(key)
-        if value is not None and not EMAIL.match(value):
+        """An address exactly as given: one with a line break at its end is refused,
+        not trimmed, because it was meant for a mail header."""
+        value = self.raw.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if not isinstance(value, str) or not EMAIL.match(value):
             self.fail(key, f"{value!r} is not an email address")
             return None
         return value
@@ -133,16 +155,25 @@ class Fields:
                 out.append(item)
         if required and not out and value == []:
             self.fail(key, "must name at least one")
-        return out
+        return unique(out)
 
     def texts(self, key: str) -> list[str]:
+        """A list of text, each stripped, repeats dropped (see :func:`unique`)."""
         value = self.raw.get(key)
         if value is None:
             return []
+        if isinstance(value, tuple):  # a repeatable command-line option
+            value = list(value)
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
             self.fail(key, "must be a list of text")
             return []
-        return [v.strip() for v in value]
+        out = []
+        for i, item in enumerate(value):
+            if problem := text_problem(item.strip()):
+                self.problems.append(Problem(f"{self.at(key)}[{i}]", f"{item!r} {problem}"))
+            else:
+                out.append(item.strip())
+        return unique(out)
 
     def due(self, key: str) -> DueWindow | None:
         value = self.raw.get(key)
@@ -171,6 +202,16 @@ SOURCE_KEYS = ("id", "publisher", "title", "url", "published", "language")
 LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*\Z")
 
 
+def unique(items: Iterable[str]) -> list[str]:
+    """``items`` with repeats dropped, first occurrences in order.
+
+    ``tags: [a, a]``, ``made_to: [mx, mx]`` or ``--to Mexico --to mx`` say nothing the
+    first mention did not, so they are recorded once rather than refused; a log written
+    before this rule still compares equal to its file (see :func:`header_form`).
+    """
+    return list(dict.fromkeys(items))
+
+
 def read_actor(raw: Any, path: str, problems: list[Problem]) -> dict[str, Any] | None:
     f = Fields(raw, path, problems, ACTOR_KEYS)
     before = len(problems)
@@ -184,6 +225,10 @@ def read_actor(raw: Any, path: str, problems: list[Problem]) -> dict[str, Any] |
     }
     if actor["kind"] is not None and actor["kind"] not in ACTOR_KINDS:
         f.fail("kind", f"{actor['kind']!r} is not one of {', '.join(ACTOR_KINDS)}")
+    names = [("name", actor["name"])] if actor["name"] else []
+    for key, text in [*names, *((f"aliases[{i}]", a) for i, a in enumerate(actor["aliases"]))]:
+        if not name_key(text):  # a lookup could never find it
+            f.fail(key, f"{text!r} has no letters or digits")
     return actor if len(problems) == before else None
 
 
@@ -297,10 +342,10 @@ def read_commitment(raw: Any, path: str, problems: list[Problem]) -> CommitmentE
     )
     result = CommitmentEntries(cid or "", path, [Entry(path, make)])
     refs = result.references
-    refs += [(f"{path}.made_by[{i}]", "actor", a) for i, a in enumerate(made_by)]
-    refs += [(f"{path}.made_to[{i}]", "actor", a) for i, a in enumerate(made_to)]
+    refs += [(f"{f.at('made_by')}[{i}]", "actor", a) for i, a in enumerate(made_by)]
+    refs += [(f"{f.at('made_to')}[{i}]", "actor", a) for i, a in enumerate(made_to)]
     if source:
-        refs.append((f"{path}.source", "source", source))
+        refs.append((f.at("source"), "source", source))
     for i, item in enumerate(_list(f, "follow_ups")):
         fu = Fields(item, f"{path}.follow_ups[{i}]", problems, FOLLOW_UP_KEYS)
         spec = read_follow_up(fu)
@@ -434,6 +479,9 @@ def due_form(window: dict[str, Any] | None) -> Any:
 def header_form(data: dict[str, Any]) -> dict[str, Any]:
     out = {k: data.get(k) for k in COMMITMENT_KEYS[:11]}
     out["due"] = due_form(data.get("due"))
+    for key in ("made_by", "made_to", "tags"):  # repeats recorded before they were dropped
+        if out[key]:
+            out[key] = unique(out[key])
     return clean(out)
 
 

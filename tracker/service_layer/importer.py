@@ -19,7 +19,14 @@ from sqlalchemy import Connection, select
 from tracker.adapters import schema
 from tracker.adapters.eventstore import NewEvent
 from tracker.domain import events as ev
-from tracker.domain.commitment import CommitmentState, DomainError, decide, extend
+from tracker.domain.commitment import (
+    CommitmentState,
+    DayRefused,
+    DomainError,
+    NoSuchCommitment,
+    decide,
+    extend,
+)
 from tracker.domain.events import DomainEvent
 from tracker.service_layer import entries as ent
 from tracker.service_layer.app import Tracker, bulk
@@ -118,6 +125,15 @@ def _check_references(conn: Connection, parsed: _Parsed, problems: list[Problem]
             problems.append(
                 Problem(f"{path}.member_of", _unknown("actor", actor["member_of"], known["actor"]))
             )
+    # A name, alias or id two actors share (in the log, or in this file) would make
+    # `--by NAME` answer for one of them; an actor the file updates keeps its own names.
+    from tracker.service_layer.catalog import name_clashes
+
+    paths: dict[str, str] = {}
+    for path, actor in parsed.actors:
+        paths.setdefault(actor["id"], path)
+    for clash in name_clashes(conn, [actor for _, actor in parsed.actors]):
+        problems.append(Problem(f"{paths[clash.actor]}.{clash.field}", str(clash)))
     for c in parsed.commitments:
         refs = list(c.references)
         for e in c.entries:
@@ -187,15 +203,27 @@ def _plan_commitment(
     problems: list[Problem],
     report: ImportReport,
 ) -> tuple[list[DomainEvent], CommitmentState | None]:
+    """Judge the file's entries of one commitment against the log's, in order.
+
+    Entries the log already holds are compared with it and not judged by their date
+    again (older data may hold days now refused); new ones may not lie in the future.
+    """
+    today = tracker_today()
     state: CommitmentState | None = None
     new: list[DomainEvent] = []
     for version, entry in enumerate(c.entries, start=1):
+        held = version <= len(stored)
         try:
-            decided = decide(state, entry.command)
+            decided = decide(state, entry.command, today=None if held else today)
         except DomainError as exc:
-            if version <= len(stored):
+            if held:
                 state = extend(state, stored[version - 1])
-            problems.append(Problem(entry.path, str(exc)))
+            if isinstance(exc, NoSuchCommitment):
+                exc = exc.naming(c.id)
+            path = f"{entry.path}.{exc.key}" if isinstance(exc, DayRefused) else entry.path
+            problems.append(Problem(path, str(exc)))
+            if state is None:
+                break  # the commitment itself was refused: its later entries cannot be judged
             continue
         made = decided[0]
         event = DomainEvent(made.type, made.on, made.data, version)
@@ -203,13 +231,7 @@ def _plan_commitment(
             have = stored[version - 1]
             if _form(have) != _form(event):
                 problems.append(
-                    Problem(
-                        entry.path,
-                        f"differs from entry #{version} of {c.id} already in the log "
-                        f"({_form(have)}): history is append-only, so add a new entry "
-                        "(a note, a status change or a retraction) instead of editing this one; "
-                        "if it was recorded with the CLI since, start from `tracker export`",
-                    )
+                    Problem(entry.path, _differs(c.id, entry.path, version, have, event))
                 )
             state = extend(state, have)
             report.unchanged += 1
@@ -217,6 +239,24 @@ def _plan_commitment(
             new.append(event)
             state = extend(state, event)
     return new, state
+
+
+def _differs(cid: str, path: str, version: int, have: DomainEvent, event: DomainEvent) -> str:
+    """Why an entry that the log holds otherwise cannot be imported, and what to do."""
+    if ".follow_ups[" in path and have.type != ev.FOLLOW_UP_SCHEDULED:
+        fid = event.data["id"]
+        return (
+            f"follow-up {fid!r} is new, but follow_ups holds only the check-ins scheduled "
+            f"when {cid} was made, and entry #{version} of {cid} is already a later entry "
+            f"({_form(have)}); to schedule it now, remove it from follow_ups and add it at "
+            f"the end of history as {{on: DAY, kind: follow_up, id: {fid}, due: DAY, task: …}}"
+        )
+    return (
+        f"differs from entry #{version} of {cid} already in the log ({_form(have)}): "
+        "history is append-only, so add a new entry (a note, a status change or a "
+        "retraction) instead of editing this one; if it was recorded with the CLI since, "
+        "start from `tracker export`"
+    )
 
 
 def import_document(

@@ -14,8 +14,6 @@ from typing import Any, NoReturn
 
 import click
 
-from tracker.config import mask_url, resolve_db_url
-
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
 
@@ -47,7 +45,7 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:
-    from tracker.adapters.db import SchemaError
+    from tracker.adapters.db import DatabaseUnavailable, SchemaError
     from tracker.adapters.integrity import DigestError
     from tracker.config import ConfigError
     from tracker.domain.commitment import DomainError
@@ -57,6 +55,7 @@ def _user_errors() -> tuple[type[BaseException], ...]:
 
     return (
         SchemaError,
+        DatabaseUnavailable,
         ConfigError,
         DomainError,
         DueParseError,
@@ -84,16 +83,28 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         except (ConcurrencyConflict, BusyError) as exc:
             fail(str(exc), EXIT_PROBLEMS)
         except DBAPIError as exc:
-            ctx = click.get_current_context(silent=True)
-            app = ctx.find_object(AppContext) if ctx else None
-            where = mask_url(resolve_db_url(app.db_option)) if app else "the database"
-            reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
-            if app and app.db_option and "@" in app.db_option:
-                secret = app.db_option.split("@", 1)[0].rpartition(":")[2]
-                if secret:
-                    reason = reason.replace(secret, "***")
-            fail(f"database error on {where}: {reason}", EXIT_PROBLEMS)
+            fail(_database_error(exc), EXIT_PROBLEMS)
         except _user_errors() as exc:
             fail(str(exc))
 
     return update_wrapper(wrapper, fn)
+
+
+def _database_error(exc: BaseException) -> str:
+    """A driver's error on an open database, naming it, with its password masked."""
+    from tracker.config import ConfigError, redact, resolve_db_url
+
+    ctx = click.get_current_context(silent=True)
+    app = ctx.find_object(AppContext) if ctx else None
+    url = None
+    if app is not None and app._tracker is not None:
+        url = app._tracker.db.url
+    elif app is not None:
+        try:
+            url = resolve_db_url(app.db_option)
+        except ConfigError:
+            url = None
+    lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    reason = lines[0] if lines else type(exc).__name__
+    where = f" on {redact(url)}" if url else ""
+    return redact(f"database error{where}: {reason}", url)

@@ -18,13 +18,34 @@ from tracker.cli.output import echo_styled, progress
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-@click.group(context_settings=CONTEXT_SETTINGS)
+class TrackerGroup(click.Group):
+    """The top-level group: refuses arguments that are not UTF-8 before any command runs.
+
+    Python hands such bytes over as surrogate escapes, which no database, YAML file or
+    terminal accepts; caught here, they are one message instead of a traceback from
+    whichever layer first tries to encode them.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        from tracker.config import is_utf8, printable, redact
+
+        for number, arg in enumerate(args, start=1):
+            if not is_utf8(arg):
+                raise click.UsageError(
+                    f"argument {number} ({redact(printable(arg))!r}) is not valid UTF-8: "
+                    "tracker reads and writes UTF-8 text only (rename a file whose name is "
+                    "not UTF-8, or check the terminal's encoding: LANG, LC_ALL)",
+                    ctx,
+                )
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=TrackerGroup, context_settings=CONTEXT_SETTINGS)
 @click.option(
     "--db",
-    envvar="TRACKER_DB",
     metavar="URL",
-    help="sqlite:///PATH, a file path, or postgresql://USER@HOST/DB. "
-    "Default: $TRACKER_DB, else tracker.db in your data directory.",
+    help="sqlite:///PATH, a file path, or postgresql://USER:PASSWORD@HOST/DB (an @ in "
+    "the password written %40). Default: $TRACKER_DB, else tracker.db in your data directory.",
 )
 @click.version_option(package_name="tracker")
 @click.pass_context
@@ -163,17 +184,18 @@ def db_upgrade(app: AppContext) -> None:
     Example:
       tracker --db postgresql://tracker@db.example.org/tracker db upgrade
     """
-    from tracker.config import mask_url
-
     tracker = app.tracker  # opening upgrades
-    click.echo(f"{mask_url(tracker.db.url)} is at schema revision {tracker.db.current_revision()}")
+    click.echo(f"{tracker.db.where} is at schema revision {tracker.db.current_revision()}")
 
 
 @db.command("current")
 @pass_app
 @handle_errors
 def db_current(app: AppContext) -> None:
-    """Print the database's schema revision.
+    """Print the database's schema revision, without changing anything.
+
+    A database that cannot be reached, or that has tables but no tracker schema, is an
+    error (exit status 2), never reported as empty.
 
     \b
     Example:
@@ -181,15 +203,17 @@ def db_current(app: AppContext) -> None:
     """
     from tracker.adapters.db import Database
     from tracker.adapters.schema import SCHEMA_REVISION
-    from tracker.config import mask_url, resolve_db_url
+    from tracker.config import resolve_db_url
 
     database = Database(resolve_db_url(app.db_option))
     try:
         current = database.current_revision()
+        if current is None:
+            database.refuse_foreign()
     finally:
         database.dispose()
     state = "up to date" if current == SCHEMA_REVISION else f"this code expects {SCHEMA_REVISION}"
-    click.echo(f"{mask_url(database.url)}: {current or 'empty (no schema yet)'} ({state})")
+    click.echo(f"{database.where}: {current or 'empty (no schema yet)'} ({state})")
 
 
 def main() -> None:

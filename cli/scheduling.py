@@ -150,6 +150,7 @@ def _configure_logging(verbose: bool) -> None:
     logging.getLogger("apscheduler").setLevel(logging.DEBUG if verbose else logging.WARNING)
     # SQLAlchemy's own loggers would print statements (with parameters) at DEBUG.
     logging.getLogger("sqlalchemy").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # a first run's upgrade, step by step
 
 
 def _counts(value: Any) -> str:

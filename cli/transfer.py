@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 import click
 
-from tracker.cli.context import AppContext, handle_errors, pass_app
+from tracker.cli.context import EXIT_PROBLEMS, AppContext, fail, handle_errors, pass_app
 from tracker.cli.output import progress
+
+if TYPE_CHECKING:
+    from tracker.service_layer.importer import ImportReport
 
 
 @click.command("import")
@@ -34,14 +38,33 @@ def import_(app: AppContext, file: Path) -> None:
     count = len(doc.data.get("commitments") or []) if isinstance(doc.data, dict) else 0
     with progress(f"importing {file.name}", count) as advance:
         report = import_document(app.tracker, doc, progress=advance)
-    if report.events == 0:
-        click.echo(f"{file}: nothing new ({report.unchanged} entries already recorded)")
-        return
-    click.echo(
-        f"{file}: {report.events} events appended — {report.commitments} new commitments, "
-        f"{report.actors} actors and {report.sources} sources added or updated, "
-        f"{report.unchanged} entries already recorded"
+    click.echo(f"{file}: {import_summary(report)}")
+
+
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """``1 event``, ``2 events``, ``3 entries``."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
+def import_summary(report: ImportReport) -> str:
+    """What an import did, in words, leaving out what it did not do."""
+    unchanged = (
+        f"{count(report.unchanged, 'entry', 'entries')} already recorded"
+        if report.unchanged
+        else ""
     )
+    if report.events == 0:
+        return f"nothing new ({unchanged})" if unchanged else "nothing new"
+    reference = " and ".join(
+        count(n, noun) for n, noun in ((report.actors, "actor"), (report.sources, "source")) if n
+    )
+    parts = [
+        count(report.commitments, "new commitment") if report.commitments else "",
+        f"{reference} added or updated" if reference else "",
+        unchanged,
+    ]
+    details = ", ".join(filter(None, parts))
+    return f"{count(report.events, 'event')} appended" + (f" — {details}" if details else "")
 
 
 @click.command()
@@ -66,19 +89,46 @@ def export(app: AppContext, fmt: str, output: Path | None) -> None:
     """Write the tracker's contents out: commitments/v1 YAML (import -> export -> import
     is lossless) or the raw event log as JSON Lines.
 
+    With -o, the export is written to a temporary file beside the output file and
+    takes its place only once complete: a failure halfway leaves the file as it was.
+
     \b
     Examples:
       tracker export > commitments.yaml
+      tracker export -o commitments.yaml
       tracker export --format jsonl -o events.jsonl
     """
-    from tracker.service_layer.exporter import export_document, write_jsonl, write_yaml
+    from tracker.service_layer.exporter import (
+        export_document,
+        write_file,
+        write_jsonl,
+        write_yaml,
+    )
 
-    out = output.open("w", encoding="utf-8") if output else sys.stdout
-    try:
+    if output is not None:
+        directory = output.parent
+        if not directory.is_dir():
+            problem = "is not a directory" if directory.exists() else "does not exist"
+            fail(f"cannot write {output}: the directory {directory} {problem}")
+    tracker = app.tracker  # opened first: its own errors are not the export's
+
+    def write(out: TextIO) -> None:
         if fmt == "yaml":
-            write_yaml(export_document(app.tracker), out)
+            write_yaml(export_document(tracker), out)
         else:
-            write_jsonl(app.tracker, out)
-    finally:
-        if output:
-            out.close()
+            write_jsonl(tracker, out)
+
+    untouched = f"; {output} was left as it was" if output is not None else ""
+    try:
+        if output is None:
+            write(sys.stdout)
+        else:
+            write_file(output, write)
+    except OSError as exc:
+        fail(f"cannot write {output or 'the export'}: {exc.strerror or exc}{untouched}")
+    except (ValueError, KeyError) as exc:  # a stored event the export cannot read
+        fail(
+            f"cannot export: an event in the log cannot be read ({type(exc).__name__}: {exc})"
+            f"{untouched}; `tracker audit` checks the log",
+            EXIT_PROBLEMS,
+        )

@@ -1,20 +1,60 @@
-"""Where the database lives and how its address is shown.
+"""Where the database lives, and the one place secrets are hidden from messages.
 
 The address comes from ``--db``, then ``TRACKER_DB``, then a file in the user's data
 directory, so a newcomer needs no configuration at all. Plain paths are accepted
-as SQLite files because that is what people type.
+as SQLite files because that is what people type. A setting that is given but cannot
+work (blank, not UTF-8, an in-memory SQLite database, a password with a bare ``@``)
+is refused here, before anything is opened, rather than quietly replaced.
+
+Every message and log line that could hold a password goes through :func:`redact`.
 """
 
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from urllib.parse import unquote
 
 DB_ENV = "TRACKER_DB"
+MASK = "***"
+_EXAMPLES = "a file path, sqlite:///PATH or postgresql://USER:PASSWORD@HOST/DB"
+
+# scheme://user:password@ — the password runs to the *last* '@' of the word, so one
+# with an unencoded '@', '/', '?' or '#' is hidden whole, never half shown.
+_USERINFO = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^\s:/?#@]*):(?P<secret>\S*)@")
+# password=… as a URL parameter or in a libpq "key=value" connection string.
+_PASSWORD_PARAM = re.compile(r"(?i)(?P<head>\bpassword=)(?P<secret>'[^']*'|[^&\s]*)")
+# The user information as SQLAlchemy reads it: the password ends at the first '@'.
+_SQLALCHEMY_USERINFO = re.compile(r"[^:/]*(?::[^@]*)?@")
 
 
 class ConfigError(ValueError):
     """A setting the user gave cannot be used."""
+
+
+def redact(text: str, *urls: str | None, secrets: Iterable[str | None] = ()) -> str:
+    """``text`` with every password in it replaced by ``***``, safe for messages and logs.
+
+    Hides the password of any ``scheme://user:password@`` and any ``password=`` value
+    in ``text`` itself, and every occurrence of the passwords of ``urls`` (as written
+    and percent-decoded) and of ``secrets``, since drivers and servers quote them in
+    their own ways. This is the only secret-masking helper: database URLs, driver
+    errors, SMTP failures and scheduler logs all go through it.
+    """
+    known = {s for s in secrets if s}
+    for url in urls:
+        if url:
+            for pattern in (_USERINFO, _PASSWORD_PARAM):
+                for match in pattern.finditer(url):
+                    secret = match["secret"].strip("'")
+                    known |= {secret, unquote(secret)} - {"", MASK}
+    text = _USERINFO.sub(rf"\g<head>:{MASK}@", text)
+    text = _PASSWORD_PARAM.sub(rf"\g<head>{MASK}", text)
+    for secret in sorted(known, key=len, reverse=True):
+        text = text.replace(secret, MASK)
+    return text
 
 
 def default_db_path() -> Path:
@@ -23,28 +63,77 @@ def default_db_path() -> Path:
     return Path(user_data_dir("tracker", appauthor=False)) / "tracker.db"
 
 
-def resolve_db_url(given: str | None = None, env: dict[str, str] | None = None) -> str:
-    env = dict(os.environ) if env is None else env
-    raw = given or env.get(DB_ENV) or str(default_db_path())
+def resolve_db_url(given: str | None = None, env: Mapping[str, str] | None = None) -> str:
+    """The SQLAlchemy URL for ``--db`` (``given``), else ``TRACKER_DB``, else the default.
+
+    A value that is set must be usable: a blank ``TRACKER_DB=`` is an error, not a
+    silent fall back to the default file.
+    """
+    env = os.environ if env is None else env
+    if given is not None:
+        raw, origin = given, "--db"
+    elif env.get(DB_ENV) is not None:
+        raw, origin = env[DB_ENV], DB_ENV
+    else:
+        return "sqlite:///" + str(default_db_path())
+    raw = raw.strip()
+    if not raw:
+        instead = f"unset {DB_ENV}" if origin == DB_ENV else "leave --db out"
+        raise ConfigError(
+            f"{origin} is empty: give {_EXAMPLES}, or {instead} to use {default_db_path()}"
+        )
+    if not is_utf8(raw):
+        raise ConfigError(
+            f"{origin} is not valid UTF-8 ({redact(printable(raw))!r}): tracker needs a "
+            "UTF-8 path or URL; rename the file or check the terminal's encoding"
+        )
     if "://" not in raw:
         return "sqlite:///" + str(Path(raw).expanduser().resolve())
     scheme, rest = raw.split("://", 1)
-    if scheme in ("postgres", "postgresql"):
+    if scheme.lower() == "sqlite":
+        return _sqlite_url(rest, origin)
+    if scheme.lower() in ("postgres", "postgresql", "postgresql+psycopg"):
+        _check_userinfo(raw, rest, origin)
         return f"postgresql+psycopg://{rest}"
-    if scheme in ("sqlite", "postgresql+psycopg"):
-        return raw
-    raise ConfigError(
-        f"unsupported database URL scheme {scheme!r}: use a file path, sqlite:///PATH "
-        "or postgresql://USER@HOST/DB"
-    )
+    raise ConfigError(f"unsupported database URL scheme {scheme!r}: use {_EXAMPLES}")
 
 
-def mask_url(url: str) -> str:
-    """The URL with any password replaced, safe for messages and logs."""
-    if "://" not in url or "@" not in url:
-        return url
-    scheme, rest = url.split("://", 1)
-    creds, _, host = rest.rpartition("@")
-    if ":" in creds:
-        creds = creds.split(":", 1)[0] + ":***"
-    return f"{scheme}://{creds}@{host}"
+def _sqlite_url(rest: str, origin: str) -> str:
+    path, _, query = rest.removeprefix("/").partition("?")
+    if not rest or path in ("", ":memory:") or "mode=memory" in query:
+        raise ConfigError(
+            f"{origin}: sqlite://{rest} is an in-memory database, which would be gone when "
+            "the command ends; tracker needs a file: give its path, or sqlite:///PATH"
+        )
+    if not rest.startswith("/"):
+        raise ConfigError(
+            f"{origin}: sqlite://{rest} names a host, which SQLite does not have; "
+            "write sqlite:///PATH (three slashes) or just the path"
+        )
+    return f"sqlite:///{rest[1:]}"
+
+
+def _check_userinfo(raw: str, rest: str, origin: str) -> None:
+    """Refuse a bare '@' in the password: SQLAlchemy would end the password there and
+    take the rest for the host, connect to the wrong place and quote it in the error."""
+    userinfo = _SQLALCHEMY_USERINFO.match(rest)
+    after = rest[userinfo.end() :] if userinfo else rest
+    if "@" in after.split("?", 1)[0]:
+        raise ConfigError(
+            f"{origin}: {redact(raw)} has an unencoded '@' in its password or user name: "
+            "percent-encode it as %40, e.g. postgresql://USER:p%40ss@HOST/DB"
+        )
+
+
+def is_utf8(text: str) -> bool:
+    """False for text holding surrogate escapes: bytes that were not UTF-8 (argv, environ)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def printable(text: str) -> str:
+    """``text`` with each byte that was not UTF-8 shown as ``?``, safe to print."""
+    return text.encode("utf-8", "replace").decode("utf-8")

@@ -6,6 +6,7 @@ without importing Alembic, so these tests also pin SCHEMA_REVISION to the script
 
 from __future__ import annotations
 
+import socket
 import stat
 from collections.abc import Iterator
 from importlib.resources import files
@@ -18,7 +19,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from support import store_workers
 
-from tracker.adapters.db import Database, SchemaError
+from tracker.adapters.db import Database, DatabaseUnavailable, SchemaError
 from tracker.adapters.migrate import downgrade, known_revisions, upgrade
 from tracker.adapters.schema import SCHEMA_REVISION, metadata
 
@@ -84,6 +85,42 @@ def test_a_database_from_a_newer_tracker_is_refused(db: Database) -> None:
         newer.dispose()
     assert "'9999'" in str(caught.value)
     assert "Upgrade tracker" in str(caught.value)
+
+
+def test_a_foreign_database_is_refused_and_left_as_it_was(empty: Database) -> None:
+    with empty.engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE customers (id INTEGER PRIMARY KEY)"))
+    assert empty.current_revision() is None
+    with pytest.raises(SchemaError, match="is not a tracker database") as caught:
+        empty.ensure_schema()
+    assert "(customers)" in str(caught.value)
+    assert "no alembic_version table" in str(caught.value)
+    assert table_names(empty) == {"customers"}
+
+
+def test_a_database_versioned_by_another_alembic_project_is_refused(empty: Database) -> None:
+    with empty.engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE alembic_version (version_num VARCHAR(32))"))
+        conn.execute(sa.text("INSERT INTO alembic_version VALUES ('5f2a9c0e1b7d')"))
+        conn.execute(sa.text("CREATE TABLE invoices (id INTEGER PRIMARY KEY)"))
+    with pytest.raises(SchemaError, match="not one of tracker's"):
+        empty.ensure_schema()
+    assert table_names(empty) == {"alembic_version", "invoices"}
+
+
+def test_a_server_that_does_not_answer_is_not_an_empty_database() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    unreachable = Database(f"postgresql+psycopg://tracker:s3cret@127.0.0.1:{port}/tracker")
+    try:
+        for step in (unreachable.current_revision, unreachable.ensure_schema):
+            with pytest.raises(DatabaseUnavailable, match="cannot connect") as caught:
+                step()
+            assert "tracker:***@127.0.0.1" in str(caught.value)
+            assert "s3cret" not in str(caught.value)
+    finally:
+        unreachable.dispose()
 
 
 def test_a_new_sqlite_file_is_private_and_in_wal_mode(tmp_path: Path) -> None:

@@ -7,8 +7,13 @@ bound a hang, and assert on what happened, never on how long it took.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import signal
+import socket
+import threading
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
@@ -25,18 +30,25 @@ from tracker.adapters.eventstore import utc_now
 from tracker.jobs import runs
 from tracker.jobs.lease import acquire, read_lease, release, renew
 from tracker.jobs.registry import JOBS, JobFailed
-from tracker.jobs.scheduler import DurationError, parse_duration, resolve_cadences
+from tracker.jobs.scheduler import (
+    DurationError,
+    JobScheduler,
+    parse_duration,
+    resolve_cadences,
+)
 from tracker.service_layer.app import Tracker
 from tracker.service_layer.document import parse_text
 from tracker.service_layer.importer import import_document
 
 if TYPE_CHECKING:
+    from support.pgserver import PgServer
     from support.smtp import SmtpSink
 
 OWNERS = {"desk@example.org", "migration-desk@example.org"}
 # The scheduler reads its settings from the environment like the commands do; this one
 # proves it (the audit job's staleness threshold) without changing an outcome.
 BASE_ENV = {"TRACKER_STALE_DAYS": "36500"}
+SECRET = "s3cret-Pw"  # in database URLs, where no output may show it
 FAST = ["--overdue-every", "1s", "--remind-every", "1s", "--audit-every", "2s"]
 
 
@@ -325,3 +337,184 @@ def test_sigterm_and_ctrl_c_stop_cleanly_and_hand_the_lease_over_at_once(
     assert standby.wait() == 0, standby.output()
     assert read_lease(check_db) is None
     assert all(r.finished_at is not None for r in all_runs(check_db))
+
+
+def run_in_thread(jobs: JobScheduler) -> threading.Thread:
+    thread = threading.Thread(
+        target=jobs.run_forever, kwargs={"handle_signals": False}, name="scheduler"
+    )
+    thread.start()
+    return thread
+
+
+def stop(jobs: JobScheduler, thread: threading.Thread) -> None:
+    jobs.stop()
+    thread.join(30)
+    assert not thread.is_alive()
+
+
+def test_every_job_runs_when_the_scheduler_starts_however_long_its_cadence(
+    demo_url: str, check_db: Database
+) -> None:
+    tracker = Tracker.open(demo_url)
+    jobs = JobScheduler(tracker, {name: timedelta(days=7) for name in JOBS})
+    thread = run_in_thread(jobs)
+    try:
+        wait_for(
+            lambda: {r.job for r in all_runs(check_db) if r.finished_at} >= set(JOBS),
+            "every job to run at start",
+        )
+    finally:
+        stop(jobs, thread)
+        tracker.close()
+    assert [r.job for r in all_runs(check_db)] == list(JOBS)  # once each, in order
+
+
+# --- outages ------------------------------------------------------------------------
+
+
+class Outage:
+    """A TCP forwarder in front of the test PostgreSQL server that a test cuts and
+    restores: while cut, open connections are dropped and new ones closed at once, as
+    in a network or server outage. The server itself keeps running for the test's own
+    checks."""
+
+    def __init__(self, port: int) -> None:
+        self.target = port
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = int(self.listener.getsockname()[1])
+        self._up = threading.Event()
+        self._up.set()
+        self._lock = threading.Lock()
+        self._open: set[socket.socket] = set()
+        threading.Thread(target=self._accept, name="outage-accept", daemon=True).start()
+
+    def cut(self) -> None:
+        self._up.clear()
+        with self._lock:
+            dropped, self._open = self._open, set()
+        for sock in dropped:
+            _drop(sock)
+
+    def restore(self) -> None:
+        self._up.set()
+
+    def close(self) -> None:
+        self.cut()
+        self.listener.close()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:  # closed
+                return
+            if not self._up.is_set():
+                _drop(client)
+                continue
+            try:
+                server = socket.create_connection(("127.0.0.1", self.target))
+            except OSError:
+                _drop(client)
+                continue
+            with self._lock:
+                self._open |= {client, server}
+            for source, sink in ((client, server), (server, client)):
+                threading.Thread(target=_pump, args=(source, sink), daemon=True).start()
+
+
+def _pump(source: socket.socket, sink: socket.socket) -> None:
+    try:
+        while data := source.recv(65536):
+            sink.sendall(data)
+    except OSError:
+        pass
+    finally:
+        _drop(source)
+        _drop(sink)
+
+
+def _drop(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+    with contextlib.suppress(OSError):
+        sock.close()
+
+
+@pytest.fixture
+def outage_url(pg_server: PgServer) -> Iterator[tuple[str, Outage, Database]]:
+    """A fresh PostgreSQL database reached through an :class:`Outage` (with a password,
+    which the server's trust authentication ignores), and a direct view of it."""
+    name = f"t_{uuid.uuid4().hex}"
+    direct = Database(pg_server.create_database(name))
+    outage = Outage(pg_server.port)
+    url = f"postgresql+psycopg://postgres:{SECRET}@127.0.0.1:{outage.port}/{name}"
+    try:
+        yield url, outage, direct
+    finally:
+        outage.close()
+        direct.dispose()
+        pg_server.drop_database(name)
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_an_outage_while_running_is_logged_and_the_jobs_tried_again_soon(
+    outage_url: tuple[str, Outage, Database], caplog: pytest.LogCaptureFixture
+) -> None:
+    url, outage, direct = outage_url
+    tracker = Tracker.open(url)
+    # Hourly jobs: only the retry can run them again within the test.
+    jobs = JobScheduler(tracker, {name: timedelta(hours=1) for name in JOBS}, lease_ttl=3)
+    outage.cut()
+    try:
+        with caplog.at_level(logging.INFO, logger="tracker.scheduler"):
+            thread = run_in_thread(jobs)
+            try:
+                wait_for(lambda: "does not answer" in caplog.text, "the outage to be logged")
+                assert thread.is_alive()
+                assert all_runs(direct) == []
+                outage.restore()
+                wait_for(
+                    lambda: {r.job for r in all_runs(direct) if r.finished_at} >= set(JOBS),
+                    "every job to run once the database answers again",
+                    explain=lambda: caplog.text,
+                )
+                wait_for(lambda: "answers again" in caplog.text, "the recovery to be logged")
+            finally:
+                stop(jobs, thread)
+    finally:
+        tracker.close()
+    assert "tried again" in caplog.text
+    assert f"postgres:***@127.0.0.1:{outage.port}" in caplog.text
+    assert SECRET not in caplog.text
+    assert read_lease(direct) is None  # given back on the way out
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_a_scheduler_process_outlives_an_outage(
+    outage_url: tuple[str, Outage, Database], procs: Procs
+) -> None:
+    url, outage, direct = outage_url
+    Tracker.open(url).close()
+    proc = start_scheduler(procs, url, "--lease-ttl", "3")
+    wait_for(
+        lambda: finished_by(direct, proc) >= set(JOBS), "every job to run", explain=procs.outputs
+    )
+    outage.cut()
+    wait_for(
+        lambda: "does not answer" in proc.output(), "the outage to be logged", explain=procs.outputs
+    )
+    last_before = max(r.id for r in all_runs(direct))
+    outage.restore()
+    wait_for(
+        lambda: finished_by(direct, proc, last_before) >= set(JOBS),
+        "every job to run again after the outage",
+        explain=procs.outputs,
+    )
+    assert proc.alive()
+    proc.signal(signal.SIGTERM)
+    assert proc.wait() == 0, proc.output()
+    assert "Traceback" not in proc.output()
+    assert SECRET not in proc.output()

@@ -10,24 +10,35 @@ from __future__ import annotations
 
 import itertools
 import os
+import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
-from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from tracker.adapters.schema import SCHEMA_REVISION
-from tracker.config import ConfigError, mask_url
+from tracker.config import ConfigError, redact
 
 # An arbitrary constant shared by every tracker process: the advisory lock's key.
 ADVISORY_LOCK_KEY = 0x7472_6B72  # "trkr"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+SQLITE_HEADER = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite database file
+# A server that does not answer is reported after this long rather than the operating
+# system's two minutes; a connect_timeout in the URL wins.
+PG_CONNECT_TIMEOUT_S = 10
+VERSION_TABLE = "alembic_version"
 
 
 class SchemaError(RuntimeError):
     """The database's schema is not one this code can use."""
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database cannot be reached or read: a server that is down, a wrong password,
+    a file that is not an SQLite database. Never taken for an empty database."""
 
 
 class Statement:
@@ -113,13 +124,27 @@ def placeholders(count: int) -> str:
 _BEGIN, _BEGIN_IMMEDIATE = Statement("BEGIN"), Statement("BEGIN IMMEDIATE")
 
 
+def sqlite_path(url: str) -> Path | None:
+    """The file of an ``sqlite:///PATH`` URL; None for anything else."""
+    if not url.startswith("sqlite:///"):
+        return None
+    path = url.removeprefix("sqlite:///").split("?", 1)[0]
+    return Path(path) if path and path != ":memory:" else None
+
+
 def _prepare_sqlite_file(url: str) -> None:
-    """Create the file private to its user before SQLite creates it world-readable."""
-    path = url.split("sqlite:///", 1)[1].split("?", 1)[0]
-    if not path or path == ":memory:":
+    """Create the file private to its user before SQLite creates it world-readable, and
+    refuse a path SQLite cannot use as a database with a message saying why."""
+    file = sqlite_path(url)
+    if file is None:
         return
-    file = Path(path)
+    if file.is_dir():
+        raise ConfigError(
+            f"{file} is not an SQLite database: it is a directory "
+            f"(give a file path, e.g. {file / 'tracker.db'})"
+        )
     if file.exists():
+        _check_sqlite_header(file)
         return
     try:
         file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -131,6 +156,23 @@ def _prepare_sqlite_file(url: str) -> None:
         reason = exc.strerror or str(exc)
         raise ConfigError(f"cannot create the database file {file}: {reason}") from None
     os.close(fd)
+
+
+def _check_sqlite_header(file: Path) -> None:
+    if not file.is_file():
+        raise ConfigError(f"{file} is not an SQLite database: it is not a regular file")
+    try:
+        with file.open("rb") as f:
+            head = f.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise ConfigError(f"cannot open the database file {file}: {reason}") from None
+    # An empty file is an empty database: the one we create above, for one.
+    if head and head != SQLITE_HEADER:
+        raise ConfigError(
+            f"{file} is not an SQLite database; give the path of a tracker database "
+            "or of a file that does not exist yet"
+        )
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -152,6 +194,17 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def create_db_engine(url: str) -> Engine:
+    try:
+        return _create_engine(url)
+    except (ArgumentError, ValueError) as exc:
+        if isinstance(exc, ConfigError):
+            raise
+        # SQLAlchemy quotes the whole URL, password and all, when it cannot parse it.
+        reason = redact(str(exc).strip().splitlines()[0], url)
+        raise ConfigError(f"cannot use the database URL {redact(url)}: {reason}") from None
+
+
+def _create_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         _prepare_sqlite_file(url)
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
@@ -164,8 +217,9 @@ def create_db_engine(url: str) -> Engine:
             raise ConfigError(
                 "PostgreSQL needs the 'postgres' extra: pip install 'tracker[postgres]'"
             ) from exc
-        return create_engine(url, pool_pre_ping=True)
-    raise ConfigError(f"unsupported database URL: {mask_url(url)}")
+        timeout = {} if "connect_timeout=" in url else {"connect_timeout": PG_CONNECT_TIMEOUT_S}
+        return create_engine(url, pool_pre_ping=True, connect_args=timeout)
+    raise ConfigError(f"unsupported database URL: {redact(url)}")
 
 
 class Database:
@@ -177,7 +231,17 @@ class Database:
         self.is_sqlite = self.engine.dialect.name == "sqlite"
 
     def __repr__(self) -> str:
-        return f"Database({mask_url(self.url)!r})"
+        return f"Database({self.where!r})"
+
+    @property
+    def where(self) -> str:
+        """The URL for messages and logs: the password masked."""
+        return redact(self.url)
+
+    def reason(self, exc: BaseException) -> str:
+        """The first line of a driver error, without the password."""
+        lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        return redact(lines[0] if lines else type(exc).__name__, self.url)
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
@@ -206,15 +270,51 @@ class Database:
     # --- schema -------------------------------------------------------------------
 
     def current_revision(self) -> str | None:
+        """The schema revision; None only when there is no version table (a new database).
+
+        A server that is down or refuses the password, or a file that is not a
+        database, raises :class:`DatabaseUnavailable`: taken for an empty database, it
+        would be "upgraded" or reported as empty.
+        """
         try:
-            with self.engine.connect() as conn:
+            conn = self.engine.connect()
+        except DBAPIError as exc:
+            raise self._unavailable("cannot connect to the database", exc) from None
+        with conn:
+            try:
                 row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
-        except (OperationalError, ProgrammingError):
-            return None
+            except DBAPIError as exc:
+                if _no_such_table(exc):
+                    return None
+                raise self._unavailable("cannot read the schema version of", exc) from None
         return row[0] if row else None
 
+    def table_names(self) -> set[str]:
+        try:
+            with self.engine.connect() as conn:
+                return set(inspect(conn).get_table_names())
+        except DBAPIError as exc:
+            raise self._unavailable("cannot list the tables of", exc) from None
+
+    def refuse_foreign(self) -> None:
+        """Refuse a database with tables but no version table: not one tracker made.
+
+        Upgrading it would add tracker's tables beside someone else's, or fail halfway
+        on a table that happens to share a name.
+        """
+        others = sorted(self.table_names() - {VERSION_TABLE})
+        # Another tracker creating the schema this moment commits it with its version.
+        if others and self.current_revision() is None:
+            shown = ", ".join(others[:5]) + (", …" if len(others) > 5 else "")
+            raise SchemaError(
+                f"the database {self.where} is not a tracker database: it has tables "
+                f"({shown}) but no {VERSION_TABLE} table recording a tracker schema. "
+                "Refusing to add tracker's tables to it; give an empty database or a new file."
+            )
+
     def ensure_schema(self) -> None:
-        """Upgrade an empty or older database; refuse one newer than this code.
+        """Upgrade an empty or older database; refuse one newer than this code, or one
+        that tracker did not make.
 
         The fast path reads one row and imports nothing from Alembic, which keeps
         `tracker status` quick to start.
@@ -224,10 +324,33 @@ class Database:
             return
         from tracker.adapters.migrate import known_revisions, upgrade
 
-        if current is not None and current not in known_revisions():
+        if current is None:
+            self.refuse_foreign()
+        elif current not in known_revisions():
+            if "events" not in self.table_names():
+                raise SchemaError(
+                    f"the database {self.where} is not a tracker database: its "
+                    f"{VERSION_TABLE} table names revision {current!r}, which is not one "
+                    "of tracker's, and it has no events table. Give an empty database or "
+                    "a new file."
+                )
             raise SchemaError(
-                f"the database {mask_url(self.url)} is at schema revision {current!r}, "
+                f"the database {self.where} is at schema revision {current!r}, "
                 "which this version of tracker does not know: it was written by a newer "
                 "tracker. Upgrade tracker (pip install -U tracker) to use it."
             )
         upgrade(self)
+
+    def _unavailable(self, what: str, exc: DBAPIError) -> DatabaseUnavailable:
+        reason = self.reason(exc)
+        file = sqlite_path(self.url) if self.is_sqlite else None
+        if file is not None and "file is not a database" in reason:
+            return DatabaseUnavailable(f"{file} is not an SQLite database ({reason})")
+        return DatabaseUnavailable(f"{what} {self.where}: {reason}")
+
+
+def _no_such_table(exc: DBAPIError) -> bool:
+    """Whether the statement failed only because its table does not exist."""
+    if getattr(exc.orig, "sqlstate", None) == "42P01":  # PostgreSQL: undefined_table
+        return True
+    return isinstance(exc.orig, sqlite3.OperationalError) and "no such table" in str(exc.orig)

@@ -23,7 +23,7 @@ from functools import partial
 from typing import Any, Literal
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
-from tracker.config import ConfigError
+from tracker.config import ConfigError, redact
 
 URL_ENV = "TRACKER_SMTP_URL"
 FROM_ENV = "TRACKER_MAIL_FROM"
@@ -349,9 +349,7 @@ def _send_error(error: Exception, settings: SmtpSettings, context: str) -> SendE
         detail = f"timed out after {settings.timeout:g}s"
     else:
         detail = f"{type(error).__name__}: {error}"
-    message = f"{context}: {detail}"
-    if settings.password:
-        message = message.replace(settings.password, "***")
+    message = redact(f"{context}: {detail}", secrets=[settings.password])
     return SendError(message, permanent=permanent, code=code)
 
 

@@ -9,6 +9,11 @@ Jobs are idempotent, so even a takeover in the middle of a run repeats nothing.
 Jobs run one at a time on a single worker thread (they would only queue behind the
 global write lock anyway); the lease is renewed on a thread of its own, so a long
 audit does not lose it.
+
+A database that stops answering while the scheduler runs is an outage to wait out,
+not a reason to exit: it is logged once (URL masked), every job that could not run
+because of it is tried again every third of the lease TTL rather than a whole
+cadence later, and its return is logged too.
 """
 
 from __future__ import annotations
@@ -20,18 +25,18 @@ import re
 import signal
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from types import FrameType
 from typing import TYPE_CHECKING
-from urllib.parse import unquote, urlsplit
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from tracker.adapters.db import Database
 from tracker.adapters.eventstore import format_ts, utc_now
-from tracker.config import ConfigError
+from tracker.config import ConfigError, redact
 from tracker.jobs import runs
 from tracker.jobs.lease import DEFAULT_TTL_S, Lease, acquire, new_holder_id, release, renew
 from tracker.jobs.registry import JOBS, JobFailed
@@ -107,13 +112,12 @@ def format_counts(counts: Mapping[str, int]) -> str:
     return " ".join(f"{k}={v}" for k, v in counts.items())
 
 
-def _secrets(urls: Iterable[str | None]) -> set[str]:
-    found = set()
-    for url in urls:
-        password = urlsplit(url).password if url and "://" in url else None
-        if password:
-            found |= {password, unquote(password)}
-    return found
+def transient(exc: BaseException) -> bool:
+    """Whether a database error is one that waiting can cure: no connection, a dropped
+    one, a pool or lock timeout, rather than a bug or a damaged database."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, OperationalError | DisconnectionError | PoolTimeout)
 
 
 @dataclass
@@ -127,6 +131,13 @@ class JobScheduler:
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _started: threading.Event = field(default_factory=threading.Event, init=False)
     _stopper: threading.Thread | None = field(default=None, init=False)
+    _scheduler: BlockingScheduler | None = field(default=None, init=False)
+    _database_answers: bool = field(default=True, init=False)
+
+    @property
+    def retry_s(self) -> float:
+        """How soon a job that the database kept from running is tried again."""
+        return max(1.0, self.lease_ttl / 3)
 
     @property
     def db(self) -> Database:
@@ -145,15 +156,21 @@ class JobScheduler:
         try:
             lease = acquire(self.db, self.holder, self.lease_ttl)
         except SQLAlchemyError as exc:
-            logger.warning("could not reach the database for the lease: %s", self._reason(exc))
+            self._database_down(exc, "taking the lease")
             if self._became(False):
                 logger.warning("standing by until the database answers again")
             return None
+        self._database_up()
         held = lease.holder == self.holder
         if self._became(held):
             if held:
                 logger.info("holding the lease until %s: running jobs", format_ts(lease.expires_at))
-                for run in runs.mark_interrupted(self.db, self.holder):
+                try:
+                    cut_short = runs.mark_interrupted(self.db, self.holder)
+                except SQLAlchemyError as exc:  # marked by whoever next takes the lease
+                    self._database_down(exc, "marking interrupted runs")
+                    cut_short = []
+                for run in cut_short:
                     logger.warning("run %d of %s by %s was cut short", run.id, run.job, run.holder)
             else:
                 logger.warning("lost the lease to %s: standing by", lease.holder)
@@ -164,10 +181,65 @@ class JobScheduler:
         if self._stopping.is_set():
             return
         try:
-            if not (self.holding and renew(self.db, self.holder, self.lease_ttl)):
+            if self.holding and renew(self.db, self.holder, self.lease_ttl):
+                self._database_up()
+            else:
                 self.check_lease()
         except Exception as exc:  # the keeper runs again in a moment
-            logger.warning("could not renew the lease: %s", self._reason(exc))
+            if isinstance(exc, SQLAlchemyError) and transient(exc):
+                self._database_down(exc, "renewing the lease")
+            else:
+                logger.warning("could not renew the lease: %s", self._reason(exc))
+
+    # --- outages --------------------------------------------------------------------
+
+    def _database_down(self, exc: BaseException, doing: str) -> None:
+        """Log the start of an outage once, naming the database (password masked)."""
+        with self._lock:
+            news, self._database_answers = self._database_answers, False
+        log = logger.warning if news else logger.debug
+        log(
+            "the database %s does not answer (%s): %s; trying again every %gs",
+            self.db.where,
+            doing,
+            self._reason(exc),
+            self.retry_s,
+        )
+
+    def _database_up(self) -> None:
+        with self._lock:
+            news, self._database_answers = not self._database_answers, True
+        if news:
+            logger.info("the database %s answers again", self.db.where)
+
+    def _retry_later(self, name: str) -> None:
+        """Run ``name`` again soon: it could not run because the database did not answer.
+
+        One pending retry per job (a retry that fails again replaces itself); none
+        when the job's own cadence comes round sooner, or in ``--once`` mode.
+        """
+        scheduler = self._scheduler
+        delay = self.retry_s
+        if scheduler is None or self._stopping.is_set() or delay >= self._cadence_s(name):
+            return
+        from apscheduler.triggers.date import DateTrigger
+
+        when = datetime.now(UTC) + timedelta(seconds=delay)
+        with contextlib.suppress(Exception):  # a scheduler shutting down takes no jobs
+            scheduler.add_job(
+                self.run_job,
+                DateTrigger(run_date=when, timezone=UTC),
+                args=[name],
+                id=f"tracker:{name}:retry",
+                name=f"{name} (retry)",
+                replace_existing=True,
+                misfire_grace_time=max(1, int(delay)),
+            )
+            logger.info("job %s will be tried again at %s", name, format_ts(when))
+
+    def _cadence_s(self, name: str) -> float:
+        cadence = self.cadences.get(name)
+        return cadence.total_seconds() if cadence is not None else float("inf")
 
     def release_lease(self) -> None:
         try:
@@ -191,11 +263,16 @@ class JobScheduler:
         if self._stopping.is_set():
             return None
         try:
-            return self._run_job(name)
+            outcome = self._run_job(name)
         except Exception as exc:  # the scheduler outlives anything a job does
             logger.error("job %s could not be run or recorded: %s", name, self._reason(exc))
             logger.debug("traceback", exc_info=True)
-            return runs.FAILED
+            if transient(exc):
+                self._database_down(exc, f"running {name}")
+            outcome = runs.FAILED
+        if not self._database_answers:
+            self._retry_later(name)
+        return outcome
 
     def _run_job(self, name: str) -> str | None:
         was_holding = self.holding
@@ -224,6 +301,8 @@ class JobScheduler:
         except Exception as exc:
             outcome, error = runs.FAILED, f"{type(exc).__name__}: {self._reason(exc)}"
             logger.debug("traceback of %s", name, exc_info=True)
+            if transient(exc):
+                self._database_down(exc, f"running {name}")
         runs.finish_run(self.db, run_id, outcome, counts, error)
         log = logger.info if outcome == runs.OK else logger.error
         log("job %s", " ".join(filter(None, [name, outcome, format_counts(counts), error])))
@@ -231,9 +310,7 @@ class JobScheduler:
 
     def _scrub(self, text: str) -> str:
         """Errors end up in logs and the run record: keep passwords out of both."""
-        for secret in _secrets([os.environ.get("TRACKER_SMTP_URL"), self.db.url]):
-            text = text.replace(secret, "***")
-        return text
+        return redact(text, os.environ.get("TRACKER_SMTP_URL"), self.db.url)
 
     def _reason(self, exc: BaseException) -> str:
         lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
@@ -241,43 +318,48 @@ class JobScheduler:
 
     # --- signals --------------------------------------------------------------------
 
-    def _install_signal_handlers(self, scheduler: BlockingScheduler | None) -> None:
+    def _install_signal_handlers(self) -> None:
         """SIGTERM and Ctrl-C stop after the running job, then give the lease back.
 
         The handler only starts a thread that calls ``scheduler.shutdown(wait=True)``:
         shutting down from inside a handler could deadlock on a lock the interrupted
         main loop holds.
         """
-        if scheduler is not None:
-            from apscheduler.events import EVENT_SCHEDULER_STARTED
-
-            scheduler.add_listener(lambda _event: self._started.set(), EVENT_SCHEDULER_STARTED)
-
-        def stop() -> None:
-            from apscheduler.schedulers import SchedulerNotRunningError
-
-            self._started.wait()
-            with contextlib.suppress(SchedulerNotRunningError):
-                scheduler.shutdown(wait=True)  # type: ignore[union-attr]
 
         def handler(signum: int, _frame: FrameType | None) -> None:
-            what = signal.Signals(signum).name
-            if self._stopping.is_set():
-                logger.info("%s: already stopping, waiting for the running job", what)
-                return
-            self._stopping.set()
-            logger.info("%s received: stopping after the running job", what)
-            if scheduler is not None:
-                self._stopper = threading.Thread(target=stop, name="scheduler-stop", daemon=True)
-                self._stopper.start()
+            self.stop(f"{signal.Signals(signum).name} received")
 
         signal.signal(signal.SIGTERM, handler)
         signal.signal(signal.SIGINT, handler)
 
+    def stop(self, why: str = "asked to stop") -> None:
+        """Stop after the running job and give the lease back; safe from any thread
+        and from a signal handler (the shutdown itself runs on a thread of its own)."""
+        if self._stopping.is_set():
+            logger.info("%s: already stopping, waiting for the running job", why)
+            return
+        self._stopping.set()
+        logger.info("%s: stopping after the running job", why)
+        scheduler = self._scheduler
+        if scheduler is None:
+            return
+
+        def shut_down() -> None:
+            from apscheduler.schedulers import SchedulerNotRunningError
+
+            self._started.wait()
+            with contextlib.suppress(SchedulerNotRunningError):
+                scheduler.shutdown(wait=True)
+
+        self._stopper = threading.Thread(target=shut_down, name="scheduler-stop", daemon=True)
+        self._stopper.start()
+
     # --- the two modes --------------------------------------------------------------
 
     def run_forever(self, *, handle_signals: bool = True) -> None:
-        """Run until SIGTERM or Ctrl-C; jobs run at start, then on their cadences."""
+        """Run until SIGTERM, Ctrl-C or :meth:`stop`; jobs run at start, then on their
+        cadences."""
+        from apscheduler.events import EVENT_SCHEDULER_STARTED
         from apscheduler.executors.pool import ThreadPoolExecutor
         from apscheduler.schedulers.blocking import BlockingScheduler
         from apscheduler.triggers.interval import IntervalTrigger
@@ -287,11 +369,17 @@ class JobScheduler:
             executors={"default": ThreadPoolExecutor(1), "lease": ThreadPoolExecutor(1)},
             job_defaults={"coalesce": True, "max_instances": 1},
         )
+        self._scheduler = scheduler
+        scheduler.add_listener(lambda _event: self._started.set(), EVENT_SCHEDULER_STARTED)
         now = datetime.now(UTC)
         every = self.lease_ttl / 3
+        # next_run_time: the first runs are at start. From the trigger alone, a start
+        # date already past when the scheduler starts (by a millisecond) would put the
+        # first run a whole cadence later: an hourly overdue scan would wait an hour.
         scheduler.add_job(
             self.keep_lease,
             IntervalTrigger(seconds=every, start_date=now, timezone=UTC),
+            next_run_time=now,
             id="tracker:lease",
             name="lease keeper",
             executor="lease",
@@ -304,6 +392,7 @@ class JobScheduler:
             scheduler.add_job(
                 self.run_job,
                 IntervalTrigger(seconds=cadence.total_seconds(), start_date=first, timezone=UTC),
+                next_run_time=first,
                 args=[name],
                 id=f"tracker:{name}",
                 name=name,
@@ -312,15 +401,17 @@ class JobScheduler:
                 misfire_grace_time=max(1, int(cadence.total_seconds())),
             )
         if handle_signals:
-            self._install_signal_handlers(scheduler)
+            self._install_signal_handlers()
         logger.info(
-            "scheduler %s starting: %s; lease TTL %gs",
+            "scheduler %s starting on %s: %s; lease TTL %gs",
             self.holder,
+            self.db.where,
             ", ".join(f"{n} every {describe(c)}" for n, c in self.cadences.items()),
             self.lease_ttl,
         )
         try:
-            scheduler.start()
+            if not self._stopping.is_set():  # else stopped before it started
+                scheduler.start()
         finally:
             self._started.set()  # lets a stop requested before the start finish at once
             if self._stopper is not None:
@@ -335,7 +426,7 @@ class JobScheduler:
         longer than ``wait`` seconds.
         """
         if handle_signals:
-            self._install_signal_handlers(None)
+            self._install_signal_handlers()
         self._wait_for_lease(wait)
         done = threading.Event()
 
@@ -355,7 +446,10 @@ class JobScheduler:
                         if self._stopping.is_set()
                         else "the lease could not be checked"
                     )
-                    runs.record_skipped(self.db, name, self.holder, reason)
+                    try:
+                        runs.record_skipped(self.db, name, self.holder, reason)
+                    except SQLAlchemyError as exc:  # logged; the exit status says the rest
+                        self._database_down(exc, f"recording that {name} was skipped")
                     outcome = runs.SKIPPED
                 outcomes.append(outcome)
         finally:
@@ -372,14 +466,14 @@ class JobScheduler:
                 return
             remaining = deadline - time.monotonic()
             if remaining <= 0 or self._stopping.is_set():
-                held = (
-                    f"{lease.holder} holds the lease until {format_ts(lease.expires_at)}"
-                    if lease is not None
-                    else "the database could not be reached"
-                )
+                if lease is None:
+                    raise LeaseUnavailable(
+                        f"the database {self.db.where} does not answer, so the lease could "
+                        "not be taken. Nothing was run; use --wait SECONDS to wait for it."
+                    )
                 raise LeaseUnavailable(
-                    f"another scheduler is running the jobs: {held}. Nothing was run; "
-                    "use --wait SECONDS to wait for it (a holder that died lets go "
-                    "after the lease TTL)."
+                    f"another scheduler is running the jobs: {lease.holder} holds the lease "
+                    f"until {format_ts(lease.expires_at)}. Nothing was run; use --wait "
+                    "SECONDS to wait for it (a holder that died lets go after the lease TTL)."
                 )
             self._stopping.wait(min(_LEASE_POLL_S, remaining))

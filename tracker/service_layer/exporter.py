@@ -7,8 +7,13 @@ export into an empty database gives every entry the same number it has here.
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Iterator
+import os
+import stat
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any, TextIO
 
 from sqlalchemy import Connection, select
@@ -92,3 +97,43 @@ def write_jsonl(tracker: Tracker, out: TextIO) -> int:
             out.write(event_json(event) + "\n")
             count += 1
     return count
+
+
+def write_file(path: Path, write: Callable[[TextIO], object]) -> None:
+    """Run ``write`` on a temporary file beside ``path``, then rename it over ``path``.
+
+    Until the rename, ``path`` keeps its old content, so an export that fails halfway
+    (a database error, a full disk) leaves no empty or partial file behind. The new
+    file gets the old one's permissions, or those a plain ``open`` would give it. A
+    path that is not a regular file (``/dev/stdout``, a pipe) is written directly.
+    """
+    if path.exists() and not path.is_file():
+        with path.open("w", encoding="utf-8") as out:
+            write(out)
+        return
+    target = path.resolve() if path.is_symlink() else path  # replace the file, not the link
+    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            write(out)
+            out.flush()
+            os.fsync(out.fileno())
+        _take_permissions(Path(temporary), target)
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _take_permissions(new: Path, old: Path) -> None:
+    try:
+        before = old.stat()
+    except FileNotFoundError:
+        umask = os.umask(0o022)
+        os.umask(umask)
+        os.chmod(new, 0o666 & ~umask)
+        return
+    os.chmod(new, stat.S_IMODE(before.st_mode))
+    with contextlib.suppress(OSError):  # only root may give a file away
+        os.chown(new, before.st_uid, before.st_gid)

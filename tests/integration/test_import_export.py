@@ -7,6 +7,7 @@ import json
 import os
 import stat
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from importlib.resources import files
 from pathlib import Path
@@ -19,12 +20,26 @@ from sqlalchemy import func, select
 
 from tracker.adapters import schema
 from tracker.cli.main import cli
+from tracker.domain.commitment import (
+    ChangeStatus,
+    Command,
+    CommitmentState,
+    CompleteFollowUp,
+    FollowUpSpec,
+    MakeCommitment,
+    ScheduleFollowUp,
+    decide,
+    extend,
+)
+from tracker.domain.events import DomainEvent
+from tracker.domain.statuses import Status
 from tracker.service_layer.app import Tracker
 from tracker.service_layer.catalog import list_actors
 from tracker.service_layer.document import DataError, parse_text, read_document
 from tracker.service_layer.exporter import export_document, write_jsonl, write_yaml
 from tracker.service_layer.importer import import_document, import_file
 from tracker.service_layer.queries import View, show, status_report
+from tracker.service_layer.rebuild import rebuild_projections
 
 # A commitment with every kind of history: a deadline change, a later follow-up, a
 # retraction (entry #6, the mistaken note), a done follow-up and a supersession.
@@ -613,3 +628,58 @@ def test_the_import_summary_counts_in_words_and_leaves_out_zeros(
         f"{path}: nothing new (1 entry already recorded)\n",
         f"{path}: 1 event appended — 1 entry already recorded\n",
     ]
+
+
+# --- what older versions accepted, and same-day entries -----------------------------
+
+
+def record_as_an_older_version(tracker: Tracker, commands: list[Command]) -> None:
+    """Append what ``decide`` without today makes of ``commands``: the rules on days
+    (the future, a follow-up done before it was scheduled) came later."""
+    state: CommitmentState | None = None
+    events: list[DomainEvent] = []
+    for command in commands:
+        for event in decide(state, command):
+            numbered = replace(event, version=len(events) + 1)
+            events.append(numbered)
+            state = extend(state, numbered)
+    with tracker.db.write() as conn:
+        tracker.store.append(
+            conn, "commitment:older", 0, tracker.new_events(events, command="older")
+        )
+    rebuild_projections(tracker)
+
+
+def test_an_export_of_entries_an_older_version_accepted_imports_where_it_came_from(
+    tracker: Tracker, tmp_path: Path
+) -> None:
+    import_file(tracker, str(write(tmp_path, "story.yaml", STORY)))
+    follow_up = FollowUpSpec("ask", day("2024-03-05"), "Ask the ministry")
+    record_as_an_older_version(
+        tracker,
+        [
+            MakeCommitment("older", "Border \u0096 talks", ("mx",), day("2024-01-10")),
+            ScheduleFollowUp(day("2024-03-01"), follow_up),
+            CompleteFollowUp(day("2024-02-01"), "ask", note="asked early"),
+        ],
+    )
+    exported = write(tmp_path, "older.yaml", export_text(tracker))
+    report = import_file(tracker, str(exported))
+    assert (report.events, report.unchanged) == (0, 3 + 10)
+
+
+def test_entries_of_one_day_keep_their_order_through_export_and_import(
+    tracker: Tracker, fresh: Tracker, tmp_path: Path
+) -> None:
+    import_file(tracker, str(write(tmp_path, "story.yaml", STORY)))
+    on = day("2024-03-02")
+    tracker.handle("new-plan", ChangeStatus(on, Status.IN_PROGRESS), name="t")
+    tracker.handle(
+        "new-plan",
+        ChangeStatus(on, Status.BROKEN, source="cnn-2024-02-20", note="called off"),
+        name="t",
+    )
+    first = export_text(tracker)
+    import_file(fresh, str(write(tmp_path, "export.yaml", first)))
+    assert export_text(fresh) == first
+    assert show(fresh, "new-plan", View(today=on))["status"] == "broken"

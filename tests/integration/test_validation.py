@@ -398,6 +398,14 @@ def test_values_are_trimmed_as_the_import_trims_them(cli: Cli) -> None:
     assert (shown["title"], shown["occasion"]) == ("Spaced title", "Here")
 
 
+def test_windows_line_ends_become_newlines_and_c1_characters_are_text(cli: Cli) -> None:
+    cli.ok("record", DARIEN, "note", "line one\r\nline two\rline three")
+    cli.ok("add", "c1", "--title", "Border \u0096 talks", "--by", "mx")
+    notes = [e["data"]["note"] for e in cli.events("NoteAdded")]
+    assert notes[-1] == "line one\nline two\nline three"
+    assert show(cli, "c1")["title"] == "Border \u0096 talks"
+
+
 # --- repeats in made_by, made_to and tags are recorded once ------------------------------
 
 

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tracker.domain import days
 from tracker.domain.deadlines import DueParseError, DueWindow, parse_due
 
 
@@ -238,7 +239,8 @@ def test_to_dict() -> None:
 
 # --- properties ---------------------------------------------------------------------------
 
-years = st.integers(min_value=1, max_value=9999)
+years = st.integers(min_value=days.EARLIEST.year, max_value=days.LATEST.year)
+kept_days = st.dates(min_value=days.EARLIEST, max_value=days.LATEST)
 ENGLISH = (
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
@@ -262,9 +264,15 @@ def assert_tiles(whole: DueWindow, parts: list[DueWindow]) -> None:
         assert after.start == before.end + timedelta(days=1)
 
 
-@given(st.dates())
+@given(kept_days)
 def test_any_iso_day_is_that_day(day: date) -> None:
     assert parse_due(day.isoformat()) == DueWindow(day, day, day.isoformat())
+
+
+@pytest.mark.parametrize("text", ["0999-01-01", "9999-12-31", "1899", "3000-Q1", "early 0224-02"])
+def test_deadlines_outside_the_days_kept_are_refused(text: str) -> None:
+    with pytest.raises(DueParseError, match="outside the days kept"):
+        parse_due(text)
 
 
 @given(years, months)

@@ -213,3 +213,11 @@ def test_name_key_ignores_accents(pairs: list[tuple[str, str]]) -> None:
     plain = "".join(c for c, _ in pairs)
     accented = unicodedata.normalize("NFC", "".join(c + mark for c, mark in pairs))
     assert name_key(accented) == name_key(plain)
+
+
+def test_a_clash_an_older_version_let_in_is_not_reported_again() -> None:
+    existing = [("mx", "Mexico", []), ("mexico-sen", "MX", ["Senate"]), ("senate", "Senado", [])]
+    assert clashes(existing, existing) == []  # the same actors, re-imported as they are
+    renamed = [("mexico-sen", "MX", ["Senate", "Senado"])]
+    [clash] = clashes(renamed, existing)
+    assert (clash.actor, clash.text, clash.owner) == ("mexico-sen", "Senado", "senate")

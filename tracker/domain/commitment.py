@@ -313,10 +313,14 @@ def decide(
     With ``today`` (the caller's clock, in UTC; the domain keeps none) the command's day
     must lie between ``days.EARLIEST`` and a day after ``today``: nothing is recorded as
     having happened in the future. Deadlines and follow-ups' due days may lie ahead.
-    Without it (judging entries the log already holds) no day is refused for its date.
+    Without it (judging entries the log already holds, which an older version accepted)
+    the rules on days — the span, the future, a follow-up done before it was scheduled
+    — are not applied again.
     """
     if today is not None:
         _check_day(cmd, today)
+        if isinstance(cmd, CompleteFollowUp) and state is not None:
+            _check_done_after_scheduled(state, cmd)
     events = _decide(state, cmd)
     if today is not None:
         _check_event_days(events, today)
@@ -330,6 +334,17 @@ def _check_day(cmd: Command, today: date) -> None:
     why = days.refusal(day, today)
     if why:
         raise DayRefused(why, key)
+
+
+def _check_done_after_scheduled(state: CommitmentState, cmd: CompleteFollowUp) -> None:
+    scheduled = _scheduled_on(state, cmd.follow_up_id)
+    if scheduled is not None and cmd.on < scheduled:
+        # Folded in world order, such an entry would come before the follow-up exists
+        # and be lost, leaving the follow-up open for good.
+        raise DomainError(
+            f"follow-up {cmd.follow_up_id!r} cannot be done on {cmd.on.isoformat()}, "
+            f"before it was scheduled ({scheduled.isoformat()})"
+        )
 
 
 def _check_event_days(events: list[DomainEvent], today: date) -> None:
@@ -427,14 +442,6 @@ def _decide(state: CommitmentState | None, cmd: Command) -> list[DomainEvent]:
             if fu.done_on is not None:
                 raise DomainError(
                     f"follow-up {fu.id!r} was already done on {fu.done_on.isoformat()}"
-                )
-            scheduled = _scheduled_on(s, fu.id)
-            if scheduled is not None and cmd.on < scheduled:
-                # Folded in world order, such an entry would come before the follow-up
-                # exists and be lost, leaving the follow-up open for good.
-                raise DomainError(
-                    f"follow-up {fu.id!r} cannot be done on {cmd.on.isoformat()}, before it "
-                    f"was scheduled ({scheduled.isoformat()})"
                 )
             data = _evidence(cmd.source, cmd.quote, cmd.note)
             data["follow_up"] = fu.id

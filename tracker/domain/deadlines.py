@@ -34,6 +34,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from tracker.domain import days
+
 EXAMPLES = "; ".join(
     (
         "2024-02-10", "2024-02", "early 2024-02", "2024-Q1", "2024-H1", "2024",
@@ -100,7 +102,18 @@ class DueWindow:
 
 
 def parse_due(value: object, *, relative_to: date | None = None) -> DueWindow | None:
-    """Read a `due` value as YAML or JSON hands it over; None means no deadline."""
+    """Read a `due` value as YAML or JSON hands it over; None means no deadline.
+
+    Only windows inside the days the tracker keeps: a deadline in the year 999 or 9999
+    is a typo, and would print as hundreds of thousands of days late.
+    """
+    window = _parse_due(value, relative_to)
+    if window is not None and not (days.in_span(window.start) and days.in_span(window.end)):
+        raise DueParseError(f"deadline {window.label!r} is outside the days kept ({days.SPAN})")
+    return window
+
+
+def _parse_due(value: object, relative_to: date | None) -> DueWindow | None:
     if value is None:
         return None
     if isinstance(value, datetime):  # a timestamp is a different thing; do not drop its time

@@ -59,9 +59,11 @@ class DomainEvent:
     position: int = 0
 
 
-def world_key(e: DomainEvent) -> tuple[date, float, int]:
-    # Events not yet stored (position 0) come after every stored event of their day.
-    return (e.on, e.position or math.inf, e.version)
+def world_key(e: DomainEvent) -> tuple[date, float, float]:
+    # Events not yet stored (position 0) come after every stored event of their day, in
+    # the order of their versions (an import's planned entries); an event not yet
+    # numbered either (a command's, just decided) comes after all of them.
+    return (e.on, e.position or math.inf, e.version or math.inf)
 
 
 def world_order(events: Iterable[DomainEvent]) -> list[DomainEvent]:

@@ -83,23 +83,27 @@ def clashes(new: Iterable[Actor], existing: Iterable[Actor] = ()) -> list[Clash]
     would make ``--by`` answer for the wrong actor. ``existing`` actors that ``new``
     replaces (the same id) lose their old claims; clashes among the other existing
     actors are not reported, only what ``new`` would add. Among ``new``, the later of
-    two claimants is the one that clashes.
+    two claimants is the one that clashes. A claim an actor already held is not a new
+    one: an older version let such clashes in, and its exports must import again.
     """
     new = list(new)
     replaced = {actor[0] for actor in new}
     owners: dict[str, tuple[str, str, str]] = {}  # key -> (actor id, field, text)
+    held: set[tuple[str, str]] = set()  # (actor id, key) of claims already written
     for actor in existing:
-        if actor[0] not in replaced:
-            for key, field, text in _claims(actor):
-                if key:
-                    owners.setdefault(key, (actor[0], field, text))
+        for key, field, text in _claims(actor):
+            if actor[0] in replaced:
+                held.add((actor[0], key))
+            elif key:
+                owners.setdefault(key, (actor[0], field, text))
     found: list[Clash] = []
     for actor in new:
         mine: dict[str, tuple[str, str, str]] = {}
         for key, field, text in _claims(actor):
             owner = owners.get(key)
             if owner is not None and owner[0] != actor[0]:
-                found.append(Clash(actor[0], field, text, *owner))
+                if (actor[0], key) not in held:
+                    found.append(Clash(actor[0], field, text, *owner))
             elif key:
                 mine.setdefault(key, (actor[0], field, text))
         for key, claim in mine.items():

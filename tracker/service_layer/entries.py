@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from tracker.domain import days
 from tracker.domain import events as ev
 from tracker.domain.commitment import (
     SLUG,
@@ -38,8 +39,11 @@ from tracker.domain.names import name_key
 from tracker.domain.statuses import parse_status
 from tracker.service_layer.document import SURROGATE, Problem
 
-# Control characters but tab and newline (C1 ones too: U+0085 breaks lines in some tools).
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0 control characters but tab and newline (carriage returns are turned into newlines
+# first). C1 ones (U+0080–U+009F) are allowed in text: they are what Windows-1252 text
+# read as Latin-1 holds, older logs have them, and mail headers refuse them on their own.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_NEWLINES = re.compile(r"\r\n?")
 # No spaces or control characters (an owner becomes a mail header), and \Z because $
 # would let a trailing newline through.
 _ADDRESS_PART = r"[^@\s\x00-\x1f\x7f-\x9f\ud800-\udfff]+"
@@ -93,7 +97,7 @@ class Fields:
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             self.fail(key, f"must be text, not {type(value).__name__}")
             return None
-        value = str(value).strip()
+        value = _NEWLINES.sub("\n", str(value)).strip()
         if problem := text_problem(value):
             self.fail(key, problem)
             return None
@@ -127,14 +131,17 @@ class Fields:
                 self.fail(key, "is required (a date, YYYY-MM-DD)")
             return None
         if isinstance(value, datetime):
-            return value.date()
-        if isinstance(value, date):
-            return value
-        try:
-            return date.fromisoformat(str(value))
-        except ValueError:
-            self.fail(key, f"{value!r} is not a date (YYYY-MM-DD)")
+            value = value.date()
+        if not isinstance(value, date):
+            try:
+                value = date.fromisoformat(str(value))
+            except ValueError:
+                self.fail(key, f"{value!r} is not a date (YYYY-MM-DD)")
+                return None
+        if not days.in_span(value):
+            self.fail(key, f"{value.isoformat()} is outside the days kept ({days.SPAN})")
             return None
+        return value
 
     def slugs(self, key: str, *, required: bool = False) -> list[str]:
         value = self.raw.get(key)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from tracker.cli.context import EXIT_PROBLEMS, AppContext, fail, handle_errors, 
 from tracker.cli.output import Column, echo_styled, emit, output_options, progress
 from tracker.cli.params import TIMESTAMP, clock
 from tracker.cli.reports import SCORE_COLUMNS
+from tracker.jobs.settings import MAX_STALE_DAYS, stale_days_from_env
 
 _OUTCOME_STYLE = {"pass": "green", "fail": "bold red", "warn": "yellow", "info": None}
 
@@ -37,27 +37,11 @@ _DETAIL_COLUMNS = {
 }
 
 
-# Ten years: beyond that "stale" means nothing, and far beyond it the day arithmetic
-# overflows.
-MAX_STALE_DAYS = 3650
 UNREADABLE_COLUMNS = [
     Column("position", "position"),
     Column("stream", "stream"),
     Column("problem", "problem"),
 ]
-
-
-def _stale_days_default() -> int:
-    from tracker.jobs.audit import DEFAULT_STALE_DAYS
-
-    raw = os.environ.get("TRACKER_STALE_DAYS")
-    if raw is None or raw == "":
-        return DEFAULT_STALE_DAYS
-    if not raw.isdigit():
-        fail(f"TRACKER_STALE_DAYS={raw!r} is not a whole number of days")
-    if not 1 <= int(raw) <= MAX_STALE_DAYS:
-        fail(f"TRACKER_STALE_DAYS={raw} is not between 1 and {MAX_STALE_DAYS} days")
-    return int(raw)
 
 
 def _print_details(report: Any, fmt: str) -> None:
@@ -136,7 +120,7 @@ def audit(
     from tracker.service_layer.rebuild import event_count
 
     digest = Digest.load(digest_file) if digest_file else None
-    days = stale_days if stale_days is not None else _stale_days_default()
+    days = stale_days if stale_days is not None else stale_days_from_env()
     tracker = app.tracker
     with tracker.db.read() as conn:
         total = event_count(conn)

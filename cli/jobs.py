@@ -106,7 +106,8 @@ def remind(app: AppContext, dry_run: bool, now: datetime | None, within_days: in
       TRACKER_SMTP_URL=smtp://relay.example.org:25 TRACKER_MAIL_FROM=tracker@example.org \\
         tracker remind --within 14
     """
-    from tracker.jobs.reminders import preview, send_reminders, within_days_from_env
+    from tracker.jobs.reminders import preview, send_reminders
+    from tracker.jobs.settings import within_days_from_env
 
     if dry_run:
         moment = clock(now)

@@ -57,6 +57,23 @@ def redact(text: str, *urls: str | None, secrets: Iterable[str | None] = ()) -> 
     return text
 
 
+def days_from_env(
+    name: str, default: int, low: int, high: int, env: Mapping[str, str] | None = None
+) -> int:
+    """A number of days from the variable ``name`` (unset or blank: ``default``), which
+    must lie from ``low`` to ``high``: far outside, the day arithmetic overflows."""
+    raw = (os.environ if env is None else env).get(name, "")
+    if not raw.strip():
+        return default
+    try:
+        days = int(raw.strip())
+    except ValueError:
+        days = None
+    if days is None or not low <= days <= high:
+        raise ConfigError(f"{name}={raw!r} must be a whole number of days from {low} to {high}")
+    return days
+
+
 def default_db_path() -> Path:
     from platformdirs import user_data_dir
 

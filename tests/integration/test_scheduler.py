@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 OWNERS = {"desk@example.org", "migration-desk@example.org"}
 # The scheduler reads its settings from the environment like the commands do; this one
 # proves it (the audit job's staleness threshold) without changing an outcome.
-BASE_ENV = {"TRACKER_STALE_DAYS": "36500"}
+BASE_ENV = {"TRACKER_STALE_DAYS": "3650"}
 SECRET = "s3cret-Pw"  # in database URLs, where no output may show it
 FAST = ["--overdue-every", "1s", "--remind-every", "1s", "--audit-every", "2s"]
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tracker.config import ConfigError, redact, resolve_db_url
+from tracker.config import ConfigError, days_from_env, redact, resolve_db_url
 
 # --- redact -------------------------------------------------------------------------
 
@@ -125,3 +125,17 @@ def test_a_setting_that_is_not_utf8_is_refused() -> None:
         resolve_db_url("/tmp/caf\udce9.db", {})
     with pytest.raises(ConfigError, match="TRACKER_DB is not valid UTF-8"):
         resolve_db_url(None, {"TRACKER_DB": "postgresql://u:s3cr\udce9t@h/t"})
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"), [(None, 90), ("", 90), ("  ", 90), (" 30 ", 30), ("1", 1), ("3650", 3650)]
+)
+def test_days_from_env_reads_a_bounded_whole_number(raw: str | None, expected: int) -> None:
+    env = {} if raw is None else {"X_DAYS": raw}
+    assert days_from_env("X_DAYS", 90, 1, 3650, env) == expected
+
+
+@pytest.mark.parametrize("raw", ["0", "3651", "-5", "1e3", "ten", "99999999999999999999"])
+def test_days_from_env_refuses_what_it_cannot_use(raw: str) -> None:
+    with pytest.raises(ConfigError, match=r"X_DAYS='.*' must be a whole number of days from 1"):
+        days_from_env("X_DAYS", 90, 1, 3650, {"X_DAYS": raw})

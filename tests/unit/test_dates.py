@@ -18,11 +18,11 @@ from tracker.cli.params import DATE, TIMESTAMP
 from tracker.config import ConfigError
 from tracker.domain import days
 from tracker.jobs.overdue import FutureNow, refuse_future
-from tracker.jobs.reminders import (
+from tracker.jobs.reminders import collect
+from tracker.jobs.settings import (
     DEFAULT_WITHIN_DAYS,
     MAX_WITHIN_DAYS,
     check_within,
-    collect,
     within_days_from_env,
 )
 

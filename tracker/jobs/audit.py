@@ -54,6 +54,7 @@ from tracker.domain.commitment import CommitmentState, fold
 from tracker.domain.events import DomainEvent
 from tracker.domain.invariants import breaches
 from tracker.domain.scorecard import scorecard
+from tracker.jobs.settings import DEFAULT_STALE_DAYS
 from tracker.service_layer.app import Tracker, bulk, recorder
 from tracker.service_layer.projections import (
     Comparison,
@@ -66,7 +67,6 @@ from tracker.service_layer.projections import (
 
 __all__ = ["AuditReport", "CheckResult", "run_audit", "verify_chain"]
 
-DEFAULT_STALE_DAYS = 90
 AUDIT_STREAM = "audit"
 Outcome = Literal["pass", "fail", "warn", "info"]
 Progress = Callable[[int], None]

@@ -7,7 +7,6 @@ it did, so the run is recorded as failed with both.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from datetime import datetime
 
@@ -23,14 +22,6 @@ class JobFailed(RuntimeError):
         self.counts = counts
 
 
-def _int_env(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    try:
-        return int(value) if value else default
-    except ValueError:
-        raise JobFailed(f"{name}={value!r} is not a whole number", {}) from None
-
-
 def overdue_job(tracker: Tracker, now: datetime) -> Counts:
     from tracker.jobs.overdue import flag
 
@@ -39,7 +30,8 @@ def overdue_job(tracker: Tracker, now: datetime) -> Counts:
 
 
 def remind_job(tracker: Tracker, now: datetime) -> Counts:
-    from tracker.jobs.reminders import send_reminders, within_days_from_env
+    from tracker.jobs.reminders import send_reminders
+    from tracker.jobs.settings import within_days_from_env
 
     report = send_reminders(tracker, now, within_days=within_days_from_env())
     counts = {
@@ -57,8 +49,9 @@ def remind_job(tracker: Tracker, now: datetime) -> Counts:
 
 def audit_job(tracker: Tracker, now: datetime) -> Counts:
     from tracker.jobs.audit import run_audit
+    from tracker.jobs.settings import stale_days_from_env
 
-    report = run_audit(tracker, now, stale_days=_int_env("TRACKER_STALE_DAYS", 90))
+    report = run_audit(tracker, now, stale_days=stale_days_from_env())
     failed = [c.name for c in report.checks if not c.ok]
     counts = {"checks": len(report.checks), "failed_checks": len(failed)}
     if not report.ok:

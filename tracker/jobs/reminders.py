@@ -12,52 +12,22 @@ from __future__ import annotations
 
 import hashlib
 import html
-import os
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from email.utils import parseaddr
 from typing import TYPE_CHECKING
 
 from tracker.adapters.eventstore import ANY_VERSION, NewEvent
-from tracker.config import ConfigError
 from tracker.domain import events as ev
 from tracker.domain.commitment import CommitmentState
 from tracker.jobs.overdue import all_states, overdue_items, refuse_future
+from tracker.jobs.settings import DEFAULT_WITHIN_DAYS, check_within
 from tracker.service_layer.app import Tracker, recorder
 
 if TYPE_CHECKING:
     import ssl
 
     from tracker.adapters.mail import SmtpSettings
-
-DEFAULT_WITHIN_DAYS = 7
-MAX_WITHIN_DAYS = 3650  # ten years ahead; more says nothing and overflows the calendar
-WITHIN_ENV = "TRACKER_REMIND_WITHIN_DAYS"
-
-
-def check_within(days: int, name: str = "within_days") -> int:
-    """``days`` if it is a usable horizon (0 to ``MAX_WITHIN_DAYS``), else ConfigError."""
-    if not 0 <= days <= MAX_WITHIN_DAYS:
-        raise ConfigError(
-            f"{name}={days} is out of range: give a whole number of days from 0 to "
-            f"{MAX_WITHIN_DAYS}"
-        )
-    return days
-
-
-def within_days_from_env(env: dict[str, str] | None = None) -> int:
-    """The horizon from ``$TRACKER_REMIND_WITHIN_DAYS`` (unset or empty: the default)."""
-    raw = (os.environ if env is None else env).get(WITHIN_ENV, "")
-    text = raw.strip()
-    if not text:
-        return DEFAULT_WITHIN_DAYS
-    try:
-        days = int(text)
-    except ValueError:
-        raise ConfigError(
-            f"{WITHIN_ENV}={raw!r} is not a whole number of days (0 to {MAX_WITHIN_DAYS})"
-        ) from None
-    return check_within(days, WITHIN_ENV)
 
 
 @dataclass(frozen=True)

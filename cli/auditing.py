@@ -11,7 +11,7 @@ import click
 
 from tracker.cli.context import EXIT_PROBLEMS, AppContext, fail, handle_errors, pass_app
 from tracker.cli.output import Column, echo_styled, emit, output_options, progress
-from tracker.cli.params import TIMESTAMP, clock
+from tracker.cli.params import TIMESTAMP, acting_clock, clock
 from tracker.cli.reports import SCORE_COLUMNS
 from tracker.jobs.settings import MAX_STALE_DAYS, stale_days_from_env
 
@@ -127,7 +127,7 @@ def audit(
     with progress("auditing", 2 * total) as advance:
         report = run_audit(
             tracker,
-            clock(now),
+            clock(now) if no_record else acting_clock(now, "record an audit", "add --no-record"),
             stale_days=days,
             digest=digest,
             record=not no_record,

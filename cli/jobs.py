@@ -8,29 +8,7 @@ import click
 
 from tracker.cli.context import EXIT_PROBLEMS, AppContext, handle_errors, pass_app
 from tracker.cli.output import Column, echo_styled, emit, output_options
-from tracker.cli.params import TIMESTAMP, clock
-
-
-def _acting_clock(now: datetime | None, what: str, look_ahead: str) -> datetime:
-    """The clock, or a `--now` that is not ahead of it: for a run that records or sends.
-
-    A usage error (exit 2) names the option; ``look_ahead`` says how to look ahead
-    without recording anything.
-    """
-    from tracker.jobs.overdue import FutureNow, refuse_future
-
-    if now is None:
-        return clock(None)
-    try:
-        refuse_future(now, what)
-    except FutureNow as exc:
-        raise click.BadParameter(
-            f"{exc}. A bare date means the end of that day; leave --now out to use the "
-            f"clock, or {look_ahead}",
-            param_hint="'--now'",
-        ) from None
-    return now
-
+from tracker.cli.params import TIMESTAMP, acting_clock, clock
 
 OVERDUE_COLUMNS = [
     Column("commitment_id", "commitment"),
@@ -65,7 +43,7 @@ def overdue(app: AppContext, flag: bool, now: datetime | None, fmt: str) -> None
     from tracker.jobs.overdue import scan
 
     if flag:
-        moment = _acting_clock(now, "flag overdue items", "list without --flag to look ahead")
+        moment = acting_clock(now, "flag overdue items", "list without --flag to look ahead")
         report = flag_items(app.tracker, moment)
         items, note = (
             report.overdue,
@@ -112,7 +90,7 @@ def remind(app: AppContext, dry_run: bool, now: datetime | None, within_days: in
     if dry_run:
         moment = clock(now)
     else:
-        moment = _acting_clock(now, "send reminders", "preview them with --dry-run")
+        moment = acting_clock(now, "send reminders", "preview them with --dry-run")
     if within_days is None:
         within_days = within_days_from_env()
     if dry_run:

@@ -117,3 +117,24 @@ def clock(value: datetime | None) -> datetime:
 
 def today() -> date:
     return datetime.now(UTC).date()
+
+
+def acting_clock(now: datetime | None, what: str, look_ahead: str) -> datetime:
+    """The clock, or a `--now` that is not ahead of it: for a run that records or sends.
+
+    A usage error (exit 2) names the option; ``look_ahead`` says how to look ahead
+    without recording anything.
+    """
+    from tracker.jobs.overdue import FutureNow, refuse_future
+
+    if now is None:
+        return clock(None)
+    try:
+        refuse_future(now, what)
+    except FutureNow as exc:
+        raise click.BadParameter(
+            f"{exc}. A bare date means the end of that day; leave --now out to use the "
+            f"clock, or {look_ahead}",
+            param_hint="'--now'",
+        ) from None
+    return now

@@ -46,6 +46,18 @@ def refuse(problems: list[Problem], labels: Mapping[str, str]) -> None:
         )
 
 
+def _handle(
+    app: AppContext, commitment_id: str, command: Any, labels: Mapping[str, str], **kw: Any
+) -> Any:
+    """``Tracker.handle``, with a refused day reported against its option (``--on``)."""
+    from tracker.domain.commitment import DayRefused
+
+    try:
+        return app.tracker.handle(commitment_id, command, **kw)
+    except DayRefused as exc:
+        raise click.UsageError(f"{option_of(exc.key, labels)}: {exc}") from None
+
+
 def _resolve_actors(conn: Any, names: tuple[str, ...], option: str) -> list[str]:
     from tracker.domain.names import AmbiguousName
     from tracker.service_layer.queries import QueryError, resolve_actor
@@ -154,9 +166,11 @@ def add(
     problems: list[Problem] = []
     read = read_commitment(raw, "", problems)
     refuse(problems, _ADD_OPTIONS)
-    result = tracker.handle(
+    result = _handle(
+        app,
         commitment_id,
         read.entries[0].command,
+        _ADD_OPTIONS,
         name="add",
         check=lambda conn, _s: _check_references(conn, read.references, _ADD_OPTIONS),
     )
@@ -235,9 +249,11 @@ def _run(
 ) -> None:
     commitment_id = ctx.meta["commitment_id"]
     command, refs = _entry(kind, options, **{**given, "on": given.get("on") or today()})
-    result = app.tracker.handle(
+    result = _handle(
+        app,
         commitment_id,
         command,
+        options,
         name=f"record {name}",
         expected_version=expect,
         check=lambda conn, _s: _check_references(conn, refs, options),

@@ -665,6 +665,14 @@ def test_a_bad_stale_days_setting_is_a_usage_error(tracker: Cli, db: Database) -
     audit(tracker, "--stale-days", "90", env={"TRACKER_STALE_DAYS": "abc"})
 
 
+def test_an_audit_is_not_recorded_as_of_a_future_time(tracker: Cli, db: Database) -> None:
+    events = count(db)
+    refused(tracker("audit", "--now", "2999-06-01"), "cannot record an audit as of 2999-06-01")
+    assert count(db) == events
+    tracker.ok("audit", "--now", "2999-06-01", "--no-record")  # a look ahead records nothing
+    assert count(db) == events
+
+
 def test_staleness_thresholds_beyond_the_calendar_do_not_overflow(app: Tracker) -> None:
     """The library takes any threshold its callers give, and must not overflow."""
     for now, days in (

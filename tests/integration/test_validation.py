@@ -262,6 +262,10 @@ def test_a_file_over_the_size_cap_is_refused_before_it_is_read(cli: Cli, tmp_pat
     refused(cli("import", str(big)), "big.yaml: is 64 MiB, over the 64 MiB a file may hold")
 
 
+def test_a_stream_without_end_is_read_only_up_to_the_cap(cli: Cli) -> None:
+    refused(cli("import", "/dev/zero"), "/dev/zero: holds more than the 64 MiB a file may hold")
+
+
 # --- the command line reads its options as the import reads a file -----------------------
 
 CONTROL = "bad\x07bell"
@@ -351,6 +355,16 @@ CONTROL = "bad\x07bell"
             "control",
         ),
         (("sources", "add", "x", "--publisher", "P", "--title", CONTROL), "--title", "control"),
+        (("add", "x", "--title", "T", "--by", "mx", "--on", "2999-01-01"), "--on", "future"),
+        (("record", DARIEN, "note", "n", "--on", "2999-01-01"), "--on", "is in the future"),
+        (("add", "x", "--title", "T", "--by", "mx", "--tag", " "), "--tag", "must not be empty"),
+        (("add", "x", "--title", "T", "--by", "mx", "--quote", "q"), "--quote", "give its source"),
+        (("add", "x", "--title", "T", "--by", "mx", "--due", "9999-01-01"), "--due", "days kept"),
+        (
+            ("sources", "add", "x", "--publisher", "P", "--published", "0999-01-01"),
+            "--published",
+            "outside the days kept",
+        ),
     ],
 )
 def test_a_command_refuses_what_an_import_refuses(

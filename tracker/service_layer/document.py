@@ -233,10 +233,12 @@ def _lone_surrogate(data: Any, path: str = "") -> str | None:
     return None
 
 
-def _too_large(size: int) -> Problem:
+def _too_large(size: int | None = None) -> Problem:
+    """``size`` None: a stream, read only up to the cap."""
+    what = f"is {size / 2**20:.0f} MiB, over" if size else "holds more than"
     return Problem(
         "",
-        f"is {size / 2**20:.0f} MiB, over the {MAX_BYTES // 2**20} MiB a file may hold; "
+        f"{what} the {MAX_BYTES // 2**20} MiB a file may hold; "
         "split its commitments over several files",
     )
 
@@ -279,7 +281,10 @@ def read_document(path: str | Path) -> Document:
     try:
         if (size := file.stat().st_size) > MAX_BYTES:
             raise DataError(str(path), [_too_large(size)])
-        raw = file.read_bytes()
+        with file.open("rb") as f:  # a pipe or a device has no size: read one byte past the cap
+            raw = f.read(MAX_BYTES + 1)
+        if len(raw) > MAX_BYTES:
+            raise DataError(str(path), [_too_large()])
     except FileNotFoundError:
         raise DataError(str(path), [Problem("", "no such file")]) from None
     except IsADirectoryError:

@@ -171,12 +171,14 @@ class Fields:
             return []
         if isinstance(value, tuple):  # a repeatable command-line option
             value = list(value)
-        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             self.fail(key, "must be a list of text")
             return []
         out = []
         for i, item in enumerate(value):
-            if problem := text_problem(item.strip()):
+            if not item.strip():
+                self.problems.append(Problem(f"{self.at(key)}[{i}]", "must not be empty"))
+            elif problem := text_problem(item.strip()):
                 self.problems.append(Problem(f"{self.at(key)}[{i}]", f"{item!r} {problem}"))
             else:
                 out.append(item.strip())
@@ -333,7 +335,7 @@ def read_commitment(raw: Any, path: str, problems: list[Problem]) -> CommitmentE
     made_by, made_to = f.slugs("made_by", required=True), f.slugs("made_to")
     source, quote = f.slug("source"), f.text("quote")
     if quote and not source:
-        f.fail("quote", "a quote needs the source it comes from (source:)")
+        f.fail("quote", "a quote needs the source it comes from: give its source too")
     make = MakeCommitment(
         id=cid or "",
         title=f.text("title", required=True) or "",

@@ -112,7 +112,7 @@ def demo(app: AppContext) -> None:
         echo_styled(f"Loaded the demo dataset: {report.events} events.", "green", err=True)
     else:
         echo_styled("The demo dataset is already loaded.", err=True)
-    from tracker.adapters.eventstore import utc_now
+    from tracker.clock import utc_now
     from tracker.jobs.overdue import flag
 
     flagged = flag(app.tracker, utc_now())

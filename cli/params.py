@@ -8,6 +8,8 @@ from typing import Any
 
 import click
 
+from tracker.clock import utc_now
+
 
 class DateType(click.ParamType):
     """An ISO 8601 day within the span the tracker keeps (1900-01-01 to 2999-12-31)."""
@@ -112,11 +114,7 @@ def time_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 def clock(value: datetime | None) -> datetime:
     """The time a `--now` option fixed, else the clock (UTC)."""
-    return value or datetime.now(UTC)
-
-
-def today() -> date:
-    return datetime.now(UTC).date()
+    return value or utc_now()
 
 
 def acting_clock(now: datetime | None, what: str, look_ahead: str) -> datetime:

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from tracker.cli.context import AppContext, handle_errors, pass_app
-from tracker.cli.params import DATE, STATUS, today
+from tracker.cli.params import DATE, STATUS
+from tracker.clock import utc_today
 
 if TYPE_CHECKING:
     from tracker.domain.commitment import Command
@@ -159,7 +160,7 @@ def add(
         "id": commitment_id,
         "made_by": by,
         "made_to": to,
-        "made_on": made_on or today(),
+        "made_on": made_on or utc_today(),
         "due": due or None,
         "tags": list(tags),
     }
@@ -248,7 +249,7 @@ def _run(
     expect: int | None = None,
 ) -> None:
     commitment_id = ctx.meta["commitment_id"]
-    command, refs = _entry(kind, options, **{**given, "on": given.get("on") or today()})
+    command, refs = _entry(kind, options, **{**given, "on": given.get("on") or utc_today()})
     result = _handle(
         app,
         commitment_id,

@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from support.procs import Proc, Procs, processes, run_tracker, wait_for
 
 from tracker.adapters.db import Database
-from tracker.adapters.eventstore import utc_now
+from tracker.clock import utc_now
 from tracker.jobs import runs
 from tracker.jobs.lease import acquire, read_lease, release, renew
 from tracker.jobs.registry import JOBS, JobFailed

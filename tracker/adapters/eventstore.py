@@ -34,6 +34,7 @@ from sqlalchemy import Connection
 
 from tracker.adapters.db import Statement, placeholders
 from tracker.adapters.hashing import GENESIS, Chain, canonical_json, canonical_row
+from tracker.clock import utc_now
 from tracker.config import ConfigError
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
@@ -67,10 +68,6 @@ def format_ts(moment: datetime) -> str:
 
 def parse_ts(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class ConcurrencyConflict(Exception):
@@ -345,9 +342,6 @@ class EventStore:
             chunk = keys[start : start + CHUNK]
             found.update(dict(_in_list(template, len(chunk)).rows(conn, chunk)))
         return found
-
-    def has_key(self, conn: Connection, key: str) -> bool:
-        return bool(self.positions_for_keys(conn, [key]))
 
     def read_stream(
         self, conn: Connection, stream_id: str, *, known_at: str | None = None

@@ -23,8 +23,9 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from tracker.adapters.eventstore import EventStore, format_ts, utc_now
+from tracker.adapters.eventstore import EventStore, format_ts
 from tracker.adapters.hashing import GENESIS, canonical_row
+from tracker.clock import utc_now
 
 DIGEST_FORMAT = "tracker-digest/v1"
 MAX_FINDINGS = 50  # per kind; the count of the rest is still reported

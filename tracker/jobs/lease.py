@@ -22,8 +22,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, Row, delete, insert, select, update
 
 from tracker.adapters.db import Database
-from tracker.adapters.eventstore import format_ts, parse_ts, utc_now
+from tracker.adapters.eventstore import format_ts, parse_ts
 from tracker.adapters.schema import scheduler_lease
+from tracker.clock import utc_now
 
 LEASE_NAME = "scheduler"
 DEFAULT_TTL_S = 30.0

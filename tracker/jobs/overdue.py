@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from tracker.adapters import schema
 from tracker.adapters.eventstore import ANY_VERSION, NewEvent
+from tracker.clock import utc_now
 from tracker.domain import events as ev
 from tracker.domain.commitment import CommitmentState
 from tracker.service_layer.app import Tracker, recorder
@@ -35,7 +36,7 @@ def refuse_future(now: datetime, what: str) -> None:
     be; a reminder's key for a later day would even stop that day's real digest. A
     look that records nothing (a listing, a dry run) may judge any moment.
     """
-    clock = datetime.now(UTC)
+    clock = utc_now()
     moment = now if now.tzinfo else now.replace(tzinfo=UTC)
     if moment > clock + CLOCK_SLACK:
         raise FutureNow(

@@ -17,8 +17,9 @@ from typing import Any
 from sqlalchemy import Row, func, insert, select, update
 
 from tracker.adapters.db import Database
-from tracker.adapters.eventstore import format_ts, utc_now
+from tracker.adapters.eventstore import format_ts
 from tracker.adapters.schema import job_runs
+from tracker.clock import utc_now
 
 RUNNING, OK, FAILED, SKIPPED, INTERRUPTED = "running", "ok", "failed", "skipped", "interrupted"
 _R = job_runs.c

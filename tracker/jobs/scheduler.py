@@ -27,7 +27,7 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 from types import FrameType
 from typing import TYPE_CHECKING
 
@@ -35,7 +35,8 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError, SQL
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from tracker.adapters.db import Database
-from tracker.adapters.eventstore import format_ts, utc_now
+from tracker.adapters.eventstore import format_ts
+from tracker.clock import utc_now
 from tracker.config import ConfigError, redact
 from tracker.jobs import runs
 from tracker.jobs.lease import DEFAULT_TTL_S, Lease, acquire, new_holder_id, release, renew
@@ -224,7 +225,7 @@ class JobScheduler:
             return
         from apscheduler.triggers.date import DateTrigger
 
-        when = datetime.now(UTC) + timedelta(seconds=delay)
+        when = utc_now() + timedelta(seconds=delay)
         with contextlib.suppress(Exception):  # a scheduler shutting down takes no jobs
             scheduler.add_job(
                 self.run_job,
@@ -371,7 +372,7 @@ class JobScheduler:
         )
         self._scheduler = scheduler
         scheduler.add_listener(lambda _event: self._started.set(), EVENT_SCHEDULER_STARTED)
-        now = datetime.now(UTC)
+        now = utc_now()
         every = self.lease_ttl / 3
         # next_run_time: the first runs are at start. From the trigger alone, a start
         # date already past when the scheduler starts (by a millisecond) would put the

@@ -28,6 +28,7 @@ from tracker.adapters.eventstore import (
     EventStore,
     NewEvent,
 )
+from tracker.clock import utc_today
 from tracker.config import resolve_db_url
 from tracker.domain import events as ev
 from tracker.domain.commitment import (
@@ -55,11 +56,6 @@ class BusyError(RuntimeError):
 
 def day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
-
-
-def utc_today() -> date:
-    """Today by the clock, in UTC: what commands are judged against."""
-    return datetime.now(UTC).date()
 
 
 @contextmanager

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, select
 
 from tracker.adapters import schema
+from tracker.clock import utc_today
 from tracker.domain import events as ev
 from tracker.domain.commitment import DomainError
 from tracker.domain.events import DomainEvent
@@ -63,7 +63,8 @@ def register(tracker: Tracker, kind: str, item: dict[str, Any]) -> None:
                 raise DomainError(f"unknown actor {item['member_of']!r} in --member-of")
         if kind == "actor" and (found := name_clashes(conn, [item])):
             raise NameTaken(found)
-        today = datetime.now(UTC).date()
-        new = tracker.new_events([DomainEvent(event_type, today, item)], command=f"{kind}s add")
+        new = tracker.new_events(
+            [DomainEvent(event_type, utc_today(), item)], command=f"{kind}s add"
+        )
         tracker.store.append(conn, stream, 0, new)
         replace_stream_rows(conn, stream, tracker.store.read_stream(conn, stream))

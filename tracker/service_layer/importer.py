@@ -18,6 +18,7 @@ from sqlalchemy import Connection, select
 
 from tracker.adapters import schema
 from tracker.adapters.eventstore import NewEvent
+from tracker.clock import utc_today
 from tracker.domain import events as ev
 from tracker.domain.commitment import (
     CommitmentState,
@@ -176,19 +177,13 @@ def _reference_events(
             stream = stream_of(item["id"])
             version = tracker.store.stream_version(conn, stream)
             kind = created if current is None else updated
-            event = DomainEvent(kind, tracker_today(), item)
+            event = DomainEvent(kind, utc_today(), item)
             batch.append((stream, version, tracker.new_events([event], command="import")))
             if table is schema.actors:
                 report.actors += 1
             else:
                 report.sources += 1
     return batch
-
-
-def tracker_today() -> Any:
-    from datetime import UTC, datetime
-
-    return datetime.now(UTC).date()
 
 
 def _form(event: DomainEvent) -> dict[str, Any]:
@@ -208,7 +203,7 @@ def _plan_commitment(
     Entries the log already holds are compared with it and not judged by their date
     again (older data may hold days now refused); new ones may not lie in the future.
     """
-    today = tracker_today()
+    today = utc_today()
     state: CommitmentState | None = None
     new: list[DomainEvent] = []
     for version, entry in enumerate(c.entries, start=1):

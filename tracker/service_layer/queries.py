@@ -19,6 +19,7 @@ from sqlalchemy import Connection, select
 from tracker.adapters import schema
 from tracker.adapters.db import Statement
 from tracker.adapters.eventstore import decode_payload, format_ts
+from tracker.clock import utc_today
 from tracker.domain import events as ev
 from tracker.domain.commitment import CommitmentState, fold
 from tracker.domain.names import ActorDirectory
@@ -44,7 +45,7 @@ class View:
             return self.as_of
         if self.known_at:
             return self.known_at.astimezone(UTC).date()
-        return self.today or datetime.now(UTC).date()
+        return self.today or utc_today()
 
     @property
     def historical(self) -> bool:

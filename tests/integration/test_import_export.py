@@ -683,3 +683,11 @@ def test_entries_of_one_day_keep_their_order_through_export_and_import(
     import_file(fresh, str(write(tmp_path, "export.yaml", first)))
     assert export_text(fresh) == first
     assert show(fresh, "new-plan", View(today=on))["status"] == "broken"
+
+
+def test_a_value_shared_within_the_document_is_written_twice_not_as_an_alias() -> None:
+    shared = ["mx", "us"]
+    out = io.StringIO()
+    write_yaml({"format": "commitments/v1", "commitments": [{"made_by": shared}] * 2}, out)
+    assert "&" not in out.getvalue() and "*" not in out.getvalue()
+    assert parse_text(out.getvalue(), "x.yaml").data["commitments"][1]["made_by"] == shared

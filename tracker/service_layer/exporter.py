@@ -66,8 +66,15 @@ def export_document(tracker: Tracker) -> dict[str, Any]:
 def write_yaml(document: dict[str, Any], out: TextIO) -> None:
     import yaml
 
+    class NoAliases(yaml.SafeDumper):
+        """Writes a value twice rather than as an anchor and an alias, which the import
+        refuses: an object shared within the document must not break the round trip."""
+
+        def ignore_aliases(self, data: Any) -> bool:
+            return True
+
     out.write("# commitments/v1, exported by `tracker export`; import it with `tracker import`.\n")
-    yaml.safe_dump(document, out, sort_keys=False, allow_unicode=True, width=88)
+    yaml.dump(document, out, Dumper=NoAliases, sort_keys=False, allow_unicode=True, width=88)
 
 
 def event_json(event: StoredEvent) -> str:

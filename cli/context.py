@@ -74,13 +74,14 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         from tracker.adapters.eventstore import ConcurrencyConflict
         from tracker.service_layer.app import BusyError
         from tracker.service_layer.document import DataError
+        from tracker.service_layer.rebuild import DamagedLog
 
         try:
             return fn(*args, **kwargs)
         except DataError as exc:
             click.echo(str(exc), err=True)
             raise SystemExit(EXIT_USAGE) from None
-        except (ConcurrencyConflict, BusyError) as exc:
+        except (ConcurrencyConflict, BusyError, DamagedLog) as exc:
             fail(str(exc), EXIT_PROBLEMS)
         except DBAPIError as exc:
             fail(_database_error(exc), EXIT_PROBLEMS)

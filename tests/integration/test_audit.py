@@ -411,6 +411,22 @@ def test_a_tampered_projection_is_named_and_rebuilt(tracker: Cli, db: Database) 
     assert FENTANYL in tracker.ok("show", FENTANYL).stdout
 
 
+def test_no_projection_is_rebuilt_from_a_row_that_cannot_be_read(
+    tracker: Cli, db: Database
+) -> None:
+    before = tracker.ok("status", "--format", "json").stdout
+    sql(
+        db,
+        "UPDATE events SET data = :d WHERE position = :p",
+        d="[1, 2]",
+        p=position_of(db, f"commitment:{FENTANYL}", 1),
+    )
+    result = tracker("projections", "rebuild")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "cannot be read or folded" in result.stderr and "tracker audit" in result.stderr
+    assert tracker.ok("status", "--format", "json").stdout == before
+
+
 # --- the digest ------------------------------------------------------------------------
 
 

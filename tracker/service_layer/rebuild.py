@@ -20,6 +20,14 @@ from tracker.service_layer.projections import (
 )
 
 
+class DamagedLog(RuntimeError):
+    """The log holds rows that cannot be read or folded: nothing was rebuilt from it."""
+
+
+# What a row whose payload, type or time was tampered with raises while being folded.
+_DAMAGE = (ValueError, TypeError, KeyError, AttributeError, IndexError)
+
+
 @dataclass
 class RebuildReport:
     events: int
@@ -45,9 +53,16 @@ def rebuild_projections(
 ) -> RebuildReport:
     """Replace every projection row with one derived from the log, in one transaction,
     and report how the old rows differed (nothing, when all is well)."""
-    with bulk(), tracker.db.write() as conn:
-        comparison = Comparison(stored_digests(conn))
-        clear_all(conn)
-        fresh = derive_all(domain_streams(tracker.store.read_fold_rows(conn)), progress)
-        write_rows(conn, (comparison.feed(rows) for rows in fresh))
-        return RebuildReport(event_count(conn), comparison.finish())
+    try:
+        with bulk(), tracker.db.write() as conn:
+            comparison = Comparison(stored_digests(conn))
+            clear_all(conn)
+            fresh = derive_all(domain_streams(tracker.store.read_fold_rows(conn)), progress)
+            write_rows(conn, (comparison.feed(rows) for rows in fresh))
+            return RebuildReport(event_count(conn), comparison.finish())
+    except _DAMAGE as exc:  # the transaction was rolled back: the old rows stand
+        raise DamagedLog(
+            f"the log holds a row that cannot be read or folded ({type(exc).__name__}: "
+            f"{exc}); the projections were left as they were. Run `tracker audit` to find "
+            "the damaged rows: a log that was tampered with must not be rebuilt from"
+        ) from exc

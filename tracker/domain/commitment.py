@@ -396,8 +396,10 @@ def _all_last(state: CommitmentState, new: list[DomainEvent]) -> bool:
     nothing, so that they cannot change how the history is judged."""
     if any(e.type == ev.ENTRY_RETRACTED for e in new):
         return False
-    latest = max(map(world_key, state.history), default=None)
-    return latest is None or all(world_key(e) >= latest for e in new)
+    if not state.history:
+        return True
+    latest = world_key(state.history[-1])  # fold, extend and evolve keep it in world order
+    return all(world_key(e) >= latest for e in new)
 
 
 def _decide(state: CommitmentState | None, cmd: Command) -> list[DomainEvent]:
@@ -634,7 +636,8 @@ def _refold(events: Iterable[DomainEvent]) -> CommitmentState:
 
 
 def evolve(state: CommitmentState | None, event: DomainEvent) -> CommitmentState:
-    return _apply(copy.deepcopy(state), event)
+    """The state after one more event, leaving ``state`` as it was (see :func:`extend`)."""
+    return extend(copy.deepcopy(state), event)
 
 
 def extend(state: CommitmentState | None, event: DomainEvent) -> CommitmentState:

@@ -201,11 +201,15 @@ def db_current(app: AppContext) -> None:
     Example:
       tracker db current
     """
-    from tracker.adapters.db import Database
+    from tracker.adapters.db import Database, sqlite_path
     from tracker.adapters.schema import SCHEMA_REVISION
     from tracker.config import resolve_db_url
 
-    database = Database(resolve_db_url(app.db_option))
+    url = resolve_db_url(app.db_option)
+    if (path := sqlite_path(url)) is not None and not path.exists():
+        click.echo(f"{path}: no database yet (the first command that uses it creates it)")
+        return
+    database = Database(url)
     try:
         current = database.current_revision()
         if current is None:

@@ -95,7 +95,15 @@ def test_a_missing_database_on_a_live_server_is_an_error(pg_server: object) -> N
 def test_db_current_reports_a_new_database_as_empty(db_url: str) -> None:
     result = invoke("--db", db_url, "db", "current")
     assert result.exit_code == 0, result.output
-    assert "empty (no schema yet)" in result.output
+    assert "empty (no schema yet)" in result.output or "no database yet" in result.output
+
+
+def test_db_current_creates_no_file(tmp_path: Path) -> None:
+    path = tmp_path / "not-yet.db"
+    result = invoke("--db", str(path), "db", "current")
+    assert result.exit_code == 0, result.output
+    assert f"{path}: no database yet" in result.output
+    assert not path.exists()
 
 
 # --- databases tracker did not make ------------------------------------------------------

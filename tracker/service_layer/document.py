@@ -72,13 +72,16 @@ class Document:
         if self._lines is None:
             self._lines = {}
             if self.text is not None:
-                # The text parsed already, so libyaml's composer may index it: a
-                # fraction of the time PyYAML's takes (a minute for a 20 MB file). Best
-                # effort: a problem in a file it cannot compose is reported without lines.
-                with suppress(yaml.YAMLError, RecursionError):
-                    node = yaml.compose(self.text, Loader=_FastLoader)
-                    if node is not None:
-                        _index_lines(node, "", self._lines)
+                # libyaml's composer takes a fraction of the time PyYAML's does (a
+                # minute for a 20 MB file); PyYAML's reads what libyaml refuses (JSON's
+                # lone surrogate escapes). Best effort: a problem in a file neither can
+                # compose is reported without lines.
+                for loader in (_FastLoader, _UniqueKeyLoader):
+                    with suppress(yaml.YAMLError, RecursionError):
+                        node = yaml.compose(self.text, Loader=loader)
+                        if node is not None:
+                            _index_lines(node, "", self._lines)
+                        break
         return self._lines
 
     def line(self, path: str) -> int | None:

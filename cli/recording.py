@@ -78,17 +78,16 @@ _HINTS = {
 
 def _check_references(conn: Any, refs: Refs, labels: Mapping[str, str]) -> None:
     """Every actor, source and commitment named exists (run inside the write)."""
-    from sqlalchemy import select
-
-    from tracker.adapters import schema
     from tracker.domain.commitment import DomainError
+    from tracker.service_layer.catalog import unknown_references
 
-    tables = {"actor": schema.actors, "source": schema.sources, "commitment": schema.commitments}
-    for path, kind, ident in refs:
-        table = tables[kind]
-        if conn.execute(select(table.c.id).where(table.c.id == ident)).first() is None:
-            option = option_of(path, labels)
-            raise DomainError(f"{option}: unknown {kind} {ident!r}; {_HINTS[kind]}")
+    if missing := unknown_references(conn, refs):
+        raise DomainError(
+            "\n".join(
+                f"{option_of(path, labels)}: unknown {kind} {ident!r}; {_HINTS[kind]}"
+                for path, kind, ident in missing
+            )
+        )
 
 
 _ADD_OPTIONS = {

@@ -406,6 +406,15 @@ def test_a_superseding_commitment_must_exist_and_then_is_recorded(cli: Cli) -> N
     assert show(cli, FENTANYL)["status"] == "superseded"
 
 
+def test_every_unknown_reference_is_named_at_once(cli: Cli) -> None:
+    before = log_size(cli)
+    args = ("--source", "nope", "--superseded-by", "ghost", "--note", "x")
+    out = refused(cli("record", FENTANYL, "status", "superseded", *args), "--source: ")
+    assert "--source: unknown source 'nope'" in out
+    assert "--superseded-by: unknown commitment 'ghost'" in out
+    assert log_size(cli) == before
+
+
 def test_values_are_trimmed_as_the_import_trims_them(cli: Cli) -> None:
     cli.ok("add", "trim", "--title", "  Spaced title ", "--by", "mx", "--occasion", " Here ")
     shown = show(cli, "trim")

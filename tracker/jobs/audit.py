@@ -277,6 +277,24 @@ def _culprit(events: Sequence[DomainEvent], judge: Callable[[list[DomainEvent]],
     return events[failing - 1].position
 
 
+_FAILED: Any = object()
+
+
+def _attempt(
+    judge: Callable[[list[DomainEvent]], Any],
+    events: list[DomainEvent],
+    found: Findings,
+    stream_id: str,
+    verb: str,
+) -> Any:
+    """``judge(events)``, or ``_FAILED`` once the event it fails from is in ``found``."""
+    try:
+        return judge(events)
+    except _MISFITS as exc:
+        found.add(_culprit(events, judge), f"cannot be {verb}: {_reason(exc)}", stream_id)
+        return _FAILED
+
+
 def _forget(stored: dict[tuple[str, str], bytes], stream_id: str) -> None:
     """Leave a stream's projection rows out of the comparison: an unreadable stream
     cannot say what they should be, and the unreadable rows are the finding."""
@@ -360,11 +378,8 @@ class _Folded:
         if len(upto) < len(events):
             if not any(e.type == ev.COMMITMENT_MADE for e in upto):
                 return  # made after the day
-            try:
-                state = fold(upto)
-            except _MISFITS as exc:
-                position = _culprit(upto, fold)
-                self.states_unreadable.add(position, f"cannot be folded: {_reason(exc)}", stream_id)
+            state = _attempt(fold, upto, self.states_unreadable, stream_id, "folded")
+            if state is _FAILED:
                 return
         elif failed is not None:
             self.states_unreadable.add(failed.position, failed.problem, stream_id)
@@ -374,11 +389,8 @@ class _Folded:
             self.states.append(state)
 
     def rules(self, stream_id: str, events: list[DomainEvent]) -> None:
-        try:
-            found = breaches(events)
-        except _MISFITS as exc:
-            position = _culprit(events, breaches)
-            self.rules_unreadable.add(position, f"cannot be judged: {_reason(exc)}", stream_id)
+        found = _attempt(breaches, events, self.rules_unreadable, stream_id, "judged")
+        if found is _FAILED:
             return
         commitment = stream_id.split(":", 1)[1]
         for breach in found:

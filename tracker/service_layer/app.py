@@ -163,7 +163,9 @@ class Tracker:
                     # The first key was checked above, under the lock; the unique index
                     # guards the rest. No second read: the new state is the old one
                     # extended with what was just appended.
-                    result = self.store.append_batch(conn, [(stream, version, new)])
+                    result = self.store.append_batch(
+                        conn, [(stream, version, new)], read_versions={stream: version}
+                    )
                     for i, (event, position) in enumerate(
                         zip(decided, result.positions, strict=True), start=1
                     ):

@@ -26,7 +26,7 @@ from benchmarks import datasets, raw
 from benchmarks.backends import Backend
 from benchmarks.es_app import Commitments
 from benchmarks.report import Goal, Result
-from tracker.domain.commitment import MakeCommitment, RecordProgress, ScheduleFollowUp
+from tracker.domain.commitment import MakeCommitment, RecordProgress, ScheduleFollowUp, decide
 from tracker.service_layer.app import Tracker
 from tracker.service_layer.document import Document
 from tracker.service_layer.entries import read_commitment
@@ -114,24 +114,11 @@ def _make_command(item: dict[str, Any]) -> MakeCommitment:
 
 
 def _es_fields(cmd: MakeCommitment) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    fields = {
-        "commitment_id": cmd.id,
-        "title": cmd.title,
-        "made_by": list(cmd.made_by),
-        "made_to": list(cmd.made_to),
-        "made_on": cmd.made_on.isoformat(),
-        "occasion": cmd.occasion,
-        "due": cmd.due.to_dict() if cmd.due else None,
-        "tags": list(cmd.tags),
-        "owner": cmd.owner,
-        "source": cmd.source,
-        "quote": cmd.quote,
-    }
-    follow_ups = [
-        {"id": f.id, "due": f.due.isoformat(), "task": f.task, "owner": f.owner}
-        for f in cmd.follow_ups
-    ]
-    return fields, follow_ups
+    """What tracker records for ``cmd``, in the form eventsourcing's aggregate takes it:
+    the same payload on both sides of the comparison (built before the clock starts)."""
+    made, *scheduled = decide(None, cmd)
+    fields = {("commitment_id" if key == "id" else key): v for key, v in made.data.items()}
+    return fields, [e.data for e in scheduled]
 
 
 def _best_rate(count: int, runs: list[float]) -> float:

@@ -231,8 +231,6 @@ def _entry(kind: str, options: Mapping[str, str], **given: Any) -> tuple[Command
     entry = read_history(Fields({"kind": kind, **raw}, "", problems, HISTORY_KEYS), refs)
     refuse(problems, options)
     assert entry is not None  # read_history makes a command whenever it finds no problem
-    if target := getattr(entry.command, "superseded_by", None):
-        refs.append(("superseded_by", "commitment", target))
     return entry.command, refs
 
 

@@ -396,6 +396,8 @@ def read_history(f: Fields, refs: list[tuple[str, str, str]]) -> Entry | None:
     if reader is None or on is None:
         return None
     command = reader(f, on, source)
+    if target := getattr(command, "superseded_by", None):
+        refs.append((f.at("superseded_by"), "commitment", target))
     return Entry(f.path, command) if command else None
 
 

@@ -31,6 +31,7 @@ from tracker.domain.commitment import (
 from tracker.domain.events import DomainEvent
 from tracker.service_layer import entries as ent
 from tracker.service_layer.app import Tracker, bulk
+from tracker.service_layer.catalog import name_clashes
 from tracker.service_layer.document import DataError, Document, Problem, read_document
 from tracker.service_layer.projections import (
     actor_row,
@@ -128,20 +129,13 @@ def _check_references(conn: Connection, parsed: _Parsed, problems: list[Problem]
             )
     # A name, alias or id two actors share (in the log, or in this file) would make
     # `--by NAME` answer for one of them; an actor the file updates keeps its own names.
-    from tracker.service_layer.catalog import name_clashes
-
     paths: dict[str, str] = {}
     for path, actor in parsed.actors:
         paths.setdefault(actor["id"], path)
     for clash in name_clashes(conn, [actor for _, actor in parsed.actors]):
         problems.append(Problem(f"{paths[clash.actor]}.{clash.field}", str(clash)))
     for c in parsed.commitments:
-        refs = list(c.references)
-        for e in c.entries:
-            target = getattr(e.command, "superseded_by", None)
-            if target:
-                refs.append((f"{e.path}.superseded_by", "commitment", target))
-        for path, kind, ident in refs:
+        for path, kind, ident in c.references:
             if ident not in known[kind]:
                 problems.append(Problem(path, _unknown(kind, ident, known[kind])))
 
@@ -222,7 +216,7 @@ def _plan_commitment(
             continue
         made = decided[0]
         event = DomainEvent(made.type, made.on, made.data, version)
-        if version <= len(stored):
+        if held:
             have = stored[version - 1]
             if _form(have) != _form(event):
                 problems.append(

@@ -117,7 +117,7 @@ def status_row(state: CommitmentState, day: date) -> dict[str, Any]:
         "owner": state.owner,
         "tags": state.tags,
         "next_follow_up": open_fus[0].due.isoformat() if open_fus else None,
-        "overdue_follow_ups": sum(1 for f in open_fus if day > f.due),
+        "overdue_follow_ups": len(state.overdue_follow_ups(day)),
         "last_evidence_on": state.last_evidence_on.isoformat() if state.last_evidence_on else None,
     }
 

@@ -57,6 +57,8 @@ from tracker.domain.scorecard import scorecard
 from tracker.jobs.settings import DEFAULT_STALE_DAYS
 from tracker.service_layer.app import Tracker, bulk, recorder
 from tracker.service_layer.projections import (
+    FOLD_ERRORS,
+    OWNED,
     Comparison,
     Difference,
     Rows,
@@ -90,15 +92,6 @@ KNOWN_TYPES = {
     "actor": frozenset({ev.ACTOR_REGISTERED, ev.ACTOR_UPDATED}),
     "source": frozenset({ev.SOURCE_REGISTERED, ev.SOURCE_UPDATED}),
 }
-# The projection tables each kind of stream owns (see projections.write_stream_rows).
-_PROJECTED = {
-    "commitment": ("commitments", "follow_ups"),
-    "actor": ("actors",),
-    "source": ("sources",),
-}
-# What a payload that does not fit the code reading it raises (DomainError and
-# DueParseError are ValueErrors).
-_MISFITS = (KeyError, IndexError, TypeError, ValueError, AttributeError)
 _decode = json.JSONDecoder().raw_decode
 
 
@@ -237,7 +230,7 @@ def _event(row: Row, kind: str) -> DomainEvent:
         raise _Unreadable(f"occurred_at {occurred!r} is not a timestamp") from None
     try:
         payload = upcast(type_, schema_version, payload)[1]
-    except _MISFITS as exc:
+    except FOLD_ERRORS as exc:
         raise _Unreadable(
             f"cannot upcast {type_} from schema version {schema_version}: {_reason(exc)}"
         ) from None
@@ -270,7 +263,7 @@ def _culprit(events: Sequence[DomainEvent], judge: Callable[[list[DomainEvent]],
         middle = (ok + failing) // 2
         try:
             judge(list(events[:middle]))
-        except _MISFITS:
+        except FOLD_ERRORS:
             failing = middle
         else:
             ok = middle
@@ -290,7 +283,7 @@ def _attempt(
     """``judge(events)``, or ``_FAILED`` once the event it fails from is in ``found``."""
     try:
         return judge(events)
-    except _MISFITS as exc:
+    except FOLD_ERRORS as exc:
         found.add(_culprit(events, judge), f"cannot be {verb}: {_reason(exc)}", stream_id)
         return _FAILED
 
@@ -299,7 +292,7 @@ def _forget(stored: dict[tuple[str, str], bytes], stream_id: str) -> None:
     """Leave a stream's projection rows out of the comparison: an unreadable stream
     cannot say what they should be, and the unreadable rows are the finding."""
     kind, _, ident = stream_id.partition(":")
-    tables = _PROJECTED.get(kind, ())
+    tables = OWNED.get(kind, ())
     owned = [
         k for k in stored if k[0] in tables and (k[1] == ident or k[1].startswith(f"{ident}/"))
     ]
@@ -339,7 +332,7 @@ class _Folded:
             return
         try:
             rows = rows_for_stream(stream_id, events)
-        except _MISFITS as exc:
+        except FOLD_ERRORS as exc:
             self.cannot_fold(stream_id, events, rows_for_stream, exc)
             return
         self.comparison.feed(rows)
@@ -368,7 +361,7 @@ class _Folded:
         try:
             state = fold(events)
             rows = commitment_rows(state) if state else {}
-        except _MISFITS as exc:
+        except FOLD_ERRORS as exc:
             failed = self.cannot_fold(stream_id, events, _commitment_rows, exc)
         else:
             self.comparison.feed(rows)

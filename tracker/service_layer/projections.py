@@ -130,11 +130,15 @@ def rows_for_stream(stream_id: str, events: list[DomainEvent]) -> Rows:
 
 
 _TABLES = {t.name: t for t in schema.PROJECTION_TABLES}
-_OWNED = {
+# The projection tables each kind of stream owns.
+OWNED = {
     "commitment": ("commitments", "follow_ups"),
     "actor": ("actors",),
     "source": ("sources",),
 }
+# What folding a stored payload that does not fit the code reading it raises (a
+# tampered or hand-made row; DomainError and DueParseError are ValueErrors).
+FOLD_ERRORS = (KeyError, IndexError, TypeError, ValueError, AttributeError)
 
 
 class _TableSql:
@@ -194,7 +198,7 @@ def write_stream_rows(
     knows ``unchanged``. A table with one row per stream is upserted, which leaves
     alone the indexes whose columns kept their values: fewer pages per commit."""
     kind, _, ident = stream_id.partition(":")
-    for name in _OWNED.get(kind, ()):
+    for name in OWNED.get(kind, ()):
         if name in unchanged:
             continue
         sql, items = _SQL[name], rows.get(name)

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, func, select
 from tracker.adapters import schema
 from tracker.service_layer.app import Tracker, bulk
 from tracker.service_layer.projections import (
+    FOLD_ERRORS,
     Comparison,
     Difference,
     clear_all,
@@ -22,10 +23,6 @@ from tracker.service_layer.projections import (
 
 class DamagedLog(RuntimeError):
     """The log holds rows that cannot be read or folded: nothing was rebuilt from it."""
-
-
-# What a row whose payload, type or time was tampered with raises while being folded.
-_DAMAGE = (ValueError, TypeError, KeyError, AttributeError, IndexError)
 
 
 @dataclass
@@ -60,7 +57,7 @@ def rebuild_projections(
             fresh = derive_all(domain_streams(tracker.store.read_fold_rows(conn)), progress)
             write_rows(conn, (comparison.feed(rows) for rows in fresh))
             return RebuildReport(event_count(conn), comparison.finish())
-    except _DAMAGE as exc:  # the transaction was rolled back: the old rows stand
+    except FOLD_ERRORS as exc:  # the transaction was rolled back: the old rows stand
         raise DamagedLog(
             f"the log holds a row that cannot be read or folded ({type(exc).__name__}: "
             f"{exc}); the projections were left as they were. Run `tracker audit` to find "

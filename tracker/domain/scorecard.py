@@ -20,7 +20,7 @@ from tracker.domain.commitment import CommitmentState
 from tracker.domain.statuses import Status
 from tracker.domain.timeliness import days_late_at_fulfilment
 
-GROUPS = ("actor", "tag")
+GROUPS = ("actor", "tag", "all")
 
 
 @dataclass
@@ -97,6 +97,8 @@ class Score:
 
 
 def _keys(group: str) -> Callable[[CommitmentState], Iterable[str]]:
+    if group == "all":
+        return lambda state: ("all",)
     if group == "tag":
         return lambda state: dict.fromkeys(state.tags)
     return lambda state: dict.fromkeys(state.made_by)
@@ -109,8 +111,9 @@ def scorecard(
     *,
     group: str = "actor",
 ) -> list[Score]:
-    """One row per actor that made a commitment (or per tag given to one), best average
-    first, unassessed last. A joint commitment counts once for each of its actors."""
+    """One row per actor that made a commitment (or per tag given to one, or a single
+    row ``all`` for the whole tracker), best average first, unassessed last. A joint
+    commitment counts once for each of its actors."""
     names = names or {}
     keys = _keys(group)
     scores: dict[str, Score] = {}

@@ -126,7 +126,7 @@ def status_row(state: CommitmentState, day: date) -> dict[str, Any]:
     }
 
 
-def _sort_key(row: dict[str, Any]) -> tuple[bool, bool, str, str]:
+def report_order(row: dict[str, Any]) -> tuple[bool, bool, str, str]:
     """Overdue first, then those with an overdue follow-up, then by deadline."""
     due = row["due"]["end"] if row["due"] else "9999-12-31"
     return (not row["overdue"], not row["overdue_follow_ups"], due, row["id"])
@@ -157,7 +157,7 @@ def status_report(
             if overdue_only and not (row["overdue"] or row["overdue_follow_ups"]):
                 continue
             rows.append(row)
-    return sorted(rows, key=_sort_key)
+    return sorted(rows, key=report_order)
 
 
 _SUMMARY = {

@@ -76,7 +76,7 @@ class Browser:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            preexec_fn=fds,  # noqa: PLW1509 (no threads start chromium in the tests)
+            preexec_fn=fds,  # no threads start chromium in the tests
             close_fds=False,
         )
         os.close(to_browser_r)
@@ -175,7 +175,9 @@ class Browser:
         return result["result"].get("value")
 
     def screenshot(self, path: Path) -> Path:
-        data = self.call("Page.captureScreenshot", session=True, format="png", captureBeyondViewport=True)
+        data = self.call(
+            "Page.captureScreenshot", session=True, format="png", captureBeyondViewport=True
+        )
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(base64.b64decode(data["data"]))
         return path

@@ -245,6 +245,11 @@ def test_the_trend_counts_each_month_as_the_as_of_view_does(demo: Cli, tmp_path:
         tracker.close()
 
 
+def beside(directory: Path) -> list[str]:
+    """What a folder holds besides the SQLite database: temporary folders would show."""
+    return sorted(p.name for p in directory.iterdir() if not p.name.startswith("tracker.db"))
+
+
 def test_a_directory_with_files_the_tracker_did_not_write_is_refused(
     demo: Cli, tmp_path: Path
 ) -> None:
@@ -257,7 +262,7 @@ def test_a_directory_with_files_the_tracker_did_not_write_is_refused(
     )
     assert "Traceback" not in result.output
     assert [p.name for p in mine.iterdir()] == ["thesis.txt"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine", "tracker.db"]  # no leftovers
+    assert beside(tmp_path) == ["mine"]  # no leftovers
 
     site = tmp_path / "site"
     demo.ok("publish", str(site))
@@ -279,7 +284,7 @@ def test_a_published_site_is_replaced_whole(demo: Cli, tmp_path: Path) -> None:
     demo.ok("publish", str(site), "--as-of", "2024-01-10")  # before the Darién pledge
     assert not (site / "commitments" / "darien-visit.html").exists()
     assert (site / "commitments" / "reopen-border-crossings.html").exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["site", "tracker.db"]
+    assert beside(tmp_path) == ["site"]
     assert oct(site.stat().st_mode & 0o777) == oct(0o777 & ~_umask())
 
 
@@ -300,7 +305,7 @@ def test_a_failure_halfway_leaves_the_earlier_site_in_place(tmp_path: Path) -> N
     with pytest.raises(OSError, match="No space"):
         write_site(site, broken())  # type: ignore[arg-type]
     assert (site / "index.html").read_bytes() == b"old"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+    assert beside(tmp_path) == ["site"]
     with pytest.raises(PublishRefused):
         write_site(tmp_path, [])  # holds "site", which is not in any manifest of its own
 
@@ -313,3 +318,56 @@ def test_the_scheduler_publishes_on_its_cadence(demo: Cli, tmp_path: Path) -> No
     publish = next(r for r in runs if r["job"] == "publish")
     assert publish["outcome"] == "ok" and publish["counts"]["commitments"] == 12
     assert result.exit_code in (0, 1)  # the remind job has no SMTP server here
+
+
+def test_a_retracted_entry_is_struck_through_with_its_reason(demo: Cli, tmp_path: Path) -> None:
+    demo.ok("record", "darien-visit", "note", "Visit on 3 March", "--on", "2024-02-01")
+    entry = json.loads(demo.ok("show", "darien-visit", "--format", "json").stdout)["timeline"][-1]
+    demo.ok("record", "darien-visit", "retract", str(entry["entry"]), "--reason", "wrong visit")
+    assert "[retracted: wrong visit]" in demo.ok("show", "darien-visit").stdout
+    demo.ok("publish", str(tmp_path / "site"))
+    page = parse_entries(tmp_path / "site" / "commitments" / "darien-visit.html")
+    assert page[f"entry-{entry['entry']}"] == ("entry retracted", True, "retracted: wrong visit")
+    feed = feedparser.parse((tmp_path / "site" / "feed.atom").read_bytes())
+    assert "retracts entry" in feed.entries[0].summary and "wrong visit" in feed.entries[0].summary
+
+
+def parse_entries(path: Path) -> dict[str, tuple[str, bool, str]]:
+    """Each timeline entry's class, whether it is inside <del>, and its reason."""
+
+    class Entries(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.found: dict[str, list] = {}
+            self.current: str | None = None
+            self.in_reason = False
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            a = dict(attrs)
+            if tag == "li" and (a.get("id") or "").startswith("entry-"):
+                self.current = a["id"]
+                self.found[self.current] = [a.get("class"), False, ""]
+            elif self.current and tag == "del":
+                self.found[self.current][1] = True
+            self.in_reason = self.current is not None and a.get("class") == "reason"
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag == "li":
+                self.current = None
+
+        def handle_data(self, data: str) -> None:
+            if self.in_reason and self.current:
+                self.found[self.current][2] += data
+                self.in_reason = False
+
+    parser = Entries()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return {k: (v[0], v[1], v[2]) for k, v in parser.found.items()}
+
+
+def test_an_empty_tracker_publishes_an_empty_site(sqlite_url: str, tmp_path: Path) -> None:
+    Cli(sqlite_url).ok("publish", str(tmp_path / "site"))
+    index = (tmp_path / "site" / "index.html").read_text()
+    assert "No commitments yet." in index and "Nothing is overdue" in index
+    assert not feedparser.parse((tmp_path / "site" / "feed.atom").read_bytes()).bozo
+    assert vobject.readOne((tmp_path / "site" / "calendar.ics").read_text()).name == "VCALENDAR"

@@ -271,6 +271,12 @@ def test_a_directory_with_files_the_tracker_did_not_write_is_refused(
     assert refused.exit_code == 2 and "commitments/notes.html" in refused.stderr
     assert (site / "commitments" / "notes.html").read_text() == "mine"
 
+    (site / "commitments" / "notes.html").unlink()
+    (site / "drafts").mkdir()  # an empty folder of someone's is in the way too
+    assert "drafts" in demo("publish", str(site)).stderr
+    (site / "drafts").rmdir()
+    demo.ok("publish", str(site))
+
     a_file = tmp_path / "file"
     a_file.write_text("x")
     assert demo("publish", str(a_file)).exit_code == 2

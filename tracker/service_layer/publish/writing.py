@@ -25,10 +25,12 @@ class PublishRefused(ValueError):
 
 
 def _listing(directory: Path) -> set[str]:
+    """Every file, folder and link under ``directory``, relative to it; links are not
+    followed (a link to elsewhere is itself something the tracker did not write)."""
     found = set()
-    for path in directory.rglob("*"):
-        if not path.is_dir() or path.is_symlink():
-            found.add(path.relative_to(directory).as_posix())
+    for root, folders, names in os.walk(directory):
+        for name in [*folders, *names]:
+            found.add((Path(root) / name).relative_to(directory).as_posix())
     return found
 
 
@@ -61,8 +63,8 @@ def check_target(directory: Path) -> None:
         for line in manifest.read_text(encoding="utf-8").splitlines()
         if line and line[0] != "#"
     }
-    written |= {str(Path(p).parent.as_posix()) for p in written}  # their folders
-    foreign = sorted(present - written - {MANIFEST, "."})
+    folders = {parent.as_posix() for p in written for parent in Path(p).parents}
+    foreign = sorted(present - written - folders - {MANIFEST})
     if foreign:
         raise PublishRefused(
             f"cannot publish to {directory}: it holds files the tracker did not write "

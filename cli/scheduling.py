@@ -47,7 +47,8 @@ DURATION = DurationType()
 
 @click.group()
 def scheduler() -> None:
-    """Run the scheduled jobs (overdue scan, reminders, audit) and show their runs.
+    """Run the scheduled jobs (overdue scan, reminders, audit; publishing the site with
+    --publish-dir) and show their runs.
 
     Several schedulers may run against one database: one holds a lease and runs the
     jobs, the others stand by and take over when it stops.

@@ -479,3 +479,25 @@ def test_a_stored_multi_line_title_is_sent_inside_its_entry(db_url: str) -> None
     assert "\n    All fulfilled (deadline 2024-02-12; due in 1 day)\n" in text
     assert not any(line.startswith(("All", "|")) for line in text.splitlines())
     assert "Darien visit<br>| fake | row |<br><br>All fulfilled" in str(html.get_content())
+
+
+def test_a_stored_owner_the_mailer_refuses_does_not_stop_the_other_digests(db_url: str) -> None:
+    """Stored through the library, as before owners were checked by the mailer's rule:
+    refused before any connection, by that same rule, and the other owner is sent to."""
+    with SmtpSink() as sink:
+        env = {"TRACKER_SMTP_URL": sink.url, "TRACKER_MAIL_FROM": "tracker@example.org"}
+        cli = Cli(db_url, env)
+        cli.ok("actors", "add", "mx", "--name", "Mexico", "--kind", "government")
+        app = Tracker.open(db_url)
+        try:
+            for cid, owner in (("bad", "desk@exämple.org"), ("good", "desk@example.org")):
+                made = MakeCommitment(
+                    cid, "T", ("mx",), date(2024, 2, 1), due=parse_due("2024-02-05"), owner=owner
+                )
+                app.handle(cid, made, name="test")
+        finally:
+            app.close()
+        result = cli("remind", "--now", "2024-02-11T09:00:00Z")
+        assert [r.rcpt_tos for r in sink.received] == [("desk@example.org",)]
+    assert result.exit_code == 1, result.output
+    assert "desk@exämple.org" in result.stderr and "not ASCII" in result.stderr

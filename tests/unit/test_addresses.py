@@ -36,3 +36,10 @@ def test_addresses_the_mailer_sends_to(value: str) -> None:
 )
 def test_addresses_the_mailer_refuses(value: str, why: str) -> None:
     assert why in (address_problem(value) or "")
+
+
+def test_an_international_domain_is_shown_in_its_ascii_form() -> None:
+    assert address_problem("desk@exämple.org") == (
+        "it is not ASCII, and servers without SMTPUTF8 refuse it; write it desk@xn--exmple-cua.org"
+    )
+    assert address_problem("desk@xn--exmple-cua.org") is None

@@ -8,6 +8,7 @@ then refuses fails every ``remind`` run from then on.
 from __future__ import annotations
 
 import unicodedata
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import default as default_policy
 
@@ -38,7 +39,7 @@ def address_problem(value: str) -> str | None:
         return "it is not exactly one address"
     address = addresses[0]
     if not address.addr_spec.isascii():
-        return "it is not ASCII (few mail servers take other addresses)"
+        return "it is not ASCII, and servers without SMTPUTF8 refuse it" + _ascii_form(address)
     if defects or not address.domain:
         return "it is not a well-formed address"
     if len(address.username) > LOCAL_PART_MOST:
@@ -46,3 +47,14 @@ def address_problem(value: str) -> str | None:
     if len(address.addr_spec) > ADDRESS_MOST:
         return f"it is over {ADDRESS_MOST} characters"
     return None
+
+
+def _ascii_form(address: Address) -> str:
+    """The same mailbox in ASCII, when only its domain is not (``xn--`` labels)."""
+    if not address.username.isascii():
+        return ""
+    try:
+        domain = address.domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        return ""
+    return f"; write it {address.username}@{domain}"

@@ -377,3 +377,18 @@ def test_an_empty_tracker_publishes_an_empty_site(sqlite_url: str, tmp_path: Pat
     assert "No commitments yet." in index and "Nothing is overdue" in index
     assert not feedparser.parse((tmp_path / "site" / "feed.atom").read_bytes()).bozo
     assert vobject.readOne((tmp_path / "site" / "calendar.ics").read_text()).name == "VCALENDAR"
+
+
+def test_a_base_url_makes_the_feed_and_calendar_links_absolute(demo: Cli, tmp_path: Path) -> None:
+    base = "https://example.org/pledges/"
+    demo.ok("publish", str(tmp_path / "site"), "--as-of", DAY, "--base-url", base)
+    feed = feedparser.parse((tmp_path / "site" / "feed.atom").read_bytes())
+    assert not feed.bozo
+    assert all(e.link.startswith("https://example.org/pledges/commitments/") for e in feed.entries)
+    assert feed.feed.links[0].href == "https://example.org/pledges/feed.atom"
+    cal = vobject.readOne((tmp_path / "site" / "calendar.ics").read_text())
+    event = next(e for e in cal.vevent_list if e.uid.value.startswith("deadline-fentanyl"))
+    assert event.uid.value == "deadline-fentanyl-meeting-feb-2024@example.org"
+    assert event.url.value == base + "commitments/fentanyl-meeting-feb-2024.html"
+    bad = demo("publish", str(tmp_path / "other"), "--base-url", "javascript:alert(1)")
+    assert bad.exit_code == 2 and not (tmp_path / "other").exists()

@@ -36,7 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--commands", type=int, help="W1/W2: commands (default 3000)")
     p.add_argument("--import-events", type=int, help="W3: events in the file (default 100k)")
     p.add_argument("--rebuild-events", type=int, help="W4/W7: events in the log (default 1M)")
-    p.add_argument("--status-events", type=int, help="W5/W6: events, ~10 per commitment (100k)")
+    p.add_argument("--status-events", type=int, help="W5/W6/W8: events, ~10 per commitment (100k)")
     p.add_argument("--repeat", type=int, help="repetitions, of which the best counts (3)")
     p.add_argument("--workdir", help="where SQLite files go (default: a temporary directory)")
     p.add_argument("--seed", type=int, default=2024, help="seed of the generated data")

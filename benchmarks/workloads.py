@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -414,6 +415,32 @@ def w6_status_as_of(ctx: Context) -> Result:
     return result
 
 
+def w8_publish(ctx: Context) -> Result:
+    """`tracker publish` against `tracker export` of the same log, both as new processes;
+    each publication goes to a fresh directory, as a first publication would."""
+    result = ctx.result("W8", "`tracker publish DIR` against `tracker export` of the same log")
+    url = load(ctx, ctx.sizes.status_events)
+    export, _ = _wall(ctx, [*tracker_command(), "--db", url, "export"])
+    sites = Path(tempfile.mkdtemp(prefix="tracker-bench-site-", dir=ctx.scratch))
+    best = float("inf")
+    for run in range(2 + ctx.sizes.repeat):
+        target = sites / f"site-{run}"
+        started = time.perf_counter()
+        subprocess.run(
+            [*tracker_command(), "--db", url, "publish", str(target)],
+            capture_output=True,
+            check=True,
+        )
+        best = min(best, time.perf_counter() - started)
+    pages = sum(1 for _ in (sites / "site-0" / "commitments").iterdir())
+    shutil.rmtree(sites, ignore_errors=True)
+    result.add("publish_wall_s", "tracker publish, wall", best, "s")
+    result.add("export_wall_s", "tracker export (YAML), wall", export, "s")
+    result.add("publish_vs_export", "publish ÷ export", best / export, "×", Goal("≤", 3.0))
+    result.notes.append(f"{pages} commitment pages, {ctx.sizes.status_events} events")
+    return result
+
+
 WORKLOADS: dict[str, Callable[[Context], Result]] = {
     "W1": w1_make,
     "W2": w2_progress,
@@ -422,6 +449,7 @@ WORKLOADS: dict[str, Callable[[Context], Result]] = {
     "W5": w5_status,
     "W6": w6_status_as_of,
     "W7": w7_audit,
+    "W8": w8_publish,
 }
 
 

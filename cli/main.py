@@ -11,7 +11,16 @@ from importlib.resources import files
 
 import click
 
-from tracker.cli import auditing, catalog, jobs, recording, reports, scheduling, transfer
+from tracker.cli import (
+    auditing,
+    catalog,
+    jobs,
+    publish,
+    recording,
+    reports,
+    scheduling,
+    transfer,
+)
 from tracker.cli.context import AppContext, handle_errors, pass_app
 from tracker.cli.output import echo_styled, progress
 
@@ -78,6 +87,7 @@ for command in (
     recording.record,
     transfer.import_,
     transfer.export,
+    publish.publish,
     jobs.overdue,
     jobs.remind,
     auditing.audit,

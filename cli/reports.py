@@ -176,9 +176,12 @@ def show(app: AppContext, commitment_id: str, as_of: Any, known_at: Any, fmt: st
 
 
 def _print_show(d: dict[str, Any], day: str) -> None:
+    from tracker.domain.timeliness import describe
+
     echo_styled(f"{d['id']}: {d['title']}", "cyan")
+    late = describe(d["days_late_at_fulfilment"])
     fields = [
-        ("status", f"{d['status']} (since {d['status_on']})"),
+        ("status", f"{d['status']} (since {d['status_on']})" + (f", {late}" if late else "")),
         ("overdue", f"{_overdue(d)} (judged on {day})"),
         ("due", _due(d["due"])),
         ("made by", ", ".join(d["made_by"])),
@@ -210,7 +213,7 @@ def _print_show(d: dict[str, Any], day: str) -> None:
                 click.echo(f"      “{q}”")
     click.echo("\nTimeline (happened on / recorded at):")
     for e in d["timeline"]:
-        mark = " [retracted]" if e["retracted"] else ""
+        mark = f" [retracted: {e['retracted_because']}]" if e["retracted"] else ""
         recorded = e["recorded_at"][:19] + "Z"
         click.echo(f"  #{e['entry']:<3} {e['on']}  {recorded}  {e['kind']}{mark}: {e['summary']}")
         if e["note"]:
@@ -222,41 +225,60 @@ def _print_show(d: dict[str, Any], day: str) -> None:
         click.echo(f"  flagged overdue on {flag.get('flagged_on')}: {item} (due by {due_end})")
 
 
-SCORE_COLUMNS = [
-    Column("actor", "actor"),
-    Column("name", "name"),
-    Column("commitments", "made"),
-    Column("fulfilled", "fulfilled"),
-    Column("partially_fulfilled", "partly"),
-    Column("broken", "broken"),
-    Column("open", "open"),
-    Column("overdue", "overdue"),
-    Column("score", "score"),
-    Column("average", "average"),
-]
+def _score_columns(group: str) -> list[Column]:
+    return [
+        Column(group, group),
+        *([Column("name", "name")] if group == "actor" else []),
+        Column("commitments", "made"),
+        Column("fulfilled_on_time", "kept on time"),
+        Column("fulfilled_late", "kept late"),
+        Column("partially_fulfilled", "partly"),
+        Column("broken", "broken"),
+        Column("open", "open"),
+        Column("overdue", "overdue"),
+        Column("score", "score"),
+        Column("average", "average"),
+        Column("compliance", "compliance %"),
+    ]
+
+
+SCORE_COLUMNS = _score_columns("actor")
 
 
 @click.command()
 @time_options
+@click.option(
+    "--by",
+    "group",
+    type=click.Choice(["actor", "tag"]),
+    default="actor",
+    show_default=True,
+    help="One row per actor, or per tag.",
+)
 @output_options
 @pass_app
 @handle_errors
-def scorecard(app: AppContext, as_of: Any, known_at: Any, fmt: str) -> None:
-    """Each actor's record: +1 fulfilled, 0 partially fulfilled, −1 broken.
+def scorecard(app: AppContext, as_of: Any, known_at: Any, group: str, fmt: str) -> None:
+    """Each actor's (or tag's) record: +1 fulfilled, 0 partially fulfilled, −1 broken.
 
     After the G7/G20 Research Group's method: the average over assessed commitments
-    runs from −1 (all broken) to +1 (all kept), beside counts of open and overdue ones.
+    runs from −1 (all broken) to +1 (all kept) and the compliance percentage is
+    (average + 1) / 2, beside counts of open and overdue ones; fulfilments after the
+    deadline window count as kept late. JSON rows also give the count and share of
+    every status.
 
     \b
     Examples:
       tracker scorecard
+      tracker scorecard --by tag
       tracker scorecard --as-of 2024-02-11 --format markdown
     """
     from tracker.service_layer.queries import View, scorecard_report
 
     view = View(as_of=as_of, known_at=known_at)
-    rows = scorecard_report(app.tracker, view)
-    emit(rows, SCORE_COLUMNS, fmt, title=f"Scorecard as of {view.day.isoformat()}")
+    rows = scorecard_report(app.tracker, view, group)
+    title = f"Scorecard by {group} as of {view.day.isoformat()}"
+    emit(rows, _score_columns(group), fmt, title=title)
 
 
 @click.command()

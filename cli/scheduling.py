@@ -9,6 +9,7 @@ import json
 import logging
 import sys
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import click
@@ -46,7 +47,8 @@ DURATION = DurationType()
 
 @click.group()
 def scheduler() -> None:
-    """Run the scheduled jobs (overdue scan, reminders, audit) and show their runs.
+    """Run the scheduled jobs (overdue scan, reminders, audit; publishing the site with
+    --publish-dir) and show their runs.
 
     Several schedulers may run against one database: one holds a lease and runs the
     jobs, the others stand by and take over when it stops.
@@ -83,6 +85,15 @@ def _cadence_option(job: str, default: str, what: str) -> Any:
 @_cadence_option("remind", "1d", "send reminder digests")
 @_cadence_option("audit", "7d", "audit the log")
 @click.option(
+    "--publish-dir",
+    metavar="DIR",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also publish the site to DIR (as `tracker publish DIR`), every --publish-every.",
+)
+@click.option(
+    "--publish-every", type=DURATION, default="1h", show_default=True, help="How often to publish."
+)
+@click.option(
     "--lease-ttl",
     type=click.FloatRange(min=1),
     default=30,
@@ -102,6 +113,8 @@ def run(
     overdue_every: timedelta | None,
     remind_every: timedelta | None,
     audit_every: timedelta | None,
+    publish_dir: Path | None,
+    publish_every: timedelta,
     lease_ttl: float,
     verbose: bool,
 ) -> None:
@@ -120,15 +133,26 @@ def run(
       tracker scheduler run
       tracker scheduler run --overdue-every 15m --remind-every 1d --audit-every 7d
       tracker scheduler run --once                 # from cron
+      tracker scheduler run --publish-dir /var/www/pledges --publish-every 1h
       TRACKER_REMIND_EVERY=12h tracker scheduler run --lease-ttl 60
     """
+    from tracker.jobs.registry import JOBS, publish_job
     from tracker.jobs.scheduler import JobScheduler, LeaseUnavailable, resolve_cadences
 
     _configure_logging(verbose)
     cadences = resolve_cadences(
         {"overdue": overdue_every, "remind": remind_every, "audit": audit_every}
     )
-    jobs = JobScheduler(app.tracker, cadences, lease_ttl=lease_ttl)
+    table = dict(JOBS)
+    if publish_dir is not None:
+        from tracker.service_layer.publish.writing import PublishRefused, check_target
+
+        try:
+            check_target(publish_dir)  # a wrong DIR is a mistake to say now, not each hour
+        except PublishRefused as exc:
+            fail(str(exc))
+        table["publish"], cadences["publish"] = publish_job(publish_dir), publish_every
+    jobs = JobScheduler(app.tracker, cadences, lease_ttl=lease_ttl, jobs=table)
     if not once:
         jobs.run_forever()
         return

@@ -76,10 +76,11 @@ def import_summary(report: ImportReport) -> str:
     "--format",
     "-f",
     "fmt",
-    type=click.Choice(["yaml", "jsonl"]),
+    type=click.Choice(["yaml", "jsonl", "ics"]),
     default="yaml",
     show_default=True,
-    help="yaml: the commitments/v1 file; jsonl: every event, one JSON object a line.",
+    help="yaml: the commitments/v1 file; jsonl: every event, one JSON object a line; "
+    "ics: the calendar of deadlines and open follow-ups (as `tracker publish` writes it).",
 )
 @click.option(
     "--output",
@@ -91,7 +92,8 @@ def import_summary(report: ImportReport) -> str:
 @handle_errors
 def export(app: AppContext, fmt: str, output: Path | None) -> None:
     """Write the tracker's contents out: commitments/v1 YAML (import -> export -> import
-    is lossless) or the raw event log as JSON Lines.
+    is lossless), the raw event log as JSON Lines, or the calendar (iCalendar) to
+    subscribe to: every deadline window an all-day event, every open follow-up a to-do.
 
     With -o, the export is written to a temporary file beside the output file and
     takes its place only once complete: a failure halfway leaves the file as it was.
@@ -101,6 +103,7 @@ def export(app: AppContext, fmt: str, output: Path | None) -> None:
       tracker export > commitments.yaml
       tracker export -o commitments.yaml
       tracker export --format jsonl -o events.jsonl
+      tracker export --format ics > tracker.ics
     """
     from tracker.service_layer.exporter import (
         export_document,
@@ -119,6 +122,14 @@ def export(app: AppContext, fmt: str, output: Path | None) -> None:
     def write(out: TextIO) -> None:
         if fmt == "yaml":
             write_yaml(export_document(tracker), out)
+        elif fmt == "ics":
+            from tracker.service_layer.publish import calendar_bytes
+            from tracker.service_layer.queries import View
+
+            # iCalendar lines end in CRLF (RFC 5545): written as they are, not translated.
+            out.flush()
+            out.buffer.write(calendar_bytes(tracker, View()))
+            out.buffer.flush()
         else:
             write_jsonl(tracker, out)
 

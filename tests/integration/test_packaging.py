@@ -151,3 +151,15 @@ def test_the_installed_command_upgrades_a_database(installed: Installed) -> None
     current = installed.run("-m", "tracker.cli.main", "--db", url, "db", "current")
     assert current.returncode == 0, current.stdout + current.stderr
     assert "up to date" in current.stdout
+
+
+def test_the_installed_command_publishes_with_its_templates_and_style_sheet(
+    installed: Installed,
+) -> None:
+    """Templates and CSS are package data: a wheel without them publishes nothing."""
+    url = f"sqlite:///{installed.workdir / 'site.db'}"
+    site = installed.workdir / "site"
+    done = installed.run("-m", "tracker.cli.main", "--db", url, "publish", str(site))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (site / "site.css").read_text().startswith("/* The published site's")
+    assert "<title>Commitments tracker</title>" in (site / "index.html").read_text()

@@ -1,4 +1,4 @@
-"""The scorecard per actor (G7/G20 Research Group method), pure: ``scorecard`` alone."""
+"""The scorecard per actor and per tag (G7/G20 Research Group method), pure: ``scorecard`` alone."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from tracker.domain.commitment import CommitmentState
 from tracker.domain.deadlines import DueWindow
-from tracker.domain.scorecard import ActorScore, scorecard
+from tracker.domain.scorecard import Score, scorecard
 from tracker.domain.statuses import Status
 
 MADE_ON = date(2024, 1, 19)
@@ -18,7 +18,12 @@ FEB_11 = date(2024, 2, 11)
 
 
 def pledge(
-    made_by: list[str], status: Status = Status.PLEDGED, due: DueWindow | None = None
+    made_by: list[str],
+    status: Status = Status.PLEDGED,
+    due: DueWindow | None = None,
+    *,
+    status_on: date | None = None,
+    tags: list[str] | None = None,
 ) -> CommitmentState:
     return CommitmentState(
         id="c",
@@ -28,16 +33,17 @@ def pledge(
         made_on=MADE_ON,
         occasion=None,
         due=due,
-        tags=[],
+        tags=tags or [],
         owner=None,
         source=None,
         quote=None,
         status=status,
+        status_on=status_on or MADE_ON,
     )
 
 
-def by_actor(rows: list[ActorScore]) -> dict[str, ActorScore]:
-    return {r.actor: r for r in rows}
+def by_actor(rows: list[Score]) -> dict[str, Score]:
+    return {r.key: r for r in rows}
 
 
 def test_each_status_lands_in_its_count() -> None:
@@ -61,7 +67,11 @@ def test_score_is_kept_minus_broken_and_the_average_is_over_the_assessed() -> No
     ]
     (us,) = scorecard(states, FEB_11)
     assert (us.score, us.assessed, us.average) == (1, 4, 0.25)
-    assert ActorScore("x", "X", fulfilled=2, broken=1).average == 0.33  # rounded to 2 places
+    two_kept_one_broken = Score(
+        "x", "X", counts={**dict.fromkeys(Status, 0), Status.FULFILLED: 2, Status.BROKEN: 1}
+    )
+    assert two_kept_one_broken.average == 0.33  # rounded to 2 places
+    assert two_kept_one_broken.compliance == 66.7  # (1/3 + 1) / 2, from the unrounded mean
 
 
 def test_open_and_overdue_are_judged_on_the_day_given() -> None:
@@ -89,13 +99,22 @@ def test_names_come_from_the_mapping_else_the_id() -> None:
         "actor": "mx",
         "name": "México",
         "commitments": 1,
+        "pledged": 1,
+        "in_progress": 0,
+        "stalled": 0,
         "fulfilled": 0,
         "partially_fulfilled": 0,
         "broken": 0,
+        "withdrawn": 0,
+        "superseded": 0,
+        "fulfilled_on_time": 0,
+        "fulfilled_late": 0,
         "open": 1,
         "overdue": 0,
         "score": 0,
         "average": None,
+        "compliance": None,
+        "shares": {**{s.value: 0.0 for s in Status}, "pledged": 100.0},
     }
 
 
@@ -111,7 +130,7 @@ def test_best_average_first_then_more_commitments_then_id_and_unassessed_last() 
         pledge(["mixed"], Status.BROKEN),
         pledge(["abandoned"], Status.WITHDRAWN),
     ]
-    assert [r.actor for r in scorecard(states, FEB_11)] == [
+    assert [r.key for r in scorecard(states, FEB_11)] == [
         "kept-two",
         "also-kept",
         "kept-one",
@@ -120,6 +139,43 @@ def test_best_average_first_then_more_commitments_then_id_and_unassessed_last() 
         "abandoned",
         "unassessed",
     ]
+
+
+def test_compliance_is_mean_plus_one_halved_with_the_open_ones_beside_it() -> None:
+    """Two kept pledges out of eleven: 100% compliance, and nine still open beside it."""
+    states = [pledge(["us"], Status.FULFILLED)] * 2 + [pledge(["us"])] * 9
+    (us,) = scorecard(states, FEB_11)
+    assert (us.average, us.compliance, us.open, us.commitments) == (1.0, 100.0, 9, 11)
+    assert (us.share(Status.FULFILLED), us.share(Status.PLEDGED)) == (18.2, 81.8)
+    mixed = [pledge(["mx"], s) for s in (Status.FULFILLED, Status.PARTIALLY_FULFILLED)]
+    mixed += [pledge(["mx"], Status.BROKEN)] * 2
+    (mx,) = scorecard(mixed, FEB_11)
+    assert (mx.average, mx.compliance) == (-0.25, 37.5)
+
+
+def test_late_fulfilments_are_counted_apart_from_those_on_time() -> None:
+    april = DueWindow(date(2024, 4, 1), date(2024, 4, 30), "April 2024")
+    states = [
+        pledge(["mx"], Status.FULFILLED, april, status_on=date(2024, 5, 7)),  # 7 days late
+        pledge(["mx"], Status.FULFILLED, april, status_on=date(2024, 4, 30)),  # on the last day
+        pledge(["mx"], Status.FULFILLED, None, status_on=date(2025, 1, 1)),  # nothing to miss
+        pledge(["mx"], Status.BROKEN, april, status_on=date(2024, 6, 1)),  # not a fulfilment
+    ]
+    (mx,) = scorecard(states, date(2024, 7, 1))
+    assert (mx.fulfilled, mx.fulfilled_on_time, mx.fulfilled_late) == (3, 2, 1)
+
+
+def test_per_tag_each_tag_gets_a_row_named_by_the_tag() -> None:
+    states = [
+        pledge(["mx"], Status.FULFILLED, tags=["fentanyl", "security", "fentanyl"]),
+        pledge(["us", "mx"], tags=["security"]),
+        pledge(["us"]),  # no tag: in no tag's row
+    ]
+    rows = {r.key: r for r in scorecard(states, FEB_11, group="tag")}
+    assert set(rows) == {"fentanyl", "security"}
+    assert (rows["security"].commitments, rows["security"].fulfilled) == (2, 1)
+    assert (rows["fentanyl"].commitments, rows["fentanyl"].name) == (1, "fentanyl")
+    assert rows["security"].to_dict()["tag"] == "security"
 
 
 def test_no_commitments_no_rows() -> None:
@@ -145,20 +201,23 @@ def commitments(draw: st.DrawFn) -> list[CommitmentState]:
 @given(commitments(), st.dates(date(2024, 1, 1), date(2024, 3, 1)))
 def test_every_row_adds_up(states: list[CommitmentState], on: date) -> None:
     rows = scorecard(states, on)
-    assert {r.actor for r in rows} == {a for s in states for a in s.made_by}
+    assert {r.key for r in rows} == {a for s in states for a in s.made_by}
     for row in rows:
         closed = sum(
             1
             for s in states
-            if row.actor in s.made_by and s.status in (Status.WITHDRAWN, Status.SUPERSEDED)
+            if row.key in s.made_by and s.status in (Status.WITHDRAWN, Status.SUPERSEDED)
         )
         assert row.assessed + row.open + closed == row.commitments
         assert 0 <= row.overdue <= row.open
         assert -row.assessed <= row.score <= row.assessed
+        assert sum(row.counts.values()) == row.commitments
+        assert row.fulfilled_on_time + row.fulfilled_late == row.fulfilled
         if row.average is None:
-            assert row.assessed == 0
+            assert row.assessed == row.fulfilled_late == 0 and row.compliance is None
         else:
             assert -1 <= row.average <= 1
+            assert 0 <= row.compliance <= 100
     averages = [r.average for r in rows]
     assessed = [a for a in averages if a is not None]
     assert assessed == sorted(assessed, reverse=True)

@@ -1,32 +1,60 @@
-"""The scorecard per actor, after the G7/G20 Research Group's compliance method.
+"""The scorecard per actor and per tag, after the G7/G20 Research Group's compliance method.
 
 Each assessed commitment scores +1 fulfilled, 0 partially fulfilled, −1 broken; the
-average over the assessed ones runs from −1 (all broken) to +1 (all kept). Open and
-overdue counts sit beside it because a clean score over few verdicts says little
-while most pledges are still pending.
+average over the assessed ones runs from −1 (all broken) to +1 (all kept), and the
+compliance percentage is (average + 1) / 2, as the G7 Research Group prints it. Open
+and overdue counts sit beside it, with the count and share of every status as
+PolitiFact tallies them, because a clean score over few verdicts says little while
+most pledges are still pending: "100%" beside "9 open of 11" reads as it should.
+Fulfilments after the deadline window are counted apart from those on time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from tracker.domain.commitment import CommitmentState
 from tracker.domain.statuses import Status
+from tracker.domain.timeliness import days_late_at_fulfilment
+
+GROUPS = ("actor", "tag", "all")
 
 
 @dataclass
-class ActorScore:
-    actor: str
+class Score:
+    """One row: an actor's (or a tag's) commitments counted by status on one day."""
+
+    key: str
     name: str
+    group: str = "actor"
     commitments: int = 0
-    fulfilled: int = 0
-    partially_fulfilled: int = 0
-    broken: int = 0
-    open: int = 0
+    counts: dict[Status, int] = field(default_factory=lambda: dict.fromkeys(Status, 0))
+    fulfilled_late: int = 0
     overdue: int = 0
+
+    @property
+    def fulfilled(self) -> int:
+        return self.counts[Status.FULFILLED]
+
+    @property
+    def partially_fulfilled(self) -> int:
+        return self.counts[Status.PARTIALLY_FULFILLED]
+
+    @property
+    def broken(self) -> int:
+        return self.counts[Status.BROKEN]
+
+    @property
+    def fulfilled_on_time(self) -> int:
+        """Fulfilled within the window, or with no deadline to miss."""
+        return self.fulfilled - self.fulfilled_late
+
+    @property
+    def open(self) -> int:
+        return sum(n for status, n in self.counts.items() if not status.terminal)
 
     @property
     def assessed(self) -> int:
@@ -40,45 +68,65 @@ class ActorScore:
     def average(self) -> float | None:
         return round(self.score / self.assessed, 2) if self.assessed else None
 
+    @property
+    def compliance(self) -> float | None:
+        """(mean + 1) / 2 as a percentage, from the unrounded mean."""
+        if not self.assessed:
+            return None
+        return round((self.score / self.assessed + 1) / 2 * 100, 1)
+
+    def share(self, status: Status) -> float:
+        """The share of the commitments in ``status``, as a percentage."""
+        return round(100 * self.counts[status] / self.commitments, 1) if self.commitments else 0.0
+
     def to_dict(self) -> dict[str, Any]:
         return {
-            "actor": self.actor,
+            self.group: self.key,
             "name": self.name,
             "commitments": self.commitments,
-            "fulfilled": self.fulfilled,
-            "partially_fulfilled": self.partially_fulfilled,
-            "broken": self.broken,
+            **{status.value: n for status, n in self.counts.items()},
+            "fulfilled_on_time": self.fulfilled_on_time,
+            "fulfilled_late": self.fulfilled_late,
             "open": self.open,
             "overdue": self.overdue,
             "score": self.score,
             "average": self.average,
+            "compliance": self.compliance,
+            "shares": {status.value: self.share(status) for status in Status},
         }
 
 
-_VERDICT_FIELDS = {
-    Status.FULFILLED: "fulfilled",
-    Status.PARTIALLY_FULFILLED: "partially_fulfilled",
-    Status.BROKEN: "broken",
-}
+def _keys(group: str) -> Callable[[CommitmentState], Iterable[str]]:
+    if group == "all":
+        return lambda state: ("all",)
+    if group == "tag":
+        return lambda state: dict.fromkeys(state.tags)
+    return lambda state: dict.fromkeys(state.made_by)
 
 
 def scorecard(
-    states: Iterable[CommitmentState], day: date, names: Mapping[str, str] | None = None
-) -> list[ActorScore]:
-    """One row per actor that made a commitment, best average first, unassessed last."""
+    states: Iterable[CommitmentState],
+    day: date,
+    names: Mapping[str, str] | None = None,
+    *,
+    group: str = "actor",
+) -> list[Score]:
+    """One row per actor that made a commitment (or per tag given to one, or a single
+    row ``all`` for the whole tracker), best average first, unassessed last. A joint
+    commitment counts once for each of its actors."""
     names = names or {}
-    scores: dict[str, ActorScore] = {}
+    keys = _keys(group)
+    scores: dict[str, Score] = {}
     for state in states:
-        for actor in dict.fromkeys(state.made_by):
-            row = scores.setdefault(actor, ActorScore(actor, names.get(actor, actor)))
+        late = bool(days_late_at_fulfilment(state.status, state.status_on, state.due))
+        overdue = state.is_overdue(day)
+        for key in keys(state):
+            row = scores.setdefault(key, Score(key, names.get(key, key), group))
             row.commitments += 1
-            verdict = _VERDICT_FIELDS.get(state.status)
-            if verdict:
-                setattr(row, verdict, getattr(row, verdict) + 1)
-            elif not state.terminal:
-                row.open += 1
-                row.overdue += state.is_overdue(day)
+            row.counts[state.status] += 1
+            row.fulfilled_late += late
+            row.overdue += overdue
     return sorted(
         scores.values(),
-        key=lambda r: (r.average is None, -(r.average or 0), -r.commitments, r.actor),
+        key=lambda r: (r.average is None, -(r.average or 0), -r.commitments, r.key),
     )

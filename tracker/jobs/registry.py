@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 
 from tracker.service_layer.app import Tracker
 
@@ -57,6 +58,25 @@ def audit_job(tracker: Tracker, now: datetime) -> Counts:
     if not report.ok:
         raise JobFailed(f"audit failed: {', '.join(failed)}", counts)
     return counts
+
+
+def publish_job(directory: Path, title: str | None = None, base_url: str | None = None) -> Job:
+    """The job that publishes the site to ``directory``: it runs only where a scheduler
+    is given a directory (``scheduler run --publish-dir DIR``), so it is made here for
+    that directory rather than listed in :data:`JOBS` with the jobs every scheduler runs."""
+
+    def publish(tracker: Tracker, now: datetime) -> Counts:
+        from tracker.service_layer.publish import DEFAULT_TITLE
+        from tracker.service_layer.publish import publish as publish_site
+        from tracker.service_layer.queries import View
+
+        view = View(today=now.date())
+        done = publish_site(
+            tracker, directory, view, title=title or DEFAULT_TITLE, base_url=base_url
+        )
+        return {"commitments": done.commitments, "files": done.files}
+
+    return publish
 
 
 JOBS: dict[str, Job] = {"overdue": overdue_job, "remind": remind_job, "audit": audit_job}

@@ -40,7 +40,7 @@ from tracker.clock import utc_now
 from tracker.config import ConfigError, redact
 from tracker.jobs import runs
 from tracker.jobs.lease import DEFAULT_TTL_S, Lease, acquire, new_holder_id, release, renew
-from tracker.jobs.registry import JOBS, JobFailed
+from tracker.jobs.registry import JOBS, Job, JobFailed
 from tracker.service_layer.app import Tracker
 
 if TYPE_CHECKING:
@@ -127,6 +127,7 @@ class JobScheduler:
     cadences: dict[str, timedelta]
     lease_ttl: float = DEFAULT_TTL_S
     holder: str = field(default_factory=new_holder_id)
+    jobs: Mapping[str, Job] = field(default_factory=lambda: JOBS)  # plus any made for a run
     holding: bool = field(default=False, init=False)
     _stopping: threading.Event = field(default_factory=threading.Event, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
@@ -295,7 +296,7 @@ class JobScheduler:
         counts: dict[str, int] = {}
         error = None
         try:
-            counts = JOBS[name](self.tracker, started)
+            counts = self.jobs[name](self.tracker, started)
             outcome = runs.OK
         except JobFailed as exc:
             outcome, counts, error = runs.FAILED, exc.counts, self._scrub(str(exc))

@@ -18,11 +18,12 @@ from sqlalchemy import Connection, select
 
 from tracker.adapters import schema
 from tracker.adapters.db import Statement
-from tracker.adapters.eventstore import decode_payload, format_ts
+from tracker.adapters.eventstore import StoredEvent, decode_payload, format_ts
 from tracker.clock import utc_today
 from tracker.domain import events as ev
 from tracker.domain.commitment import CommitmentState, fold
 from tracker.domain.names import ActorDirectory
+from tracker.domain.timeliness import days_late_at_fulfilment
 from tracker.service_layer.app import Tracker, bulk
 from tracker.service_layer.projections import domain_streams, to_domain
 
@@ -114,6 +115,9 @@ def status_row(state: CommitmentState, day: date) -> dict[str, Any]:
         "due": state.due.to_dict() if state.due else None,
         "overdue": overdue,
         "days_late": state.due.days_late(day) if overdue and state.due else None,
+        "days_late_at_fulfilment": days_late_at_fulfilment(
+            state.status, state.status_on, state.due
+        ),
         "owner": state.owner,
         "tags": state.tags,
         "next_follow_up": open_fus[0].due.isoformat() if open_fus else None,
@@ -122,7 +126,7 @@ def status_row(state: CommitmentState, day: date) -> dict[str, Any]:
     }
 
 
-def _sort_key(row: dict[str, Any]) -> tuple[bool, bool, str, str]:
+def report_order(row: dict[str, Any]) -> tuple[bool, bool, str, str]:
     """Overdue first, then those with an overdue follow-up, then by deadline."""
     due = row["due"]["end"] if row["due"] else "9999-12-31"
     return (not row["overdue"], not row["overdue_follow_ups"], due, row["id"])
@@ -153,7 +157,7 @@ def status_report(
             if overdue_only and not (row["overdue"] or row["overdue_follow_ups"]):
                 continue
             rows.append(row)
-    return sorted(rows, key=_sort_key)
+    return sorted(rows, key=report_order)
 
 
 _SUMMARY = {
@@ -215,7 +219,27 @@ def show(tracker: Tracker, commitment_id: str, view: View) -> dict[str, Any]:
         flags = tracker.store.read_stream(
             conn, f"overdue:{commitment_id}", known_at=view.known_at_text
         )
-    kept = {e.version for e in domain}
+    return {
+        **story(state, events, source_rows, view.day),
+        "overdue_flags": [f.data for f in flags],
+    }
+
+
+def story(
+    state: CommitmentState,
+    events: list[StoredEvent],
+    source_rows: dict[str, dict[str, Any]],
+    day: date,
+) -> dict[str, Any]:
+    """A commitment told whole: its status row on ``day``, its fields, its sources with
+    their quotes, and the timeline of the stored ``events`` its state was folded from
+    (``show`` and the published pages tell it alike)."""
+    kept = {e.version for e in state.history}
+    reasons = {
+        e.data["entry"]: e.data["reason"]
+        for e in events
+        if e.type == ev.ENTRY_RETRACTED and e.version in kept
+    }
     timeline = []
     for e in events:
         if e.version not in kept:
@@ -231,6 +255,9 @@ def show(tracker: Tracker, commitment_id: str, view: View) -> dict[str, Any]:
                 "quote": e.data.get("quote"),
                 "note": e.data.get("note") if e.type != ev.NOTE_ADDED else None,
                 "retracted": e.version in state.retracted,
+                "retracted_because": reasons.get(e.version)
+                if e.version in state.retracted
+                else None,
                 "recorded_by": e.meta.get("recorded_by"),
             }
         )
@@ -242,7 +269,7 @@ def show(tracker: Tracker, commitment_id: str, view: View) -> dict[str, Any]:
         {**source_rows.get(s, {"id": s}), "quotes": quotes.get(s, [])} for s in state.sources
     ]
     return {
-        **status_row(state, view.day),
+        **status_row(state, day),
         "made_to": state.made_to,
         "occasion": state.occasion,
         "status_on": state.status_on.isoformat() if state.status_on else None,
@@ -250,7 +277,6 @@ def show(tracker: Tracker, commitment_id: str, view: View) -> dict[str, Any]:
         "follow_ups": state.to_dict()["follow_ups"],
         "sources": sources,
         "timeline": timeline,
-        "overdue_flags": [f.data for f in flags],
     }
 
 
@@ -258,10 +284,12 @@ def actor_names(conn: Connection) -> dict[str, str]:
     return {i: n for i, n in conn.execute(select(schema.actors.c.id, schema.actors.c.name))}
 
 
-def scorecard_report(tracker: Tracker, view: View) -> list[dict[str, Any]]:
-    """Each actor's record on the view's day: kept, partly kept, broken, open, overdue."""
+def scorecard_report(tracker: Tracker, view: View, group: str = "actor") -> list[dict[str, Any]]:
+    """Each actor's (or tag's) record on the view's day: every status counted, kept on
+    time and late, open, overdue, and the compliance percentage."""
     from tracker.domain.scorecard import scorecard
 
     with tracker.db.read() as conn:
-        cards = scorecard(states(tracker, conn, view), view.day, actor_names(conn))
+        names = actor_names(conn) if group == "actor" else {}
+        cards = scorecard(states(tracker, conn, view), view.day, names, group=group)
     return [c.to_dict() for c in cards]

@@ -79,7 +79,7 @@ def commitment_as_of(events: Sequence[DomainEvent], day: date | None) -> Commitm
 
 _STATES = Statement("SELECT state FROM commitments")
 # The last day anything in a commitment's stream is dated on (occurred_at is UTC text).
-_LAST_DAY = Statement("SELECT MAX(occurred_at) FROM events WHERE stream_id LIKE 'commitment:%'")
+_LAST_DAY = Statement("SELECT MAX(occurred_at) FROM events WHERE stream_id LIKE ?")
 
 
 def _projections_answer(conn: Connection, view: View) -> bool:
@@ -89,7 +89,7 @@ def _projections_answer(conn: Connection, view: View) -> bool:
         return False
     if view.as_of is None:
         return True
-    (last,) = _LAST_DAY.rows(conn)[0]
+    (last,) = _LAST_DAY.rows(conn, ("commitment:%",))[0]
     return last is None or date.fromisoformat(last[:10]) <= view.as_of
 
 

@@ -89,7 +89,7 @@ def _cadence_option(job: str, default: str, what: str) -> Any:
     return click.option(
         f"--{job}-every",
         type=DURATION,
-        help=f"How often to {what} (default: ${variable}, else {default}).",
+        help=f"How often to {what}, at most 366d (default: ${variable}, else {default}).",
     )
 
 

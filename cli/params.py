@@ -110,8 +110,9 @@ class FiniteRange(click.FloatRange):
 DATE = DateType()
 TIMESTAMP = TimestampType()
 STATUS = StatusType()
-# The largest integer both databases store (BIGINT, SQLite's INTEGER): event positions.
-POSITION = click.IntRange(0, 2**63 - 1)
+# The largest integer both databases store (BIGINT, SQLite's INTEGER): positions, counts.
+BIGINT_MAX = 2**63 - 1
+POSITION = click.IntRange(0, BIGINT_MAX)
 # Entry numbers (a stream's versions), stored as 32-bit INTEGER.
 ENTRY = click.IntRange(1, 2**31 - 1)
 VERSION = click.IntRange(0, 2**31 - 1)

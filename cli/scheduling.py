@@ -15,7 +15,7 @@ import click
 
 from tracker.cli.context import EXIT_PROBLEMS, AppContext, fail, handle_errors, pass_app
 from tracker.cli.output import Column, echo_styled, emit, output_options
-from tracker.cli.params import POSITION, FiniteRange
+from tracker.cli.params import BIGINT_MAX, FiniteRange
 from tracker.jobs.settings import LONGEST_LEASE_TTL_S, LONGEST_WAIT_S
 
 _OUTCOME_STYLES = {
@@ -226,7 +226,7 @@ RUN_COLUMNS = [
 @scheduler.command("status")
 @click.option(
     "--history",
-    type=click.IntRange(1, POSITION.max),
+    type=click.IntRange(1, BIGINT_MAX),
     metavar="N",
     help="List the last N runs of all jobs instead of the latest run of each.",
 )

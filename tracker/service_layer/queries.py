@@ -49,10 +49,6 @@ class View:
         return self.today or utc_today()
 
     @property
-    def historical(self) -> bool:
-        return self.as_of is not None or self.known_at is not None
-
-    @property
     def known_at_text(self) -> str | None:
         return format_ts(self.known_at) if self.known_at else None
 

@@ -10,6 +10,11 @@ from tracker.cli.context import EXIT_PROBLEMS, AppContext, handle_errors, pass_a
 from tracker.cli.output import Column, echo_styled, emit, output_options
 from tracker.cli.params import TIMESTAMP, acting_clock, clock
 
+NOW_HELP = (
+    "Judge at this time instead of the clock, on the log as it stood that day (UTC): "
+    "the entries dated up to it and the deadlines in force then, as `status --as-of` does."
+)
+
 OVERDUE_COLUMNS = [
     Column("commitment_id", "commitment"),
     Column("kind", "kind"),
@@ -23,7 +28,7 @@ OVERDUE_COLUMNS = [
 
 @click.command()
 @click.option("--flag", is_flag=True, help="Record one OverdueFlagged event per item and deadline.")
-@click.option("--now", type=TIMESTAMP, help="Judge on this time instead of the clock.")
+@click.option("--now", type=TIMESTAMP, help=NOW_HELP)
 @output_options
 @pass_app
 @handle_errors
@@ -31,7 +36,9 @@ def overdue(app: AppContext, flag: bool, now: datetime | None, fmt: str) -> None
     """List overdue commitments and follow-ups; with --flag, record them.
 
     Flagging is idempotent: an item is flagged once per deadline, and again only when
-    its deadline moves and passes again.
+    its deadline moves and passes again. With --now, the list is the one `tracker
+    status --as-of` gives for that day (same commitments overdue), and --flag records
+    the flags as of that time.
 
     \b
     Examples:
@@ -41,6 +48,7 @@ def overdue(app: AppContext, flag: bool, now: datetime | None, fmt: str) -> None
     """
     from tracker.jobs.overdue import flag as flag_items
     from tracker.jobs.overdue import scan
+    from tracker.service_layer.queries import View
 
     if flag:
         moment = acting_clock(now, "flag overdue items", "list without --flag to look ahead")
@@ -51,16 +59,16 @@ def overdue(app: AppContext, flag: bool, now: datetime | None, fmt: str) -> None
         )
     else:
         moment = clock(now)
-        items, note = scan(app.tracker, moment.date()), None
+        items, note = scan(app.tracker, View.at(moment)), None
     emit([i.to_dict() for i in items], OVERDUE_COLUMNS, fmt)
     if fmt == "table":
-        summary = f"{len(items)} overdue on {moment.date().isoformat()}"
+        summary = f"{len(items)} overdue on {View.at(moment).day.isoformat()}"
         echo_styled(summary + (f"; {note}" if note else ""), "red" if items else "green", err=True)
 
 
 @click.command()
 @click.option("--dry-run", is_flag=True, help="Print the digests instead of sending them.")
-@click.option("--now", type=TIMESTAMP, help="Judge on this time instead of the clock.")
+@click.option("--now", type=TIMESTAMP, help=NOW_HELP)
 @click.option(
     "--within",
     "within_days",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -94,9 +95,27 @@ class StatusType(click.ParamType):
             self.fail(str(exc), param, ctx)
 
 
+class FiniteRange(click.FloatRange):
+    """A bounded number of seconds: ``FloatRange`` lets ``nan`` through (it compares
+    false with either bound), so it is refused here by name."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if math.isnan(number):
+            within = self._describe_range()
+            self.fail(f"{value!r} is not a number: give one in the range {within}", param, ctx)
+        return number
+
+
 DATE = DateType()
 TIMESTAMP = TimestampType()
 STATUS = StatusType()
+# The largest integer both databases store (BIGINT, SQLite's INTEGER): positions, counts.
+BIGINT_MAX = 2**63 - 1
+POSITION = click.IntRange(0, BIGINT_MAX)
+# Entry numbers (a stream's versions), stored as 32-bit INTEGER.
+ENTRY = click.IntRange(1, 2**31 - 1)
+VERSION = click.IntRange(0, 2**31 - 1)
 
 
 def time_options(fn: Callable[..., Any]) -> Callable[..., Any]:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from tracker.cli.context import AppContext, handle_errors, pass_app
-from tracker.cli.params import DATE, STATUS
+from tracker.cli.params import DATE, ENTRY, STATUS, VERSION
 from tracker.clock import utc_today
 
 if TYPE_CHECKING:
@@ -207,7 +207,7 @@ def _evidence_options(fn: Callable[..., Any]) -> Callable[..., Any]:
             click.option("--quote", help="The source's own words, in its language."),
             click.option(
                 "--expect-version",
-                type=int,
+                type=VERSION,
                 default=None,
                 help="Refuse if the commitment moved past this version (from `show`).",
             ),
@@ -494,7 +494,7 @@ def record_done(
 
 
 @record.command("retract")
-@click.argument("entry", type=int, metavar="ENTRY")
+@click.argument("entry", type=ENTRY, metavar="ENTRY")
 @click.option("--reason", required=True, help="Why the entry was a mistake.")
 @click.option("--on", type=DATE, default=None, help="When the retraction is made (default: today).")
 @pass_app

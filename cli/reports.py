@@ -10,7 +10,7 @@ import click
 
 from tracker.cli.context import AppContext, handle_errors, pass_app
 from tracker.cli.output import Column, echo_styled, emit, output_options, plural
-from tracker.cli.params import STATUS, time_options
+from tracker.cli.params import POSITION, STATUS, time_options
 
 
 def _due(value: dict[str, Any] | None) -> str:
@@ -283,7 +283,7 @@ def scorecard(app: AppContext, as_of: Any, known_at: Any, group: str, fmt: str) 
 
 @click.command()
 @click.option(
-    "--after", type=int, default=0, show_default=True, help="Only events after this position."
+    "--after", type=POSITION, default=0, show_default=True, help="Only events after this position."
 )
 @click.option("--stream", help="Only this stream (e.g. commitment:darien-visit).")
 @pass_app

@@ -16,6 +16,8 @@ import click
 
 from tracker.cli.context import EXIT_PROBLEMS, AppContext, fail, handle_errors, pass_app
 from tracker.cli.output import Column, echo_styled, emit, output_options
+from tracker.cli.params import BIGINT_MAX, FiniteRange
+from tracker.jobs.settings import LONGEST_LEASE_TTL_S, LONGEST_WAIT_S
 
 _OUTCOME_STYLES = {
     "ok": "green",
@@ -45,6 +47,29 @@ class DurationType(click.ParamType):
 DURATION = DurationType()
 
 
+class JobsType(click.ParamType):
+    """Job names separated by commas, in the order the jobs run whatever the order given."""
+
+    name = "JOBS"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> tuple[str, ...]:
+        from tracker.jobs.registry import JOBS
+
+        if isinstance(value, tuple):
+            return value
+        names = {part.strip().lower() for part in str(value).split(",")} - {""}
+        unknown = sorted(names - set(JOBS))
+        if unknown or not names:
+            what = f"unknown job {', '.join(map(repr, unknown))}" if unknown else "no job named"
+            self.fail(f"{what}: name one or more of {', '.join(JOBS)}, separated by commas")
+        return tuple(name for name in JOBS if name in names)
+
+
+JOBS_LIST = JobsType()
+
+
 @click.group()
 def scheduler() -> None:
     """Run the scheduled jobs (overdue scan, reminders, audit; publishing the site with
@@ -66,16 +91,24 @@ def _cadence_option(job: str, default: str, what: str) -> Any:
     return click.option(
         f"--{job}-every",
         type=DURATION,
-        help=f"How often to {what} (default: ${variable}, else {default}).",
+        help=f"How often to {what}, at most 366d (default: ${variable}, else {default}).",
     )
 
 
 @scheduler.command("run")
-@click.option("--once", is_flag=True, help="Run every job once (overdue, remind, audit) and exit.")
+@click.option("--once", is_flag=True, help="Run each job once, in order, and exit.")
+@click.option(
+    "--jobs",
+    "chosen",
+    type=JOBS_LIST,
+    default="overdue,remind,audit",
+    show_default=True,
+    help="Which jobs to run, separated by commas (with or without --once).",
+)
 @click.option(
     "--wait",
     "wait_s",
-    type=click.FloatRange(min=0),
+    type=FiniteRange(0, LONGEST_WAIT_S),
     default=0,
     show_default=True,
     metavar="SECONDS",
@@ -95,7 +128,7 @@ def _cadence_option(job: str, default: str, what: str) -> Any:
 )
 @click.option(
     "--lease-ttl",
-    type=click.FloatRange(min=1),
+    type=FiniteRange(1, LONGEST_LEASE_TTL_S),
     default=30,
     show_default=True,
     metavar="SECONDS",
@@ -109,6 +142,7 @@ def _cadence_option(job: str, default: str, what: str) -> Any:
 def run(
     app: AppContext,
     once: bool,
+    chosen: tuple[str, ...],
     wait_s: float,
     overdue_every: timedelta | None,
     remind_every: timedelta | None,
@@ -125,6 +159,11 @@ def run(
     log "standby" and take over within the lease TTL when it dies, at once when it
     is stopped. Each run is logged to stderr and recorded for `scheduler status`.
 
+    --jobs picks the jobs (overdue, remind, audit; all by default); --publish-dir
+    adds publishing the site. A job that lacks
+    its settings (remind without $TRACKER_SMTP_URL and $TRACKER_MAIL_FROM) is not
+    run: it is logged and recorded as failed with what to set, and the others run.
+
     With --once, exit status 0 when every job succeeded, 1 otherwise or when another
     scheduler holds the lease (nothing is run then).
 
@@ -133,16 +172,22 @@ def run(
       tracker scheduler run
       tracker scheduler run --overdue-every 15m --remind-every 1d --audit-every 7d
       tracker scheduler run --once                 # from cron
+      tracker scheduler run --once --jobs overdue,audit     # no mail here
       tracker scheduler run --publish-dir /var/www/pledges --publish-every 1h
       TRACKER_REMIND_EVERY=12h tracker scheduler run --lease-ttl 60
     """
     from tracker.jobs.registry import JOBS, publish_job
     from tracker.jobs.scheduler import JobScheduler, LeaseUnavailable, resolve_cadences
 
+    given = {"overdue": overdue_every, "remind": remind_every, "audit": audit_every}
+    for name, cadence in given.items():
+        if cadence is not None and name not in chosen:
+            raise click.BadParameter(
+                f"--{name}-every sets the cadence of {name}, which --jobs leaves out",
+                param_hint="'--jobs'",
+            )
+    cadences = resolve_cadences(given, jobs=chosen)
     _configure_logging(verbose)
-    cadences = resolve_cadences(
-        {"overdue": overdue_every, "remind": remind_every, "audit": audit_every}
-    )
     table = dict(JOBS)
     if publish_dir is not None:
         from tracker.service_layer.publish.writing import PublishRefused, check_target
@@ -157,11 +202,17 @@ def run(
         jobs.run_forever()
         return
     try:
-        all_ok = jobs.run_once(wait_s)
+        outcomes = jobs.run_once(wait_s)
     except LeaseUnavailable as exc:
         fail(str(exc), EXIT_PROBLEMS)
-    if not all_ok:
-        echo_styled("Some jobs did not succeed: see `tracker scheduler status`.", "red", err=True)
+    failed = [f"{name} {outcome}" for name, outcome in outcomes.items() if outcome != "ok"]
+    if failed:
+        echo_styled(
+            f"Not every job succeeded ({', '.join(failed)}): see the log above and "
+            "`tracker scheduler status`.",
+            "red",
+            err=True,
+        )
         raise SystemExit(EXIT_PROBLEMS)
 
 
@@ -200,7 +251,7 @@ RUN_COLUMNS = [
 @scheduler.command("status")
 @click.option(
     "--history",
-    type=click.IntRange(min=1),
+    type=click.IntRange(1, BIGINT_MAX),
     metavar="N",
     help="List the last N runs of all jobs instead of the latest run of each.",
 )

@@ -34,7 +34,9 @@ class ConfigError(ValueError):
     """A setting the user gave cannot be used."""
 
 
-def redact(text: str, *urls: str | None, secrets: Iterable[str | None] = ()) -> str:
+def redact(
+    text: str, *urls: str | None, secrets: Iterable[str | None] = (), any_url: bool = True
+) -> str:
     """``text`` with every password in it replaced by ``***``, safe for messages and logs.
 
     Hides the password of any ``scheme://user:password@`` and any ``password=`` value
@@ -42,6 +44,9 @@ def redact(text: str, *urls: str | None, secrets: Iterable[str | None] = ()) -> 
     and percent-decoded) and of ``secrets``, since drivers and servers quote them in
     their own ways. This is the only secret-masking helper: database URLs, driver
     errors, SMTP failures and scheduler logs all go through it.
+
+    ``any_url=False`` hides only the passwords of ``urls`` and ``secrets``: for a
+    message that shows an example URL (``smtp://user:password@host``) to be copied.
     """
     known = {s for s in secrets if s}
     for url in urls:
@@ -50,8 +55,9 @@ def redact(text: str, *urls: str | None, secrets: Iterable[str | None] = ()) -> 
                 for match in pattern.finditer(url):
                     secret = match["secret"].strip("'")
                     known |= {secret, unquote(secret)} - {"", MASK}
-    text = _USERINFO.sub(rf"\g<head>:{MASK}@", text)
-    text = _PASSWORD_PARAM.sub(rf"\g<head>{MASK}", text)
+    if any_url:
+        text = _USERINFO.sub(rf"\g<head>:{MASK}@", text)
+        text = _PASSWORD_PARAM.sub(rf"\g<head>{MASK}", text)
     for secret in sorted(known, key=len, reverse=True):
         text = text.replace(secret, MASK)
     return text

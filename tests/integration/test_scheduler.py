@@ -29,7 +29,7 @@ from tracker.adapters.db import Database
 from tracker.clock import utc_now
 from tracker.jobs import runs
 from tracker.jobs.lease import acquire, read_lease, release, renew
-from tracker.jobs.registry import JOBS, JobFailed
+from tracker.jobs.registry import JOBS, JobFailed, unmet_settings
 from tracker.jobs.scheduler import (
     DurationError,
     JobScheduler,
@@ -88,6 +88,32 @@ def test_cadences_come_from_options_then_environment_then_defaults() -> None:
     }
     with pytest.raises(DurationError, match="TRACKER_AUDIT_EVERY: 'weekly' is not a duration"):
         resolve_cadences({}, {"TRACKER_AUDIT_EVERY": "weekly"})
+
+
+def test_only_the_chosen_jobs_get_cadences_and_only_their_variables_are_read() -> None:
+    env = {"TRACKER_REMIND_EVERY": "weekly", "TRACKER_AUDIT_EVERY": "2d"}
+    cadences = resolve_cadences({}, env, jobs=("audit", "overdue"))
+    assert cadences == {"overdue": timedelta(hours=1), "audit": timedelta(days=2)}
+    assert list(cadences) == ["overdue", "audit"]  # the order the jobs run in
+
+
+@pytest.mark.parametrize("text", ["99999999999d", "367d", "53w", "9999999h"])
+def test_parse_duration_refuses_a_cadence_longer_than_a_year(text: str) -> None:
+    with pytest.raises(DurationError, match="longer than the longest cadence, 366d"):
+        parse_duration(text)
+
+
+def test_the_mail_job_names_the_settings_it_lacks_with_examples_to_copy() -> None:
+    url, sender = "TRACKER_SMTP_URL", "TRACKER_MAIL_FROM"
+    assert unmet_settings("overdue", {}) is None
+    assert unmet_settings("remind", {}) == (
+        f"set {url} and {sender} (for example smtp://user:password@mail.example.org:587 "
+        "and tracker@example.org)"
+    )
+    assert unmet_settings("remind", {url: "smtp://relay:25"}) == (
+        f"set {sender} (for example tracker@example.org)"
+    )
+    assert unmet_settings("remind", {url: "smtp://relay:25", sender: "t@example.org"}) is None
 
 
 def test_lease_goes_to_one_holder_until_it_expires_or_is_released(db: Database) -> None:
@@ -255,6 +281,72 @@ def test_once_runs_nothing_while_another_scheduler_holds_the_lease(
     assert "elsewhere:1:abcd holds the lease" in result.stderr
     assert "Traceback" not in result.stderr
     assert all_runs(check_db) == []
+
+
+MAIL_HINT = (
+    "remind: not run: set TRACKER_SMTP_URL and TRACKER_MAIL_FROM (for example "
+    "smtp://user:password@mail.example.org:587 and tracker@example.org)"
+)
+
+
+def test_once_without_mail_settings_runs_the_other_jobs_and_says_what_to_set(
+    demo_url: str, check_db: Database
+) -> None:
+    result = run_tracker("--db", demo_url, "scheduler", "run", "--once", env=BASE_ENV)
+    assert result.returncode == 1, result.stderr
+    assert MAIL_HINT in result.stderr  # the example as written, not through the mask
+    assert "***" not in result.stderr and "Traceback" not in result.stderr
+    assert "Not every job succeeded (remind failed)" in result.stderr
+    recorded = all_runs(check_db)
+    assert [(r.job, r.outcome) for r in recorded] == [
+        ("overdue", "ok"),
+        ("remind", "failed"),
+        ("audit", "ok"),
+    ]
+    assert recorded[1].error == MAIL_HINT.removeprefix("remind: ")
+    assert recorded[0].counts["flagged"] > 0
+
+
+def test_once_with_jobs_runs_only_those_in_their_order(demo_url: str, check_db: Database) -> None:
+    argv = ("--db", demo_url, "scheduler", "run", "--once", "--jobs", "audit, overdue")
+    result = run_tracker(*argv, env=BASE_ENV)
+    assert result.returncode == 0, result.stderr
+    assert [(r.job, r.outcome) for r in all_runs(check_db)] == [("overdue", "ok"), ("audit", "ok")]
+    assert "remind" not in result.stderr
+
+
+def test_a_mail_setting_that_cannot_work_is_named_and_its_password_kept_hidden(
+    demo_url: str, check_db: Database
+) -> None:
+    env = {
+        **BASE_ENV,
+        "TRACKER_SMTP_URL": f"smtp://desk:{SECRET}@relay.example.org:25?starttls=0",
+        "TRACKER_MAIL_FROM": "tracker@example.org",
+    }
+    argv = ("--db", demo_url, "scheduler", "run", "--once", "--jobs", "remind")
+    result = run_tracker(*argv, env=env)
+    assert result.returncode == 1
+    assert "remind: not run: TRACKER_SMTP_URL: refusing to send a password" in result.stderr
+    assert SECRET not in result.stderr
+    (run,) = all_runs(check_db)
+    assert run.outcome == "failed" and SECRET not in (run.error or "")
+
+
+@pytest.mark.slow
+def test_jobs_holds_for_a_scheduler_that_keeps_running(
+    demo_url: str, procs: Procs, check_db: Database
+) -> None:
+    argv = ("--db", demo_url, "scheduler", "run", "--jobs", "overdue", "--overdue-every", "1s")
+    proc = procs.spawn(*argv)
+    wait_for(
+        lambda: len([r for r in all_runs(check_db) if r.finished_at is not None]) >= 2,
+        "the overdue job to run twice",
+        explain=procs.outputs,
+    )
+    proc.signal(signal.SIGTERM)
+    assert proc.wait() == 0, procs.outputs()
+    assert {r.job for r in all_runs(check_db)} == {"overdue"}
+    assert "overdue every 1s;" in proc.output()
 
 
 @pytest.mark.slow

@@ -28,6 +28,7 @@ key, and then the run is reported but not recorded.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 from collections.abc import Callable, Iterator, Sequence
@@ -66,6 +67,7 @@ from tracker.service_layer.projections import (
     rows_for_stream,
     stored_digests,
 )
+from tracker.service_layer.queries import View, commitment_as_of
 
 __all__ = ["AuditReport", "CheckResult", "run_audit", "verify_chain"]
 
@@ -367,11 +369,9 @@ class _Folded:
             self.comparison.feed(rows)
         self.rules(stream_id, events)
         # Staleness and the scorecard: the commitment as it stood on the audit's day.
-        upto = [e for e in events if e.on <= self.day]
-        if len(upto) < len(events):
-            if not any(e.type == ev.COMMITMENT_MADE for e in upto):
-                return  # made after the day
-            state = _attempt(fold, upto, self.states_unreadable, stream_id, "folded")
+        if any(e.on > self.day for e in events):
+            as_of = functools.partial(commitment_as_of, day=self.day)
+            state = _attempt(as_of, events, self.states_unreadable, stream_id, "folded")
             if state is _FAILED:
                 return
         elif failed is not None:
@@ -523,7 +523,7 @@ def run_audit(
     ``progress`` is told of events as the chain and fold passes read them (the log is
     read twice, so the total is twice its length).
     """
-    today = now.date()
+    today = View.at(now).day
     keyed = tracker.store.chain.keyed
     with bulk(), tracker.db.read() as conn:
         chain = verify_chain(tracker.store, conn, digest=digest, progress=progress)

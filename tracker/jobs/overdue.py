@@ -9,18 +9,15 @@ beside it rather than in it, so scans never race with people recording evidence.
 from __future__ import annotations
 
 import contextlib
-import json
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import select
-
-from tracker.adapters import schema
 from tracker.adapters.eventstore import ANY_VERSION, NewEvent
 from tracker.clock import utc_now
 from tracker.domain import events as ev
 from tracker.domain.commitment import CommitmentState
 from tracker.service_layer.app import Tracker, recorder
+from tracker.service_layer.queries import View, commitments
 
 CLOCK_SLACK = timedelta(minutes=1)
 
@@ -104,14 +101,10 @@ def overdue_items(state: CommitmentState, day: date) -> list[OverdueItem]:
     return items
 
 
-def all_states(tracker: Tracker) -> list[CommitmentState]:
-    with tracker.db.read() as conn:
-        rows = conn.execute(select(schema.commitments.c.state)).scalars()
-        return [CommitmentState.from_dict(json.loads(text)) for text in rows]
-
-
-def scan(tracker: Tracker, day: date) -> list[OverdueItem]:
-    found = [item for state in all_states(tracker) for item in overdue_items(state, day)]
+def scan(tracker: Tracker, view: View) -> list[OverdueItem]:
+    """What is overdue as the view sees the world, the longest overdue first."""
+    day = view.day
+    found = [item for state in commitments(tracker, view) for item in overdue_items(state, day)]
     return sorted(found, key=lambda i: (-i.days_late, i.commitment_id, i.item))
 
 
@@ -126,8 +119,10 @@ class FlagReport:
 
 
 def flag(tracker: Tracker, now: datetime) -> FlagReport:
+    """Flag what was overdue at ``now``, judged on the log as it stood that day."""
     refuse_future(now, "flag overdue items")
-    items = scan(tracker, now.date())
+    view = View.at(now)
+    items = scan(tracker, view)
     meta = {"recorded_by": recorder(), "command": "overdue --flag"}
     with tracker.db.write() as conn:
         seen = tracker.store.positions_for_keys(conn, [i.key for i in items])
@@ -139,7 +134,7 @@ def flag(tracker: Tracker, now: datetime) -> FlagReport:
                 [
                     NewEvent(
                         ev.OVERDUE_FLAGGED,
-                        {**i.to_dict(), "flagged_on": now.date().isoformat()},
+                        {**i.to_dict(), "flagged_on": view.day.isoformat()},
                         now,
                         meta,
                         idempotency_key=i.key,

@@ -2,12 +2,15 @@
 
 Each job takes the tracker and the clock and returns counts for the run record; a
 job that could not do all its work raises :class:`JobFailed` with the counts of what
-it did, so the run is recorded as failed with both.
+it did, so the run is recorded as failed with both. A job that needs settings says
+what is missing before it runs (:func:`unmet_settings`), so that the scheduler can
+report it in words rather than as the error of a half-started run.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 
@@ -80,3 +83,33 @@ def publish_job(directory: Path, title: str | None = None, base_url: str | None 
 
 
 JOBS: dict[str, Job] = {"overdue": overdue_job, "remind": remind_job, "audit": audit_job}
+
+# Examples to copy, shown as written: they are not anyone's password.
+_MAIL_EXAMPLES = {
+    "TRACKER_SMTP_URL": "smtp://user:password@mail.example.org:587",
+    "TRACKER_MAIL_FROM": "tracker@example.org",
+}
+
+
+def _mail_settings(env: Mapping[str, str]) -> str | None:
+    from tracker.adapters.mail import MailConfigError, SmtpSettings
+
+    missing = [name for name in _MAIL_EXAMPLES if not env.get(name, "").strip()]
+    if missing:
+        examples = " and ".join(_MAIL_EXAMPLES[name] for name in missing)
+        return f"set {' and '.join(missing)} (for example {examples})"
+    try:
+        SmtpSettings.from_env(env)
+    except MailConfigError as exc:  # its messages never quote the password
+        return str(exc)
+    return None
+
+
+_SETTINGS: dict[str, Callable[[Mapping[str, str]], str | None]] = {"remind": _mail_settings}
+
+
+def unmet_settings(name: str, env: Mapping[str, str] | None = None) -> str | None:
+    """What job ``name`` lacks to run with these settings (the environment by
+    default), as an instruction to set them; None when it has what it needs."""
+    check = _SETTINGS.get(name)
+    return check(os.environ if env is None else env) if check else None

@@ -20,9 +20,10 @@ from typing import TYPE_CHECKING
 from tracker.adapters.eventstore import ANY_VERSION, NewEvent
 from tracker.domain import events as ev
 from tracker.domain.commitment import CommitmentState
-from tracker.jobs.overdue import all_states, overdue_items, refuse_future
+from tracker.jobs.overdue import overdue_items, refuse_future
 from tracker.jobs.settings import DEFAULT_WITHIN_DAYS, check_within
 from tracker.service_layer.app import Tracker, recorder
+from tracker.service_layer.queries import View, commitments
 
 if TYPE_CHECKING:
     import ssl
@@ -180,7 +181,9 @@ def collect(states: list[CommitmentState], day: date, within_days: int) -> list[
 
 
 def preview(tracker: Tracker, now: datetime, within_days: int) -> list[Digest]:
-    return collect(all_states(tracker), now.date(), within_days)
+    """The digests due at ``now``, judged on the log as it stood that day."""
+    view = View.at(now)
+    return collect(commitments(tracker, view), view.day, within_days)
 
 
 @dataclass

@@ -25,7 +25,7 @@ import re
 import signal
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, timedelta
 from types import FrameType
@@ -40,7 +40,8 @@ from tracker.clock import utc_now
 from tracker.config import ConfigError, redact
 from tracker.jobs import runs
 from tracker.jobs.lease import DEFAULT_TTL_S, Lease, acquire, new_holder_id, release, renew
-from tracker.jobs.registry import JOBS, Job, JobFailed
+from tracker.jobs.registry import JOBS, Job, JobFailed, unmet_settings
+from tracker.jobs.settings import LONGEST_CADENCE
 from tracker.service_layer.app import Tracker
 
 if TYPE_CHECKING:
@@ -79,16 +80,24 @@ def parse_duration(text: str) -> timedelta:
     seconds = sum(float(n) * _UNITS[unit] for n, unit in _PART.findall(compact))
     if seconds <= 0:
         raise DurationError(f"{text!r} is not a duration longer than zero")
+    if seconds > LONGEST_CADENCE.total_seconds():
+        raise DurationError(
+            f"{text!r} is longer than the longest cadence, {describe(LONGEST_CADENCE)}"
+        )
     return timedelta(seconds=seconds)
 
 
 def resolve_cadences(
-    given: Mapping[str, timedelta | None], env: Mapping[str, str] | None = None
+    given: Mapping[str, timedelta | None],
+    env: Mapping[str, str] | None = None,
+    jobs: Iterable[str] = JOBS,
 ) -> dict[str, timedelta]:
-    """Each job's cadence: the option given, else its environment variable, else the default."""
+    """Each of ``jobs``' cadence, in the order of :data:`JOBS`: the option given, else
+    its environment variable, else the default."""
     env = os.environ if env is None else env
+    chosen = set(jobs)
     cadences = {}
-    for name in JOBS:
+    for name in (n for n in JOBS if n in chosen):
         value = given.get(name)
         if value is None:
             variable = CADENCE_ENV[name]
@@ -295,6 +304,13 @@ class JobScheduler:
         run_id = runs.start_run(self.db, name, self.holder, started)
         counts: dict[str, int] = {}
         error = None
+        unmet = unmet_settings(name)
+        if unmet is not None:
+            # An instruction with examples to copy: only real secrets are hidden.
+            error = f"not run: {self._scrub(unmet, any_url=False)}"
+            runs.finish_run(self.db, run_id, runs.FAILED, counts, error)
+            logger.error("%s: %s", name, error)
+            return runs.FAILED
         try:
             counts = self.jobs[name](self.tracker, started)
             outcome = runs.OK
@@ -310,9 +326,9 @@ class JobScheduler:
         log("job %s", " ".join(filter(None, [name, outcome, format_counts(counts), error])))
         return outcome
 
-    def _scrub(self, text: str) -> str:
+    def _scrub(self, text: str, *, any_url: bool = True) -> str:
         """Errors end up in logs and the run record: keep passwords out of both."""
-        return redact(text, os.environ.get("TRACKER_SMTP_URL"), self.db.url)
+        return redact(text, os.environ.get("TRACKER_SMTP_URL"), self.db.url, any_url=any_url)
 
     def _reason(self, exc: BaseException) -> str:
         lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
@@ -421,8 +437,8 @@ class JobScheduler:
             self.release_lease()
         logger.info("scheduler %s stopped", self.holder)
 
-    def run_once(self, wait: float = 0.0, *, handle_signals: bool = True) -> bool:
-        """Run every job once, in order, while holding the lease; True if all went well.
+    def run_once(self, wait: float = 0.0, *, handle_signals: bool = True) -> dict[str, str]:
+        """Run each job once, in order, while holding the lease; each one's outcome.
 
         Raises :class:`LeaseUnavailable` when another scheduler keeps the lease for
         longer than ``wait`` seconds.
@@ -438,7 +454,7 @@ class JobScheduler:
 
         thread = threading.Thread(target=keeper, name="lease-keeper", daemon=True)
         thread.start()
-        outcomes = []
+        outcomes: dict[str, str] = {}
         try:
             for name in self.cadences:
                 outcome = self.run_job(name)
@@ -453,12 +469,12 @@ class JobScheduler:
                     except SQLAlchemyError as exc:  # logged; the exit status says the rest
                         self._database_down(exc, f"recording that {name} was skipped")
                     outcome = runs.SKIPPED
-                outcomes.append(outcome)
+                outcomes[name] = outcome
         finally:
             done.set()
             thread.join()
             self.release_lease()
-        return all(outcome == runs.OK for outcome in outcomes)
+        return outcomes
 
     def _wait_for_lease(self, wait: float) -> None:
         deadline = time.monotonic() + wait

@@ -8,6 +8,7 @@ because the command line builds its options from these bounds at start-up.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 
 from tracker.config import ConfigError, days_from_env
 
@@ -18,6 +19,12 @@ MAX_WITHIN_DAYS = 3650  # ten years ahead; more says nothing and overflows the c
 STALE_ENV = "TRACKER_STALE_DAYS"
 DEFAULT_STALE_DAYS = 90
 MAX_STALE_DAYS = 3650  # beyond ten years "stale" means nothing, and far beyond it overflows
+
+# The scheduler's: beyond these a cadence or a lease means nothing, and far beyond
+# them the clock's arithmetic overflows (a run "every 99999999999d" is a typo).
+LONGEST_CADENCE = timedelta(days=366)
+LONGEST_LEASE_TTL_S = 86400.0  # a day
+LONGEST_WAIT_S = 86400.0
 
 
 def check_within(days: int, name: str = "within_days") -> int:

@@ -9,7 +9,7 @@ so a report can be reproduced exactly as the tracker gave it on that day.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -22,6 +22,7 @@ from tracker.adapters.eventstore import StoredEvent, decode_payload, format_ts
 from tracker.clock import utc_today
 from tracker.domain import events as ev
 from tracker.domain.commitment import CommitmentState, fold
+from tracker.domain.events import DomainEvent
 from tracker.domain.names import ActorDirectory
 from tracker.domain.timeliness import days_late_at_fulfilment
 from tracker.service_layer.app import Tracker, bulk
@@ -49,31 +50,65 @@ class View:
         return self.today or utc_today()
 
     @property
-    def historical(self) -> bool:
-        return self.as_of is not None or self.known_at is not None
-
-    @property
     def known_at_text(self) -> str | None:
         return format_ts(self.known_at) if self.known_at else None
 
+    @classmethod
+    def at(cls, moment: datetime) -> View:
+        """The world as of ``moment``'s day in UTC (the days events are dated in): what
+        a job or a ``--now`` judges, so that it answers as ``--as-of`` that day does."""
+        aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        return cls(as_of=aware.astimezone(UTC).date())
+
+
+def commitment_as_of(events: Sequence[DomainEvent], day: date | None) -> CommitmentState | None:
+    """One commitment as it stood on ``day``: its events dated up to that day, folded
+    (all of them when ``day`` is None); None when it had not been made by then.
+
+    The one definition of "as of" for every report and job, so that a past day shows
+    the evidence and the deadline in force then, whichever command asks.
+    """
+    kept = [e for e in events if day is None or e.on <= day]
+    if not any(e.type == ev.COMMITMENT_MADE for e in kept):
+        return None
+    return fold(kept)
+
 
 _STATES = Statement("SELECT state FROM commitments")
+# The last day anything in a commitment's stream is dated on (occurred_at is UTC text).
+_LAST_DAY = Statement("SELECT MAX(occurred_at) FROM events WHERE stream_id LIKE ?")
+
+
+def _projections_answer(conn: Connection, view: View) -> bool:
+    """Whether the projections are the view's answer: today's view, or a day on or
+    after the last one the log dates anything on (then no event is left out)."""
+    if view.known_at is not None:
+        return False
+    if view.as_of is None:
+        return True
+    (last,) = _LAST_DAY.rows(conn, ("commitment:%",))[0]
+    return last is None or date.fromisoformat(last[:10]) <= view.as_of
 
 
 def states(tracker: Tracker, conn: Connection, view: View) -> Iterator[CommitmentState]:
-    if not view.historical:
+    """Every commitment as the view sees it: the one source of states for the reports
+    (`status`, `scorecard`) and the jobs (`overdue`, `remind`)."""
+    if _projections_answer(conn, view):
         for rows in _STATES.batches(conn):
             for (text,) in rows:
                 yield CommitmentState.from_dict(decode_payload(text))
         return
     rows = tracker.store.read_fold_rows(conn, prefix="commitment:", known_at=view.known_at_text)
     for _, domain in domain_streams(rows):
-        if view.as_of:
-            domain = [e for e in domain if e.on <= view.as_of]
-        if any(e.type == ev.COMMITMENT_MADE for e in domain):
-            state = fold(domain)
-            if state is not None:
-                yield state
+        state = commitment_as_of(domain, view.as_of)
+        if state is not None:
+            yield state
+
+
+def commitments(tracker: Tracker, view: View) -> list[CommitmentState]:
+    """:func:`states` read in a transaction of their own."""
+    with bulk(), tracker.db.read() as conn:
+        return list(states(tracker, conn, view))
 
 
 def directory(conn: Connection) -> tuple[ActorDirectory, dict[str, str | None]]:
@@ -199,10 +234,7 @@ def show(tracker: Tracker, commitment_id: str, view: View) -> dict[str, Any]:
     stream = ev.commitment_stream(commitment_id)
     with tracker.db.read() as conn:
         events = tracker.store.read_stream(conn, stream, known_at=view.known_at_text)
-        domain = [to_domain(e) for e in events]
-        if view.as_of:
-            domain = [e for e in domain if e.on <= view.as_of]
-        state = fold(domain) if any(e.type == ev.COMMITMENT_MADE for e in domain) else None
+        state = commitment_as_of([to_domain(e) for e in events], view.as_of)
         if state is None:
             ids = list(conn.execute(select(schema.commitments.c.id)).scalars())
             import difflib

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 import yaml
 from click.testing import CliRunner, Result
 from sqlalchemy import func, select
+from support.tamper import tampering
 
 from tracker.adapters import schema
 from tracker.cli.main import cli
@@ -538,7 +539,7 @@ def cli_run(db_url: str, *args: str) -> Result:
 
 def damage_last_event(tracker: Tracker) -> None:
     """A payload the export cannot decode, in the last event: an export fails late."""
-    with tracker.db.write() as conn:
+    with tampering(tracker.db) as conn:
         conn.execute(
             sa.text(
                 "UPDATE events SET data = '{broken' WHERE position = "

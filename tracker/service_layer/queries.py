@@ -232,6 +232,7 @@ def show(tracker: Tracker, commitment_id: str, view: View) -> dict[str, Any]:
                 "note": e.data.get("note") if e.type != ev.NOTE_ADDED else None,
                 "retracted": e.version in state.retracted,
                 "recorded_by": e.meta.get("recorded_by"),
+                "db_user": e.db_user,
             }
         )
     quotes: dict[str, list[str]] = {}

@@ -1,0 +1,81 @@
+"""append-only events enforced by the database; the database user beside each event
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-12-01 11:10:00.000000
+
+Triggers refuse UPDATE and DELETE on ``events`` (and TRUNCATE on PostgreSQL), so the
+log is append-only by the database's rule rather than by convention. Whoever can drop
+the triggers can still rewrite rows; the hash chain and a kept digest are what catch
+that, as before.
+
+``events.db_user`` records who wrote an event as the database knows them. On
+PostgreSQL a BEFORE INSERT trigger sets it to ``session_user`` whatever the writer
+sent, so no writer can name someone else; SQLite has no users and leaves it NULL.
+
+The SQL is written out here rather than imported: a migration must keep doing what it
+did when it was written.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+_SQLITE_UP = [
+    """CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+    BEGIN SELECT RAISE(ABORT, 'the event log is append-only: UPDATE on events is refused'); END""",
+    """CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+    BEGIN SELECT RAISE(ABORT, 'the event log is append-only: DELETE on events is refused'); END""",
+]
+_SQLITE_DOWN = [
+    "DROP TRIGGER IF EXISTS events_no_update",
+    "DROP TRIGGER IF EXISTS events_no_delete",
+]
+
+_PG_UP = [
+    """CREATE FUNCTION tracker_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        RAISE EXCEPTION 'the event log is append-only: % on events is refused', TG_OP
+            USING ERRCODE = 'insufficient_privilege';
+    END $$""",
+    # One statement-level trigger: it fires even when no row matches, and TRUNCATE
+    # (which row triggers never see) is refused too.
+    """CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON events
+    FOR EACH STATEMENT EXECUTE FUNCTION tracker_events_append_only()""",
+    """CREATE FUNCTION tracker_events_db_user() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        NEW.db_user := session_user;
+        RETURN NEW;
+    END $$""",
+    """CREATE TRIGGER events_db_user BEFORE INSERT ON events
+    FOR EACH ROW EXECUTE FUNCTION tracker_events_db_user()""",
+]
+_PG_DOWN = [
+    "DROP TRIGGER IF EXISTS events_db_user ON events",
+    "DROP FUNCTION IF EXISTS tracker_events_db_user()",
+    "DROP TRIGGER IF EXISTS events_append_only ON events",
+    "DROP FUNCTION IF EXISTS tracker_events_append_only()",
+]
+
+
+def _run(statements: list[str]) -> None:
+    for statement in statements:
+        op.execute(statement)
+
+
+def upgrade() -> None:
+    op.add_column("events", sa.Column("db_user", sa.String(length=200), nullable=True))
+    _run(_PG_UP if op.get_bind().dialect.name == "postgresql" else _SQLITE_UP)
+
+
+def downgrade() -> None:
+    postgres = op.get_bind().dialect.name == "postgresql"
+    _run(_PG_DOWN if postgres else _SQLITE_DOWN)
+    with op.batch_alter_table("events", schema=None) as batch_op:
+        batch_op.drop_column("db_user")

@@ -75,7 +75,15 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    postgres = op.get_bind().dialect.name == "postgresql"
+    bind = op.get_bind()
+    signed = bind.execute(sa.text("SELECT count(*) FROM events WHERE db_user IS NOT NULL"))
+    if count := signed.scalar_one():
+        # Their hashes cover db_user: dropping it would break the chain at the first.
+        raise RuntimeError(
+            f"cannot downgrade below 0002: {count} events record their database user, "
+            "which their hashes cover; dropping the column would break the hash chain"
+        )
+    postgres = bind.dialect.name == "postgresql"
     _run(_PG_DOWN if postgres else _SQLITE_DOWN)
     with op.batch_alter_table("events", schema=None) as batch_op:
         batch_op.drop_column("db_user")

@@ -165,7 +165,7 @@ def projections_rebuild(app: AppContext) -> None:
 
 @cli.group()
 def db() -> None:
-    """The database schema (migrations run by themselves on first use).
+    """The database: its schema (migrations run by themselves on first use) and roles.
 
     \b
     Examples:

@@ -10,8 +10,11 @@ the triggers can still rewrite rows; the hash chain and a kept digest are what c
 that, as before.
 
 ``events.db_user`` records who wrote an event as the database knows them. On
-PostgreSQL a BEFORE INSERT trigger sets it to ``session_user`` whatever the writer
-sent, so no writer can name someone else; SQLite has no users and leaves it NULL.
+PostgreSQL a BEFORE INSERT trigger fills it with ``session_user`` and refuses any other
+name, so no writer can pose as someone else; SQLite has no users and leaves it NULL.
+Refusing rather than overwriting keeps a restore honest: loading a dump as another
+role fails loudly instead of quietly renaming every writer and breaking the chain
+(restore with ``pg_restore --disable-triggers``, as a superuser).
 
 The SQL is written out here rather than imported: a migration must keep doing what it
 did when it was written.
@@ -50,7 +53,12 @@ _PG_UP = [
     FOR EACH STATEMENT EXECUTE FUNCTION tracker_events_append_only()""",
     """CREATE FUNCTION tracker_events_db_user() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-        NEW.db_user := session_user;
+        IF NEW.db_user IS NULL THEN
+            NEW.db_user := session_user;
+        ELSIF NEW.db_user IS DISTINCT FROM session_user THEN
+            RAISE EXCEPTION 'events.db_user must be the writer''s own session_user (%), not %',
+                session_user, NEW.db_user USING ERRCODE = 'insufficient_privilege';
+        END IF;
         RETURN NEW;
     END $$""",
     """CREATE TRIGGER events_db_user BEFORE INSERT ON events

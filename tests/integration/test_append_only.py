@@ -107,12 +107,22 @@ def test_a_writer_cannot_name_another_database_user(pg_server: Any) -> None:
     try:
         database.ensure_schema()
         append_notes(database, 1)
-        with database.write() as conn:
+        refused = pytest.raises(DBAPIError, match="must be the writer's own session_user")
+        with refused, database.write() as conn:
             conn.execute(
                 text(
                     "INSERT INTO events (position, stream_id, version, type, schema_version, "
                     "data, meta, occurred_at, recorded_at, hash, db_user) VALUES (2, 's', 2, "
                     "'NoteAdded', 1, '{}', '{}', 'x', 'y', :h, 'mallory')"
+                ),
+                {"h": "0" * 64},
+            )
+        with database.write() as conn:  # a writer that leaves it out gets its own
+            conn.execute(
+                text(
+                    "INSERT INTO events (position, stream_id, version, type, schema_version, "
+                    "data, meta, occurred_at, recorded_at, hash) VALUES (2, 's', 2, "
+                    "'NoteAdded', 1, '{}', '{}', 'x', 'y', :h)"
                 ),
                 {"h": "0" * 64},
             )

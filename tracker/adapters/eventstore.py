@@ -194,10 +194,12 @@ def session_user(conn: Connection) -> str | None:
     """The database user this connection writes as: PostgreSQL's ``session_user``, asked
     once per pooled connection; None on SQLite, which has no users.
 
-    Migration 0002's trigger stores ``session_user`` in ``events.db_user`` whatever the
-    writer sends, so a writer cannot name someone else. The writer still hashes the
-    value it expects, which puts it under the chain like every other column: the audit
-    catches a row whose user was changed after the triggers were dropped.
+    Migration 0002's trigger refuses any other value in ``events.db_user``, so a writer
+    cannot name someone else. The writer sends and hashes this value, which puts it
+    under the chain like every other column: the audit catches a row whose user was
+    changed after the triggers were dropped. (Were the column filled by the server
+    alone, the writer could not hash it, and it would be the one column the chain
+    does not vouch for.)
     """
     if conn.dialect.name != "postgresql":
         return None

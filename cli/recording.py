@@ -107,7 +107,7 @@ _ADD_OPTIONS = {
 
 @click.command()
 @click.argument("commitment_id", metavar="ID")
-@click.option("--title", required=True, help="What was promised, in a sentence.")
+@click.option("--title", required=True, help="What was promised, in a sentence (one line).")
 @click.option(
     "--by",
     "made_by",
@@ -128,7 +128,7 @@ _ADD_OPTIONS = {
 @click.option("--tag", "tags", multiple=True, help="A tag (repeatable; a repeat counts once).")
 @click.option("--owner", help="Email address of whoever is reminded about it.")
 @click.option("--source", help="Id of the source that reports the pledge.")
-@click.option("--quote", help="The pledge in the source's own words and language.")
+@click.option("--quote", help="The pledge in the source's own words and language (may span lines).")
 @pass_app
 @handle_errors
 def add(

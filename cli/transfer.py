@@ -26,6 +26,10 @@ def import_(app: AppContext, file: Path) -> None:
     is listed with its path and line; importing the same file again adds nothing, and
     a newer version that only adds history entries appends just those.
 
+    Text is read by the same field rules as `add` and `record`: every field but notes
+    and quotes is one line, and each has a length limit (ids 140 characters, owners
+    190, titles 1,000, notes and quotes 20,000).
+
     \b
     Examples:
       tracker import commitments.yaml

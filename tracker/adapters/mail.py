@@ -24,6 +24,7 @@ from typing import Any, Literal
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from tracker.config import ConfigError, redact
+from tracker.domain.addresses import address_problem
 
 URL_ENV = "TRACKER_SMTP_URL"
 FROM_ENV = "TRACKER_MAIL_FROM"
@@ -390,21 +391,15 @@ def _text(reply: bytes | str) -> str:
 
 
 def _check_address(field: str, value: str, error: type[ValueError]) -> str:
-    """Exactly one well-formed address, so a name list cannot add hidden recipients."""
+    """Exactly one address the mailer can send to, by the rule owners are entered by."""
     try:
         check_header(field, value)
     except HeaderValueError as bad:
         raise error(str(bad)) from None
-    probe = EmailMessage(policy=default_policy)
-    try:
-        probe["To"] = value
-        addresses = probe["To"].addresses
-        defects = probe["To"].defects
-    except (ValueError, IndexError):
-        addresses, defects = (), ("unparsable",)
-    if len(addresses) != 1 or defects or not addresses[0].domain:
+    if problem := address_problem(value):
         raise error(
-            f"{field} must be one e-mail address such as 'Name <user@example.org>', not {value!r}"
+            f"{field} must be one e-mail address such as 'Name <user@example.org>', "
+            f"not {value!r}: {problem}"
         )
     return value
 

@@ -43,6 +43,17 @@ if TYPE_CHECKING:
     from tracker.adapters.mail import SmtpSettings
 
 
+def block(text: str) -> list[str]:
+    """The lines of ``text``, to be set as one block under its entry.
+
+    Titles and tasks are one line when entered, but a log may hold breaks recorded
+    before that rule: indented under their entry's first line (text) or kept inside its
+    list item (HTML), no line of theirs can pass for an entry or a paragraph of its own.
+    Split as mail readers split, on every line break ``str.splitlines`` knows.
+    """
+    return text.splitlines() or [""]
+
+
 @dataclass(frozen=True)
 class DigestItem:
     commitment_id: str
@@ -111,7 +122,11 @@ class Digest:
         lines = [f"Commitments tracked for {self.owner}, as of {self.day.isoformat()}.", ""]
         for heading, items, late in self.sections():
             if items:
-                lines += [f"{heading}:"] + [f"  - {i.line(late)}" for i in items] + [""]
+                lines.append(f"{heading}:")
+                for i in items:
+                    first, *rest = block(i.line(late))
+                    lines += [f"  - {first}", *(f"    {line}" for line in rest)]
+                lines.append("")
         lines.append("See more with:")
         lines += [f"  {command}" for command in self.commands()]
         return "\n".join(lines) + "\n"
@@ -121,7 +136,9 @@ class Digest:
         parts = [f"<p>Commitments tracked for {esc(self.owner)}, as of {self.day.isoformat()}.</p>"]
         for heading, items, late in self.sections():
             if items:
-                rows = "".join(f"<li>{esc(i.line(late))}</li>" for i in items)
+                rows = "".join(
+                    f"<li>{'<br>'.join(map(esc, block(i.line(late))))}</li>" for i in items
+                )
                 parts.append(f"<h3>{esc(heading)}</h3><ul>{rows}</ul>")
         commands = "".join(f"<li><code>{esc(c)}</code></li>" for c in self.commands())
         parts.append(f"<p>See more with:</p><ul>{commands}</ul>")

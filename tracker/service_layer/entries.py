@@ -18,8 +18,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from tracker.adapters import schema
 from tracker.domain import days
 from tracker.domain import events as ev
+from tracker.domain.addresses import address_problem
 from tracker.domain.commitment import (
     SLUG,
     AddNote,
@@ -44,12 +46,68 @@ from tracker.service_layer.document import SURROGATE, Problem
 # read as Latin-1 holds, older logs have them, and mail headers refuse them on their own.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _NEWLINES = re.compile(r"\r\n?")
+# What ends a line in a one-line field: every break str.splitlines() knows (mail
+# clients, terminals and editors break on them too), and the bidirectional controls,
+# which reorder how the text around them shows, so that it reads as other text.
+_LINE_BREAK = re.compile("[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 # No spaces or control characters (an owner becomes a mail header), and \Z because $
 # would let a trailing newline through.
 _ADDRESS_PART = r"[^@\s\x00-\x1f\x7f-\x9f\ud800-\udfff]+"
 EMAIL = re.compile(rf"^{_ADDRESS_PART}@{_ADDRESS_PART}\.{_ADDRESS_PART}\Z")
 ACTOR_KINDS = ("government", "person", "organization", "body")
 HISTORY_KINDS = ("progress", "status", "due", "note", "follow_up_done", "follow_up", "retraction")
+
+
+# --- the field rules: how long, and whether more than one line ----------------------
+
+_STREAM = schema.events.c.stream_id.type.length
+_KEY = schema.events.c.idempotency_key.type.length
+# The longest id that fits wherever ids go: stream names (``commitment:ID``) and, twice,
+# the overdue flag's idempotency key (``overdue:ID:FOLLOW-UP-ID:YYYY-MM-DD``).
+ID_MOST = min(_STREAM - len("commitment:"), (_KEY - len("overdue:::YYYY-MM-DD")) // 2)
+# The longest owner: its column, the reminder stream (``reminders:OWNER``) and the
+# digest's idempotency key (``reminder:OWNER:YYYY-MM-DD``).
+OWNER_MOST = min(
+    schema.commitments.c.owner.type.length,
+    _STREAM - len("reminders:"),
+    _KEY - len("reminder::YYYY-MM-DD"),
+)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What one kind of text field may hold: at most ``most`` characters, and line
+    breaks only if ``lines`` (notes and quotes are paragraphs; everything else is
+    shown on one line of a table, a mail or a terminal, where a break would let it
+    pose as another row, entry or paragraph)."""
+
+    most: int
+    lines: bool = False
+
+
+# One set of rules for every text field of the file and every option that sets one.
+# Lengths are generous where the schema leaves them free (Text columns), and the
+# schema's where it does not, so that what one backend takes the other takes too.
+RULES: dict[str, Rule] = {
+    "id": Rule(ID_MOST),
+    "owner": Rule(OWNER_MOST),
+    "title": Rule(1000),
+    "task": Rule(1000),
+    "occasion": Rule(500),
+    "name": Rule(300),
+    "aliases": Rule(300),
+    "role": Rule(300),
+    "publisher": Rule(300),
+    "tags": Rule(100),
+    "label": Rule(200),  # a deadline's words
+    "url": Rule(2000),
+    "language": Rule(schema.sources.c.language.type.length),
+    "kind": Rule(schema.actors.c.kind.type.length),
+    "status": Rule(schema.commitments.c.status.type.length),
+    "note": Rule(20_000, lines=True),
+    "quote": Rule(20_000, lines=True),
+}
 
 
 def text_problem(value: str) -> str | None:
@@ -61,6 +119,32 @@ def text_problem(value: str) -> str | None:
     if _CONTROL.search(value):
         return "contains control characters"
     return None
+
+
+def rule_problem(key: str, value: str) -> str | None:
+    """What makes ``value`` unfit for the field ``key`` by its rule, if anything.
+
+    Run on the value as given (trimmed), before carriage returns become newlines, so a
+    one-line field names the break it holds.
+    """
+    rule = RULES[key]
+    if len(value) > rule.most:
+        return f"is {len(value):,} characters long; at most {rule.most:,} are allowed"
+    if not rule.lines:
+        if found := _LINE_BREAK.search(value):
+            return f"must be one line, but holds a line break (U+{ord(found.group()):04X})"
+        if found := _BIDI.search(value):
+            return (
+                f"holds U+{ord(found.group()):04X}, a bidirectional control that can make "
+                "text show as other text; it is not allowed here"
+            )
+    return text_problem(_NEWLINES.sub("\n", value))
+
+
+def shown(value: Any) -> str:
+    """``value`` quoted for a message, cut short: the message must not drown in it."""
+    text = repr(value)
+    return text if len(text) <= 80 else f"{text[:60]}… ({len(str(value)):,} characters)"
 
 
 class Fields:
@@ -88,7 +172,8 @@ class Fields:
     def fail(self, key: str, message: str) -> None:
         self.problems.append(Problem(self.at(key), message))
 
-    def text(self, key: str, *, required: bool = False) -> str | None:
+    def text(self, key: str, *, required: bool = False, rule: str | None = None) -> str | None:
+        """Text by the rule of ``key`` (or of ``rule``), trimmed, line ends made ``\\n``."""
         value = self.raw.get(key)
         if value is None:
             if required and self.ok:
@@ -97,19 +182,20 @@ class Fields:
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             self.fail(key, f"must be text, not {type(value).__name__}")
             return None
-        value = _NEWLINES.sub("\n", str(value)).strip()
-        if problem := text_problem(value):
+        value = str(value).strip()
+        if problem := rule_problem(rule or key, value):
             self.fail(key, problem)
             return None
+        value = _NEWLINES.sub("\n", value)
         if required and not value:
             self.fail(key, "must not be empty")
             return None
         return value or None
 
     def slug(self, key: str, *, required: bool = False) -> str | None:
-        value = self.text(key, required=required)
+        value = self.text(key, required=required, rule="id")
         if value is not None and not SLUG.match(value):
-            self.fail(key, f"{value!r} is not a slug (lowercase letters, digits, hyphens)")
+            self.fail(key, f"{shown(value)} is not a slug (lowercase letters, digits, hyphens)")
             return None
         return value
 
@@ -119,8 +205,15 @@ class Fields:
         value = self.raw.get(key)
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
-        if not isinstance(value, str) or not EMAIL.match(value):
-            self.fail(key, f"{value!r} is not an email address")
+        if not isinstance(value, str):
+            self.fail(key, f"{shown(value)} is not an email address")
+            return None
+        if not EMAIL.match(value) or address_problem(value):
+            why = address_problem(value) or "it is not one bare address, user@example.org"
+            self.fail(key, f"{shown(value)} is not an email address: {why}")
+            return None
+        if problem := rule_problem("owner", value):
+            self.fail(key, problem)
             return None
         return value
 
@@ -157,7 +250,9 @@ class Fields:
         out = []
         for i, item in enumerate(value):
             if not isinstance(item, str) or not SLUG.match(item):
-                self.problems.append(Problem(f"{self.at(key)}[{i}]", f"{item!r} is not an id"))
+                self.problems.append(Problem(f"{self.at(key)}[{i}]", f"{shown(item)} is not an id"))
+            elif problem := rule_problem("id", item):
+                self.problems.append(Problem(f"{self.at(key)}[{i}]", problem))
             else:
                 out.append(item)
         if required and not out and value == []:
@@ -178,19 +273,27 @@ class Fields:
         for i, item in enumerate(value):
             if not item.strip():
                 self.problems.append(Problem(f"{self.at(key)}[{i}]", "must not be empty"))
-            elif problem := text_problem(item.strip()):
-                self.problems.append(Problem(f"{self.at(key)}[{i}]", f"{item!r} {problem}"))
+            elif problem := rule_problem(key, item.strip()):
+                self.problems.append(Problem(f"{self.at(key)}[{i}]", f"{shown(item)} {problem}"))
             else:
                 out.append(item.strip())
         return unique(out)
 
     def due(self, key: str) -> DueWindow | None:
+        """A deadline; its words (as written, or a window's ``label``) by the label rule."""
         value = self.raw.get(key)
+        if isinstance(value, str) and (problem := rule_problem("label", value.strip())):
+            self.fail(key, problem)
+            return None
         try:
-            return parse_due(value)
+            window = parse_due(value)
         except DueParseError as exc:
             self.fail(key, str(exc))
             return None
+        if window is not None and (problem := rule_problem("label", window.label)):
+            self.fail(f"{key}.label", problem)
+            return None
+        return window
 
     def integer(self, key: str, *, required: bool = False) -> int | None:
         value = self.raw.get(key)

@@ -459,3 +459,25 @@ def test_a_digest_claimed_by_a_run_that_died_is_sent_once_its_claim_lapses(
         app.close()
     assert delivered(sink) == once_each()
     assert message_to(sink, DESK)["Message-ID"] == sent(tracker)[-1]["data"]["message_id"]
+
+
+def test_the_scheduled_job_reports_a_refusal_once_and_then_leaves_it(
+    tracker: Cli, sink: SmtpSink, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tracker.jobs.registry import JOBS, JobFailed
+
+    monkeypatch.setenv("TRACKER_SMTP_URL", sink.url)
+    monkeypatch.setenv("TRACKER_MAIL_FROM", SENDER)
+    sink.refuse_next, sink.refuse_code = 1, "550 5.1.1 Mailbox unavailable"
+    now = datetime(2024, 2, 11, 9, 0, tzinfo=UTC)
+    app = Tracker.open(db_url)
+    try:
+        with pytest.raises(
+            JobFailed, match=r"1 digests refused \(recorded, not retried today\)"
+        ) as run:
+            JOBS["remind"](app, now)
+        assert run.value.counts == {"digests": 2, "sent": 1, "failed": 0, "refused": 1}
+        assert JOBS["remind"](app, now) == {"digests": 2, "sent": 0, "failed": 0, "refused": 0}
+    finally:
+        app.close()
+    assert sink.attempts == 2

@@ -84,7 +84,9 @@ def remind(app: AppContext, dry_run: bool, now: datetime | None, within_days: in
     Mail goes through $TRACKER_SMTP_URL (smtp://user:pass@host:587 with STARTTLS,
     smtps://user:pass@host:465, or smtp://host:25 for a local relay) from
     $TRACKER_MAIL_FROM. A digest is sent at most once per owner and day; a failed send
-    is not recorded and is retried on the next run (exit status 1).
+    is not recorded and is retried on the next run (exit status 1). A permanent refusal
+    (a 5xx reply, e.g. 550 no such mailbox) is recorded as ReminderRefused and not
+    retried that day (exit status 1 on the run that met it).
 
     \b
     Examples:
@@ -113,7 +115,13 @@ def remind(app: AppContext, dry_run: bool, now: datetime | None, within_days: in
         click.echo(f"sent: {owner}")
     for owner in report.already:
         click.echo(f"already sent today: {owner}")
+    for owner in report.refused_before:
+        click.echo(f"refused earlier today, not retried: {owner}")
+    for owner in report.busy:
+        click.echo(f"being sent by another run: {owner}")
     for owner, error in report.failed:
         echo_styled(f"not sent (will retry): {owner}: {error}", "red", err=True)
-    if report.failed:
+    for owner, error in report.refused:
+        echo_styled(f"refused (recorded, not retried today): {owner}: {error}", "red", err=True)
+    if report.failed or report.refused:
         raise SystemExit(EXIT_PROBLEMS)

@@ -21,7 +21,7 @@ from tracker.cli import (
     scheduling,
     transfer,
 )
-from tracker.cli.context import AppContext, handle_errors, pass_app
+from tracker.cli.context import AppContext, fail, handle_errors, pass_app
 from tracker.cli.output import echo_styled, progress
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -175,12 +175,13 @@ def projections_rebuild(app: AppContext) -> None:
 
 @cli.group()
 def db() -> None:
-    """The database schema (migrations run by themselves on first use).
+    """The database: its schema (migrations run by themselves on first use) and roles.
 
     \b
     Examples:
       tracker db current
       tracker --db postgresql://tracker@db.example.org/tracker db upgrade
+      tracker --db postgresql://tracker@db.example.org/tracker db grant --writer desk
     """
 
 
@@ -228,6 +229,43 @@ def db_current(app: AppContext) -> None:
         database.dispose()
     state = "up to date" if current == SCHEMA_REVISION else f"this code expects {SCHEMA_REVISION}"
     click.echo(f"{database.where}: {current or 'empty (no schema yet)'} ({state})")
+
+
+@db.command("grant")
+@click.option("--reader", "readers", multiple=True, metavar="ROLE", help="May only read.")
+@click.option(
+    "--writer",
+    "writers",
+    multiple=True,
+    metavar="ROLE",
+    help="May read and append events, never change or delete one.",
+)
+@pass_app
+@handle_errors
+def db_grant(app: AppContext, readers: tuple[str, ...], writers: tuple[str, ...]) -> None:
+    """Give existing PostgreSQL roles exactly the rights of a reader or a writer.
+
+    A reader may SELECT every tracker table. A writer may also INSERT events and write
+    the projections, the scheduler lease and the job runs; never UPDATE, DELETE or
+    TRUNCATE events. Whatever else the role had on tracker's tables is revoked. Run it
+    as the tables' owner; create the roles first (CREATE ROLE ... LOGIN).
+
+    \b
+    Examples:
+      tracker --db postgresql://owner@db.example.org/tracker db grant --reader viewer
+      tracker --db postgresql://owner@db.example.org/tracker db grant --writer desk --writer bot
+    """
+    from tracker.adapters.roles import grant, refuse_sqlite
+    from tracker.config import resolve_db_url
+
+    if not readers and not writers:
+        fail("name at least one role: --reader ROLE or --writer ROLE")
+    refuse_sqlite(resolve_db_url(app.db_option))  # before opening creates a file
+    db = app.tracker.db
+    wanted = [*((r, "reader") for r in readers), *((w, "writer") for w in writers)]
+    for done in grant(db, wanted):
+        rights = "; ".join(f"{what} on {on}" for what, on in done.privileges)
+        click.echo(f"{done.role}: {done.kind} on {db.where}: {rights}")
 
 
 def main() -> None:

@@ -17,10 +17,11 @@ import pytest
 from click.testing import Result
 from sqlalchemy import text
 from support.cli import Cli
+from support.tamper import tampering
 
 from tracker.adapters.db import Database
-from tracker.adapters.eventstore import ANY_VERSION, EventStore, NewEvent
-from tracker.adapters.hashing import GENESIS, Chain, canonical_row
+from tracker.adapters.eventstore import ANY_VERSION, EventStore, NewEvent, hashed_bytes
+from tracker.adapters.hashing import GENESIS, Chain
 from tracker.adapters.integrity import verify_chain
 from tracker.domain import events as ev
 from tracker.jobs.audit import run_audit
@@ -88,7 +89,8 @@ def refused(result: Result, *fragments: str) -> None:
 
 
 def sql(db: Database, statement: str, **params: Any) -> None:
-    with db.write() as conn:
+    """A change made directly in the database, past the append-only triggers."""
+    with tampering(db) as conn:
         conn.execute(text(statement), params)
 
 
@@ -121,11 +123,11 @@ def stored(db: Database, column: str, position: int) -> Any:
 
 def rewrite_chain(db: Database) -> None:
     """What anyone who can write the database can do to a plain chain: recompute it."""
-    with db.write() as conn:
+    with tampering(db) as conn:
         rows = [row for batch in EventStore(Chain()).read_raw(conn) for row in batch]
         previous = GENESIS
         for row in rows:
-            previous = Chain().link(previous, canonical_row(*row[:10]))
+            previous = Chain().link(previous, hashed_bytes(row))
             conn.execute(
                 text("UPDATE events SET hash = :h WHERE position = :p"),
                 {"h": previous, "p": row[0]},

@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import IntegrityError
 from support import store_workers
+from support.tamper import tampering
 
 from tracker.adapters.db import Database
 from tracker.adapters.eventstore import (
@@ -29,9 +30,10 @@ from tracker.adapters.eventstore import (
     NewEvent,
     StoredEvent,
     format_ts,
+    hashed_bytes,
     register_upcaster,
 )
-from tracker.adapters.hashing import GENESIS, Chain, canonical_row
+from tracker.adapters.hashing import GENESIS, Chain
 from tracker.adapters.integrity import verify_chain
 from tracker.config import ConfigError
 
@@ -320,7 +322,7 @@ def test_recomputing_the_chain_reproduces_every_stored_hash(
         head = store.head(conn)
     previous = GENESIS
     for row in rows:
-        previous = Chain().link(previous, canonical_row(*row[:10]))
+        previous = Chain().link(previous, hashed_bytes(row))
         assert previous == row[10]
     assert head == (4, previous)
     assert everything(db, store)[-1].hash == previous
@@ -338,8 +340,8 @@ def test_a_keyed_chain_gives_different_hashes_that_only_the_key_reproduces(
         assert first_broken(conn, Chain(b"secret")) is None
         assert first_broken(conn, Chain()) == 1
         assert first_broken(conn, Chain(b"other")) == 1
-    assert row[10] == Chain(b"secret").link(GENESIS, canonical_row(*row[:10]))
-    assert row[10] != Chain().link(GENESIS, canonical_row(*row[:10]))
+    assert row[10] == Chain(b"secret").link(GENESIS, hashed_bytes(row))
+    assert row[10] != Chain().link(GENESIS, hashed_bytes(row))
     assert Chain(b"secret").keyed
     assert not Chain().keyed
 
@@ -352,7 +354,7 @@ def _ten_events(db: Database, store: EventStore) -> None:
 
 def test_a_modified_row_breaks_the_chain_at_its_position(db: Database, store: EventStore) -> None:
     _ten_events(db, store)
-    with db.write() as conn:
+    with tampering(db) as conn:
         conn.execute(
             text("UPDATE events SET data = :data WHERE position = 6"),
             {"data": json.dumps({"n": 99})},
@@ -365,7 +367,7 @@ def test_a_deleted_row_breaks_the_chain_at_the_next_position(
     db: Database, store: EventStore
 ) -> None:
     _ten_events(db, store)
-    with db.write() as conn:
+    with tampering(db) as conn:
         conn.execute(text("DELETE FROM events WHERE position = 4"))
     with db.read() as conn:
         assert first_broken(conn, Chain()) == 5
@@ -373,7 +375,7 @@ def test_a_deleted_row_breaks_the_chain_at_the_next_position(
 
 def test_swapped_rows_break_the_chain_at_the_first_of_them(db: Database, store: EventStore) -> None:
     _ten_events(db, store)
-    with db.write() as conn:
+    with tampering(db) as conn:
         for old, new in ((3, -1), (7, 3), (-1, 7)):
             conn.execute(
                 text("UPDATE events SET position = :new WHERE position = :old"),
@@ -390,7 +392,7 @@ def test_a_rewritten_plain_chain_verifies_but_moves_the_head(
     _ten_events(db, store)
     with db.read() as conn:
         digest = store.head(conn)
-    with db.write() as conn:
+    with tampering(db) as conn:
         conn.execute(
             text("UPDATE events SET data = :data WHERE position = 6"),
             {"data": json.dumps({"n": 99})},
@@ -398,7 +400,7 @@ def test_a_rewritten_plain_chain_verifies_but_moves_the_head(
         rows = [row for batch in store.read_raw(conn) for row in batch]
         previous = GENESIS
         for row in rows:
-            previous = Chain().link(previous, canonical_row(*row[:10]))
+            previous = Chain().link(previous, hashed_bytes(row))
             conn.execute(
                 text("UPDATE events SET hash = :hash WHERE position = :position"),
                 {"hash": previous, "position": row[0]},
@@ -464,7 +466,7 @@ def test_a_tampered_head_is_refused_with_the_right_key(
     db: Database, store: EventStore, column: str
 ) -> None:
     _ten_events(db, store)
-    with db.write() as conn:
+    with tampering(db) as conn:
         if column == "data":
             conn.execute(text("UPDATE events SET data = :d WHERE position = 10"), {"d": '{"n":99}'})
         else:

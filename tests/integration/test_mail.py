@@ -378,6 +378,13 @@ def test_from_url(url: str, expected: tuple[object, ...]) -> None:
     assert settings_for(s.describe().replace("***", quote(s.password or "", safe=""))) == s
 
 
+def test_a_slow_server_can_be_given_longer_to_answer() -> None:
+    settings = settings_for("smtp://relay:25?timeout=90")
+    assert (settings.timeout, settings.describe()) == (90, "smtp://relay:25?timeout=90")
+    assert settings.longest_send > 10 * 90  # a claim on a digest outlasts any send
+    assert settings_for("smtp://relay").timeout == 10
+
+
 @pytest.mark.parametrize(
     ("url", "message"),
     [
@@ -394,6 +401,10 @@ def test_from_url(url: str, expected: tuple[object, ...]) -> None:
         ("smtp://:p@host", "no user name"),
         ("smtp://host?starttls=maybe", "starttls must be 1 or 0"),
         ("smtp://host?tls=1", "unknown parameter 'tls'"),
+        ("smtp://host?timeout=0", "timeout must be a number of seconds from 1 to 600"),
+        ("smtp://host?timeout=nan", "timeout must be"),
+        ("smtp://host?timeout=1e12", "timeout must be"),
+        ("smtp://host?timeout=soon", "not 'soon'"),
         ("smtp://host#frag", "path or fragment"),
         ("smtp://u:p@host?starttls=0", "unencrypted"),
     ],

@@ -21,7 +21,7 @@ import pytest
 import time_machine
 from click.testing import Result
 from support.cli import Cli
-from support.procs import processes
+from support.procs import processes, wait_for
 from support.smtp import SmtpSink
 
 from tracker.domain.commitment import MakeCommitment
@@ -191,16 +191,28 @@ def test_a_failed_send_is_not_recorded_and_the_next_run_delivers_it_once(
     assert message_to(sink, DESK)["Message-ID"] == sent(tracker)[-1]["data"]["message_id"]
 
 
-def test_a_permanent_refusal_is_not_recorded_as_sent_either(tracker: Cli, sink: SmtpSink) -> None:
+def test_a_permanent_refusal_is_recorded_once_and_not_retried_that_day(
+    tracker: Cli, sink: SmtpSink
+) -> None:
     sink.refuse_next, sink.refuse_code = 2, "550 5.1.1 Mailbox unavailable"
     result = remind(tracker)
     assert result.exit_code == 1, result.output
     for owner in OWNERS:
-        assert f"not sent (will retry): {owner}:" in result.stderr
+        assert f"refused (recorded, not retried today): {owner}:" in result.stderr
+    assert "will retry" not in result.stderr
     assert result.stderr.count("550 5.1.1 Mailbox unavailable") == 2
     assert sent(tracker) == [] and sink.messages == []
+    refusals = tracker.events("ReminderRefused")
+    assert sorted(e["data"]["owner"] for e in refusals) == sorted(OWNERS)
+    assert {e["data"]["code"] for e in refusals} == {550}
 
-    tracker.ok("remind", "--now", NOW)
+    again = tracker.ok("remind", "--now", "2024-02-11T10:00:00Z")
+    assert again.stdout.splitlines() == [
+        f"refused earlier today, not retried: {owner}" for owner in sorted(OWNERS)
+    ]
+    assert sink.attempts == 2 and len(tracker.events("ReminderRefused")) == 2
+
+    tracker.ok("remind", "--now", "2024-02-12T09:00:00Z")  # the next day's digests go out
     assert delivered(sink) == once_each()
 
 
@@ -337,7 +349,9 @@ def test_two_processes_reminding_at_once_send_one_digest_per_owner(
         pair = [procs.spawn("--db", db_url, "remind", "--now", NOW) for _ in range(2)]
         assert [p.wait() for p in pair] == [0, 0], procs.outputs()
         said = Counter(line.split(": ")[0] for line in procs.outputs().splitlines())
-    assert (said["sent"], said["already sent today"]) == (2, 2)
+    # The other process finds each digest sent, or being sent (claimed) at that moment.
+    assert said["sent"] == 2
+    assert said["already sent today"] + said["being sent by another run"] == 2
     assert delivered(sink) == once_each()
     assert len(sent(tracker)) == 2
 
@@ -393,3 +407,77 @@ def test_a_ten_year_horizon_is_accepted(tracker: Cli) -> None:
     env = {"TRACKER_REMIND_WITHIN_DAYS": "3650"}
     result = tracker.ok("remind", "--dry-run", "--now", NOW, env=env)
     assert "2 digests would be sent." in result.stderr
+
+
+# --- the SMTP conversation happens outside the write lock ---------------------------------
+
+
+@pytest.mark.slow
+def test_another_writer_records_while_a_digest_is_being_sent(
+    tracker: Cli, sink: SmtpSink, db_url: str, tmp_path: Path
+) -> None:
+    """A server that takes its time holds up no other writer: the digest is claimed under
+    the write lock, sent outside it, and confirmed under it again."""
+    sink.hold()
+    # Patient enough that the sender waits for the test rather than timing out.
+    env = {"TRACKER_SMTP_URL": f"{sink.url}?timeout=600", "TRACKER_MAIL_FROM": SENDER}
+    with processes(tmp_path, env) as procs:
+        reminding = procs.spawn("--db", db_url, "remind", "--now", NOW)
+        wait_for(
+            lambda: sink.attempts, "the first digest reaching the server", explain=procs.outputs
+        )
+        other = procs.spawn("--db", db_url, "record", FENTANYL, "note", "while mail is sent")
+        assert other.wait() == 0, procs.outputs()
+        assert reminding.alive()  # still waiting for the server's answer
+        sink.release()
+        assert reminding.wait() == 0, procs.outputs()
+    assert delivered(sink) == once_each()
+    assert len(sent(tracker)) == 2
+    assert tracker.events("NoteAdded")[-1]["data"]["note"] == "while mail is sent"
+
+
+def test_a_digest_claimed_by_a_run_that_died_is_sent_once_its_claim_lapses(
+    tracker: Cli, sink: SmtpSink, db_url: str
+) -> None:
+    from tracker.adapters.mail import SmtpSettings
+    from tracker.jobs.lease import acquire
+    from tracker.jobs.reminders import preview, send_reminders
+
+    settings = SmtpSettings.from_url(sink.url, SENDER)
+    now = datetime(2024, 2, 11, 9, 0, tzinfo=UTC)
+    app = Tracker.open(db_url)
+    try:
+        with time_machine.travel(now, tick=False) as clock:
+            (desk,) = [d for d in preview(app, now, 7) if d.owner == DESK]
+            acquire(app.db, "died:1:dead", settings.longest_send, name=desk.claim)
+            first = send_reminders(app, now, settings=settings)
+            assert (first.busy, first.sent) == ([DESK], [MIGRATION])
+            clock.shift(settings.longest_send + 1)
+            second = send_reminders(app, now, settings=settings)
+            assert (second.sent, second.already) == ([DESK], [MIGRATION])
+    finally:
+        app.close()
+    assert delivered(sink) == once_each()
+    assert message_to(sink, DESK)["Message-ID"] == sent(tracker)[-1]["data"]["message_id"]
+
+
+def test_the_scheduled_job_reports_a_refusal_once_and_then_leaves_it(
+    tracker: Cli, sink: SmtpSink, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tracker.jobs.registry import JOBS, JobFailed
+
+    monkeypatch.setenv("TRACKER_SMTP_URL", sink.url)
+    monkeypatch.setenv("TRACKER_MAIL_FROM", SENDER)
+    sink.refuse_next, sink.refuse_code = 1, "550 5.1.1 Mailbox unavailable"
+    now = datetime(2024, 2, 11, 9, 0, tzinfo=UTC)
+    app = Tracker.open(db_url)
+    try:
+        with pytest.raises(
+            JobFailed, match=r"1 digests refused \(recorded, not retried today\)"
+        ) as run:
+            JOBS["remind"](app, now)
+        assert run.value.counts == {"digests": 2, "sent": 1, "failed": 0, "refused": 1}
+        assert JOBS["remind"](app, now) == {"digests": 2, "sent": 0, "failed": 0, "refused": 0}
+    finally:
+        app.close()
+    assert sink.attempts == 2

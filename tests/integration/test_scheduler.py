@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 import pytest
 import sqlalchemy as sa
 from support.procs import Proc, Procs, processes, run_tracker, wait_for
+from support.tamper import tampering
 
 from tracker.adapters.db import Database
 from tracker.clock import utc_now
@@ -164,7 +165,7 @@ def test_the_audit_job_fails_on_a_tampered_log(demo_url: str) -> None:
     tracker = Tracker.open(demo_url)
     try:
         assert JOBS["audit"](tracker, utc_now()) == {"checks": 6, "failed_checks": 0}
-        with tracker.db.write() as conn:  # metadata: in no projection, so only the chain fails
+        with tampering(tracker.db) as conn:  # metadata: in no projection, so only the chain fails
             conn.execute(sa.text("UPDATE events SET meta = '{}' WHERE position = 1"))
         with pytest.raises(JobFailed, match=r"^audit failed: chain$") as caught:
             JOBS["audit"](tracker, utc_now())

@@ -6,9 +6,11 @@ so a test can make the first delivery fail and the retry succeed without mocks.
 
 from __future__ import annotations
 
+import asyncio
 import email
 import ssl
 import tempfile
+import threading
 from contextlib import ExitStack
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -55,7 +57,9 @@ class SmtpSink:
 
     The next ``refuse_next`` messages get ``refuse_code`` as the reply to DATA; the next
     ``drop_next`` DATA commands get the connection closed without a reply. ``attempts``
-    counts DATA commands from logged-in clients, whatever their outcome.
+    counts DATA commands from logged-in clients, whatever their outcome. After
+    ``hold()`` the server is as slow as a test needs: it answers no DATA until
+    ``release()`` (or ``stop()``).
     """
 
     def __init__(
@@ -77,6 +81,8 @@ class SmtpSink:
         self.drop_next = drop_next
         self.received: list[Received] = []
         self.attempts = 0  # DATA commands seen, whatever their outcome
+        self._answer = threading.Event()
+        self._answer.set()
         self.ca = trustme.CA()
         self._cert = self.ca.issue_cert(*cert_hostnames)
         self._stack = ExitStack()
@@ -149,7 +155,15 @@ class SmtpSink:
         self._stack.callback(controller.stop)
         return self
 
+    def hold(self) -> None:
+        """Answer no DATA command until :meth:`release`: a server that takes its time."""
+        self._answer.clear()
+
+    def release(self) -> None:
+        self._answer.set()
+
     def stop(self) -> None:
+        self.release()
         self._stack.close()
         self._controller = None
 
@@ -187,6 +201,7 @@ class _Handler:
         if sink.auth is not None and not session.authenticated:
             return "530 5.7.0 Authentication required"
         sink.attempts += 1
+        await asyncio.get_running_loop().run_in_executor(None, sink._answer.wait)
         if sink.drop_next > 0:
             sink.drop_next -= 1
             assert server.transport is not None

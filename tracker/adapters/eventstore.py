@@ -121,6 +121,7 @@ class StoredEvent:
     recorded_at: str
     idempotency_key: str | None
     hash: str
+    db_user: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,11 +137,12 @@ class AppendResult:
 ANY_VERSION = -1
 COLUMNS = (
     "position, stream_id, version, type, schema_version, data, meta, occurred_at, "
-    "recorded_at, idempotency_key, hash"
+    "recorded_at, idempotency_key, hash, db_user"
 )
 FOLD_COLUMNS = "position, stream_id, version, type, schema_version, data, occurred_at"
 CHUNK = 500  # values per IN (…) list: well under every driver's parameter limit
-_INSERT = Statement(f"INSERT INTO events ({COLUMNS}) VALUES ({placeholders(11)})")  # noqa: S608
+_INSERT = Statement(f"INSERT INTO events ({COLUMNS}) VALUES ({placeholders(12)})")  # noqa: S608
+_SESSION_USER = Statement("SELECT session_user")
 _HEAD = Statement("SELECT position, hash FROM events ORDER BY position DESC LIMIT 1")
 _LAST_TWO = Statement(f"SELECT {COLUMNS} FROM events ORDER BY position DESC LIMIT 2")  # noqa: S608
 _VERSION = Statement("SELECT max(version) FROM events WHERE stream_id = ?")
@@ -179,7 +181,32 @@ def _row_to_event(row: Row) -> StoredEvent:
         recorded_at=row[8],
         idempotency_key=row[9],
         hash=row[10],
+        db_user=row[11],
     )
+
+
+def hashed_bytes(row: Row) -> bytes:
+    """What the hash of a :data:`COLUMNS` row covers (every column but the hash)."""
+    return canonical_row(*row[:10], row[11])
+
+
+def session_user(conn: Connection) -> str | None:
+    """The database user this connection writes as: PostgreSQL's ``session_user``, asked
+    once per pooled connection; None on SQLite, which has no users.
+
+    Migration 0002's trigger refuses any other value in ``events.db_user``, so a writer
+    cannot name someone else. The writer sends and hashes this value, which puts it
+    under the chain like every other column: the audit catches a row whose user was
+    changed after the triggers were dropped. (Were the column filled by the server
+    alone, the writer could not hash it, and it would be the one column the chain
+    does not vouch for.)
+    """
+    if conn.dialect.name != "postgresql":
+        return None
+    info = conn.connection.info
+    if "tracker_session_user" not in info:
+        info["tracker_session_user"] = _SESSION_USER.rows(conn)[0][0]
+    return info["tracker_session_user"]  # type: ignore[no-any-return]
 
 
 def _like_prefix(prefix: str) -> str:
@@ -250,6 +277,7 @@ class EventStore:
             recorded = last_recorded
         rows: list[tuple[Any, ...]] = []
         link = self.chain.link
+        db_user = session_user(conn)
         # Events of one batch mostly share their metadata and their day: encode each once.
         meta_of: dict[int, str] = {}
         day_of: dict[datetime, str] = {}
@@ -278,8 +306,8 @@ class EventStore:
                     recorded,
                     event.idempotency_key,
                 )
-                previous = link(previous, canonical_row(*row))
-                rows.append((*row, previous))
+                previous = link(previous, canonical_row(*row, db_user))
+                rows.append((*row, previous, db_user))
             versions[stream_id] = actual
         _INSERT.executemany(conn, rows)
         return AppendResult(list(range(first, position + 1)))
@@ -314,13 +342,13 @@ class EventStore:
             return 0, GENESIS, None
         head = rows[0]
         before = rows[1][10] if len(rows) > 1 else GENESIS
-        if self.chain.link(before, canonical_row(*head[:10])) != head[10]:
+        if self.chain.link(before, hashed_bytes(head)) != head[10]:
             raise ChainMismatch(head[0], self._mismatch(head, before))
         return head[0], head[10], head[8]
 
     def _mismatch(self, head: Row, before: str) -> str:
         at = head[0]
-        if self.chain.keyed and Chain().link(before, canonical_row(*head[:10])) == head[10]:
+        if self.chain.keyed and Chain().link(before, hashed_bytes(head)) == head[10]:
             return (
                 "TRACKER_AUDIT_KEY is set, but the event log was written without one (its "
                 f"last event, at position {at}, verifies only without a key): unset "

@@ -40,21 +40,28 @@ def canonical_row(
     occurred_at: str,
     recorded_at: str,
     idempotency_key: str | None,
+    db_user: str | None = None,
 ) -> bytes:
-    return _SEP.join(
-        (
-            str(position),
-            stream_id,
-            str(version),
-            type_,
-            str(schema_version),
-            data,
-            meta,
-            occurred_at,
-            recorded_at,
-            idempotency_key or "",
-        )
-    ).encode()
+    """The bytes an event's hash covers.
+
+    ``db_user`` is added only when there is one (PostgreSQL, from schema 0002 on), so
+    every row written before it existed, and every SQLite row, hashes as it always did.
+    """
+    fields = (
+        str(position),
+        stream_id,
+        str(version),
+        type_,
+        str(schema_version),
+        data,
+        meta,
+        occurred_at,
+        recorded_at,
+        idempotency_key or "",
+    )
+    if db_user is not None:
+        fields += (db_user,)
+    return _SEP.join(fields).encode()
 
 
 class Chain:

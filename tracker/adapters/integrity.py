@@ -23,8 +23,8 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from tracker.adapters.eventstore import EventStore, format_ts
-from tracker.adapters.hashing import GENESIS, canonical_row
+from tracker.adapters.eventstore import EventStore, format_ts, hashed_bytes
+from tracker.adapters.hashing import GENESIS
 from tracker.clock import utc_now
 
 DIGEST_FORMAT = "tracker-digest/v1"
@@ -175,7 +175,7 @@ def verify_chain(
                 if version != last + 1:
                     contiguity.add(at, f"{stream_id} jumps from version {last} to {version}")
                 versions[stream_id] = version
-            if link(previous, canonical_row(*row[:10])) != row[10]:
+            if link(previous, hashed_bytes(row)) != row[10]:
                 chain.add(
                     at,
                     f"hash does not match ({stream_id} version {version}, {row[3]}): "

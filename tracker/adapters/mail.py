@@ -45,6 +45,9 @@ _OWN_HEADERS = frozenset(
         "content-transfer-encoding",
     }
 )
+_EXCHANGES = 10  # request/reply round trips in one send, at most
+DEFAULT_TIMEOUT_S = 10.0
+MAX_TIMEOUT_S = 600
 # Line and paragraph separators are not Cc, yet str.splitlines() breaks on them.
 _LINE_BREAKING = frozenset({"Zl", "Zp"})
 
@@ -89,7 +92,7 @@ class SmtpSettings:
     password: str | None = field(repr=False)
     starttls: bool
     mail_from: str
-    timeout: float = 10.0  # well under the scheduler lease TTL
+    timeout: float = DEFAULT_TIMEOUT_S  # per reply from the server
 
     def __post_init__(self) -> None:
         if self.scheme not in ("smtp", "smtps"):
@@ -110,6 +113,14 @@ class SmtpSettings:
                 "drop starttls=0 or use smtps://"
             )
         _check_address(FROM_ENV, self.mail_from, MailConfigError)
+
+    @property
+    def longest_send(self) -> float:
+        """Seconds after which a send has certainly ended, sent or timed out: every
+        exchange of one send (connect, EHLO, STARTTLS, EHLO, AUTH, MAIL, RCPT, DATA,
+        the message, QUIT) waits at most ``timeout``, plus a margin. A claim on a digest
+        lasts this long, so a crashed sender's claim lapses and a slow one's does not."""
+        return self.timeout * _EXCHANGES + 60.0
 
     @classmethod
     def from_url(cls, url: str, mail_from: str) -> SmtpSettings:
@@ -145,10 +156,15 @@ class SmtpSettings:
         if username is not None and password is None:
             raise MailConfigError(f"{URL_ENV} has a user name ({username!r}) but no password")
         starttls = scheme == "smtp" and username is not None
+        timeout: dict[str, float] = {}
         for name, value in parse_qsl(split.query, keep_blank_values=True):
+            if name == "timeout":
+                timeout["timeout"] = _timeout(value)
+                continue
             if name != "starttls":
                 raise MailConfigError(
-                    f"{URL_ENV}: unknown parameter {name!r}; only starttls=1 or starttls=0"
+                    f"{URL_ENV}: unknown parameter {name!r}; only starttls=1 or starttls=0 "
+                    "and timeout=SECONDS"
                 )
             if value.lower() not in _FLAGS:
                 raise MailConfigError(f"{URL_ENV}: starttls must be 1 or 0, not {value!r}")
@@ -163,6 +179,7 @@ class SmtpSettings:
             password=password,
             starttls=starttls,
             mail_from=mail_from.strip(),
+            **timeout,
         )
 
     @classmethod
@@ -183,11 +200,12 @@ class SmtpSettings:
         host = f"[{self.host}]" if ":" in self.host else self.host
         auth = f"{quote(self.username, safe='')}:***@" if self.username is not None else ""
         implied = self.scheme == "smtp" and self.username is not None
-        query = (
-            f"?starttls={int(self.starttls)}"
-            if self.scheme == "smtp" and (self.starttls != implied)
-            else ""
-        )
+        params = []
+        if self.scheme == "smtp" and self.starttls != implied:
+            params.append(f"starttls={int(self.starttls)}")
+        if self.timeout != DEFAULT_TIMEOUT_S:
+            params.append(f"timeout={self.timeout:g}")
+        query = "?" + "&".join(params) if params else ""
         return f"{self.scheme}://{auth}{host}:{self.port}{query}"
 
 
@@ -352,6 +370,20 @@ def _send_error(error: Exception, settings: SmtpSettings, context: str) -> SendE
         detail = f"{type(error).__name__}: {error}"
     message = redact(f"{context}: {detail}", secrets=[settings.password])
     return SendError(message, permanent=permanent, code=code)
+
+
+def _timeout(value: str) -> float:
+    """``timeout=SECONDS``: how long to wait for each reply of a slow server."""
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = float("nan")
+    if not 1 <= seconds <= MAX_TIMEOUT_S:  # also refuses nan and inf
+        raise MailConfigError(
+            f"{URL_ENV}: timeout must be a number of seconds from 1 to {MAX_TIMEOUT_S}, "
+            f"not {value!r}"
+        )
+    return seconds
 
 
 def _text(reply: bytes | str) -> str:

@@ -21,7 +21,7 @@ from sqlalchemy import (
 
 # Changing this means writing a migration: `tracker db upgrade` and the start-up check
 # compare it with the database's alembic_version row without importing Alembic.
-SCHEMA_REVISION = "0001"
+SCHEMA_REVISION = "0002"
 
 metadata = MetaData(
     naming_convention={
@@ -50,8 +50,12 @@ events = Table(
     Column("recorded_at", TS, nullable=False, index=True),
     Column("idempotency_key", String(300), nullable=True, unique=True),
     Column("hash", String(64), nullable=False),
+    # Who wrote the event as the database knows them (PostgreSQL's session_user, set by
+    # a trigger); NULL on SQLite, which has no users, and on events from before 0002.
+    Column("db_user", String(200), nullable=True),
     UniqueConstraint("stream_id", "version"),
 )
+
 
 commitments = Table(
     "commitments",

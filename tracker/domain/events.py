@@ -29,6 +29,7 @@ SOURCE_UPDATED = "SourceUpdated"
 
 OVERDUE_FLAGGED = "OverdueFlagged"
 REMINDER_SENT = "ReminderSent"
+REMINDER_REFUSED = "ReminderRefused"  # a permanent (5xx) refusal: not retried that day
 AUDIT_COMPLETED = "AuditCompleted"
 
 

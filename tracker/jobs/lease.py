@@ -87,32 +87,49 @@ def acquire(
     Returns the lease as it stands afterwards: ``lease.holder == holder`` says whether
     the caller holds it; otherwise it says who does and until when.
     """
+    with db.write() as conn:
+        return take(conn, holder, ttl, name=name, now=now)
+
+
+def take(
+    conn: Connection,
+    holder: str,
+    ttl: float,
+    *,
+    name: str = LEASE_NAME,
+    now: datetime | None = None,
+) -> Lease:
+    """:func:`acquire` inside the caller's write transaction.
+
+    The clock is read here, once the write lock is held: read before waiting for the
+    lock, a lease granted after a long wait would already have expired when granted,
+    and its old holder could take it back while the new one runs jobs.
+    """
     now = now or utc_now()
     expires = now + timedelta(seconds=ttl)
-    with db.write() as conn:
-        current = _read(conn, name)
-        if current is None:
-            values = {
-                "name": name,
-                "holder": holder,
-                "acquired_at": format_ts(now),
-                "expires_at": format_ts(expires),
-            }
-            conn.execute(insert(scheduler_lease).values(**values))
-            return Lease(name, holder, now, expires)
-        if current.holder == holder:
-            conn.execute(
-                update(scheduler_lease).where(_L.name == name).values(expires_at=format_ts(expires))
-            )
-            return Lease(name, holder, current.acquired_at, expires)
-        if current.live(now):
-            return current
-        conn.execute(
-            update(scheduler_lease)
-            .where(_L.name == name)
-            .values(holder=holder, acquired_at=format_ts(now), expires_at=format_ts(expires))
-        )
+    current = _read(conn, name)
+    if current is None:
+        values = {
+            "name": name,
+            "holder": holder,
+            "acquired_at": format_ts(now),
+            "expires_at": format_ts(expires),
+        }
+        conn.execute(insert(scheduler_lease).values(**values))
         return Lease(name, holder, now, expires)
+    if current.holder == holder:
+        conn.execute(
+            update(scheduler_lease).where(_L.name == name).values(expires_at=format_ts(expires))
+        )
+        return Lease(name, holder, current.acquired_at, expires)
+    if current.live(now):
+        return current
+    conn.execute(
+        update(scheduler_lease)
+        .where(_L.name == name)
+        .values(holder=holder, acquired_at=format_ts(now), expires_at=format_ts(expires))
+    )
+    return Lease(name, holder, now, expires)
 
 
 def renew(
@@ -128,8 +145,8 @@ def renew(
     An expired lease that nobody took is still ours to extend: no one else can have
     acted on it, since taking it would have changed the holder.
     """
-    now = now or utc_now()
     with db.write() as conn:
+        now = now or utc_now()  # under the lock, as in take()
         result = conn.execute(
             update(scheduler_lease)
             .where(_L.name == name, _L.holder == holder)
@@ -141,5 +158,10 @@ def renew(
 def release(db: Database, holder: str, *, name: str = LEASE_NAME) -> bool:
     """Give the lease back so that a standby takes over at once rather than after the TTL."""
     with db.write() as conn:
-        result = conn.execute(delete(scheduler_lease).where(_L.name == name, _L.holder == holder))
-        return result.rowcount == 1
+        return give_back(conn, holder, name=name)
+
+
+def give_back(conn: Connection, holder: str, *, name: str = LEASE_NAME) -> bool:
+    """:func:`release` inside the caller's write transaction."""
+    result = conn.execute(delete(scheduler_lease).where(_L.name == name, _L.holder == holder))
+    return result.rowcount == 1

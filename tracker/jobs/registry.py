@@ -42,12 +42,18 @@ def remind_job(tracker: Tracker, now: datetime) -> Counts:
         "digests": len(report.digests),
         "sent": len(report.sent),
         "failed": len(report.failed),
+        "refused": len(report.refused),
     }
-    if report.failed:
-        owners = "; ".join(f"{owner}: {error}" for owner, error in report.failed)
-        raise JobFailed(
-            f"{len(report.failed)} digests not sent (retried next run): {owners}", counts
+    problems = [
+        f"{len(found)} digests {what}: " + "; ".join(f"{owner}: {error}" for owner, error in found)
+        for found, what in (
+            (report.failed, "not sent (retried next run)"),
+            (report.refused, "refused (recorded, not retried today)"),
         )
+        if found
+    ]
+    if problems:
+        raise JobFailed("; ".join(problems), counts)
     return counts
 
 

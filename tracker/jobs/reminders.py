@@ -1,11 +1,23 @@
 """Reminder digests: one email per owner with what is overdue and what is coming up.
 
-Each digest has an idempotency key (owner and day) and a stable Message-ID. The send
-happens while the global write lock is held and the ``ReminderSent`` event commits
-right after it, so two schedulers never both send; a failed or refused send records
-nothing and is tried again on the next run. The one window left — the server
-accepted the message and the process died before the commit — resends with the same
-Message-ID, which mail clients and archives treat as one message.
+Each digest has an idempotency key (owner and day) and a stable Message-ID. Deciding
+and recording happen under the global write lock; talking to the SMTP server does not,
+because a slow server would hold every other writer up for as long as it dawdles
+(claim, send, confirm):
+
+1. **claim**, under the lock: skip a digest already sent or refused today, or claimed
+   by another run; otherwise take a claim on it — a row in the lease table, named
+   after the digest, that expires once a send that slow would have timed out;
+2. **send**, outside the lock, with the digest's Message-ID;
+3. **confirm**, under the lock: record ``ReminderSent`` (idempotent by key) and give
+   the claim back. A permanent refusal (5xx) records ``ReminderRefused`` instead, once,
+   and is not retried that day; a transient failure records nothing and just gives
+   the claim back, so the next run tries again.
+
+So no two runs send the same digest at once, and a digest once recorded is never sent
+again. The one window left — the server accepted the message and the process died
+before confirming — resends, once the claim has expired, with the same Message-ID,
+which mail clients and archives treat as one message.
 """
 
 from __future__ import annotations
@@ -20,6 +32,7 @@ from typing import TYPE_CHECKING
 from tracker.adapters.eventstore import ANY_VERSION, NewEvent
 from tracker.domain import events as ev
 from tracker.domain.commitment import CommitmentState
+from tracker.jobs.lease import give_back, new_holder_id, take
 from tracker.jobs.overdue import overdue_items, refuse_future
 from tracker.jobs.settings import DEFAULT_WITHIN_DAYS, check_within
 from tracker.service_layer.app import Tracker, recorder
@@ -73,9 +86,21 @@ class Digest:
     def empty(self) -> bool:
         return not (self.overdue or self.due_soon or self.follow_ups)
 
+    @property
+    def refused_key(self) -> str:
+        return f"refused:{self.key}"
+
+    @property
+    def token(self) -> str:
+        return hashlib.sha256(self.key.encode()).hexdigest()[:24]
+
     def message_id(self, domain: str) -> str:
-        token = hashlib.sha256(self.key.encode()).hexdigest()[:24]
-        return f"<reminder-{token}@{domain}>"
+        return f"<reminder-{self.token}@{domain}>"
+
+    @property
+    def claim(self) -> str:
+        """The lease-table row that says a run is sending this digest right now."""
+        return f"reminder-{self.token}"
 
     @property
     def subject(self) -> str:
@@ -191,7 +216,14 @@ class ReminderReport:
     digests: list[Digest]
     sent: list[str] = field(default_factory=list)
     already: list[str] = field(default_factory=list)
-    failed: list[tuple[str, str]] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # transient: retried
+    refused: list[tuple[str, str]] = field(default_factory=list)  # permanent, this run
+    refused_before: list[str] = field(default_factory=list)  # refused earlier that day
+    busy: list[str] = field(default_factory=list)  # being sent by another run
+
+
+# What a claim on a digest looks like to the next run.
+_FREE, _SENT, _REFUSED, _BUSY = "free", "sent", "refused", "busy"
 
 
 def send_reminders(
@@ -221,6 +253,9 @@ def send_reminders(
     report = ReminderReport(preview(tracker, now, within_days))
     # The sender may carry a display name: "Tracker <tracker@example.org>".
     domain = parseaddr(config.mail_from)[1].rpartition("@")[2] or "tracker.invalid"
+    holder = new_holder_id()
+    meta = {"recorded_by": recorder(), "command": "remind"}
+    skipped = {_SENT: report.already, _REFUSED: report.refused_before, _BUSY: report.busy}
     for d in report.digests:
         try:
             message = build_message(
@@ -236,24 +271,51 @@ def send_reminders(
             # An owner stored before addresses were checked: the others still get theirs.
             report.failed.append((d.owner, str(exc)))
             continue
-        with tracker.db.write() as conn:
-            if tracker.store.positions_for_keys(conn, [d.key]):
-                report.already.append(d.owner)
-                continue
-            try:
-                send(config, message, ssl_context=ssl_context)
-            except SendError as exc:
+        claimed = _claim(tracker, d, holder, config.longest_send)
+        if claimed != _FREE:
+            skipped[claimed].append(d.owner)
+            continue
+        data = {"owner": d.owner, "day": d.day.isoformat(), "message_id": message["Message-ID"]}
+        try:
+            send(config, message, ssl_context=ssl_context)
+        except SendError as exc:
+            if not exc.permanent:
+                _confirm(tracker, d, holder, None)
                 report.failed.append((d.owner, str(exc)))
                 continue
-            data = {
-                "owner": d.owner,
-                "day": d.day.isoformat(),
-                "message_id": message["Message-ID"],
-                "overdue": [i.commitment_id for i in d.overdue],
-                "due_soon": [i.commitment_id for i in d.due_soon + d.follow_ups],
-            }
-            meta = {"recorded_by": recorder(), "command": "remind"}
-            event = NewEvent(ev.REMINDER_SENT, data, now, meta, idempotency_key=d.key)
-            tracker.store.append(conn, f"reminders:{d.owner.lower()}", ANY_VERSION, [event])
-            report.sent.append(d.owner)
+            refusal = {**data, "code": exc.code, "error": str(exc)}
+            refused = NewEvent(
+                ev.REMINDER_REFUSED, refusal, now, meta, idempotency_key=d.refused_key
+            )
+            _confirm(tracker, d, holder, refused)
+            report.refused.append((d.owner, str(exc)))
+            continue
+        except Exception:
+            _confirm(tracker, d, holder, None)  # not sent: free the digest for the next run
+            raise
+        data["overdue"] = [i.commitment_id for i in d.overdue]
+        data["due_soon"] = [i.commitment_id for i in d.due_soon + d.follow_ups]
+        _confirm(
+            tracker, d, holder, NewEvent(ev.REMINDER_SENT, data, now, meta, idempotency_key=d.key)
+        )
+        report.sent.append(d.owner)
     return report
+
+
+def _claim(tracker: Tracker, digest: Digest, holder: str, ttl: float) -> str:
+    """Under the lock: whether ``digest`` is ours to send now, and if so claim it."""
+    with tracker.db.write() as conn:
+        done = tracker.store.positions_for_keys(conn, [digest.key, digest.refused_key])
+        if done:
+            return _SENT if digest.key in done else _REFUSED
+        lease = take(conn, holder, ttl, name=digest.claim)
+        return _FREE if lease.holder == holder else _BUSY
+
+
+def _confirm(tracker: Tracker, digest: Digest, holder: str, event: NewEvent | None) -> None:
+    """Under the lock: record what became of the send (if anything) and give the claim back."""
+    with tracker.db.write() as conn:
+        if event is not None:
+            stream = f"reminders:{digest.owner.lower()}"
+            tracker.store.append(conn, stream, ANY_VERSION, [event])
+        give_back(conn, holder, name=digest.claim)

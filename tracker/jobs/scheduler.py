@@ -172,7 +172,7 @@ class JobScheduler:
                 logger.warning("standing by until the database answers again")
             return None
         self._database_up()
-        held = lease.holder == self.holder
+        held = lease.holder == self.holder and lease.live()
         if self._became(held):
             if held:
                 logger.info("holding the lease until %s: running jobs", format_ts(lease.expires_at))
@@ -288,7 +288,7 @@ class JobScheduler:
     def _run_job(self, name: str) -> str | None:
         was_holding = self.holding
         lease = self.check_lease()
-        if lease is None or lease.holder != self.holder:
+        if lease is None or lease.holder != self.holder or not lease.live():
             if lease is not None:
                 logger.info(
                     "standby: %s not run; the lease is held by %s until %s",

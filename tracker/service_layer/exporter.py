@@ -91,6 +91,8 @@ def event_json(event: StoredEvent) -> str:
             "meta": event.meta,
             "idempotency_key": event.idempotency_key,
             "hash": event.hash,
+            # meta.recorded_by is the operating-system user; this is the database's.
+            "db_user": event.db_user,
         },
         ensure_ascii=False,
     )

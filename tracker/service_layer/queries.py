@@ -291,6 +291,7 @@ def story(
                 if e.version in state.retracted
                 else None,
                 "recorded_by": e.meta.get("recorded_by"),
+                "db_user": e.db_user,
             }
         )
     quotes: dict[str, list[str]] = {}

@@ -155,3 +155,11 @@ def acting_clock(now: datetime | None, what: str, look_ahead: str) -> datetime:
             param_hint="'--now'",
         ) from None
     return now
+
+
+def resolve_id(app: Any, wanted: str, what: str = "commitment") -> str:
+    """The stored id ``wanted`` stands for (exact, or a unique prefix); an unknown or
+    ambiguous one is a usage error naming the candidates, through ``handle_errors``."""
+    from tracker.service_layer.lookup import resolve_id as lookup
+
+    return lookup(app.tracker, wanted, what)

@@ -323,13 +323,13 @@ def layout(
             keep.remove(hidden[-1])
     widths = {i: minimum(i) for i in keep}
     extra = width - need(keep)
-    for i in keep:  # first,  room to spare: headers on one line
+    for i in keep:  # first, room to spare puts headers on one line
         add = min(max(extra, 0), max(cell_width(columns[i].header) - widths[i], 0))
         widths[i] += add
         extra -= add
     text = sorted((i for i in keep if columns[i].kind == TEXT), key=lambda i: naturals[i])
     for n, i in enumerate(text):
-        add = min(naturals[i] - widths[i], max(extra, 0) // (len(text) - n))
+        add = max(min(naturals[i] - widths[i], max(extra, 0) // (len(text) - n)), 0)
         widths[i] += add
         extra -= add
     shown: list[tuple[int, int]] = []
@@ -445,7 +445,9 @@ def progress(label: str, total: int | None) -> Iterator[Callable[[int], None]]:
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    console = Console(file=sys.stderr, no_color=bool(os.environ.get("NO_COLOR")))
+    console = Console(
+        file=sys.stderr, force_terminal=True, no_color=bool(os.environ.get("NO_COLOR"))
+    )
     parts = (
         (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
         if total is None

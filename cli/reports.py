@@ -16,6 +16,7 @@ from tracker.cli.output import (
     emit,
     json_line,
     output_options,
+    pager_option,
     plural,
 )
 from tracker.cli.params import BIGINT_MAX, DATE, POSITION, STATUS, resolve_id, time_options
@@ -220,6 +221,7 @@ def status(
 @click.option(
     "--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
+@pager_option
 @pass_app
 @handle_errors
 def show(app: AppContext, commitment_id: str, as_of: Any, known_at: Any, fmt: str) -> None:
@@ -297,7 +299,7 @@ def _print_show(d: dict[str, Any], day: str) -> None:
 def _score_columns(group: str) -> list[Column]:
     return [
         Column(group, group),
-        *([Column("name", "name")] if group == "actor" else []),
+        *([Column("name", "name", kind=TEXT)] if group == "actor" else []),
         Column("commitments", "made"),
         Column("fulfilled_on_time", "kept on time"),
         Column("fulfilled_late", "kept late"),
@@ -347,7 +349,7 @@ def scorecard(app: AppContext, as_of: Any, known_at: Any, group: str, fmt: str) 
     view = View(as_of=as_of, known_at=known_at)
     rows = scorecard_report(app.tracker, view, group)
     title = f"Scorecard by {group} as of {view.day.isoformat()}"
-    emit(rows, _score_columns(group), fmt, title=title)
+    emit(rows, _score_columns(group), fmt, title=title, empty=EMPTY_HINT)
 
 
 @click.command()
@@ -355,6 +357,7 @@ def scorecard(app: AppContext, as_of: Any, known_at: Any, group: str, fmt: str) 
     "--after", type=POSITION, default=0, show_default=True, help="Only events after this position."
 )
 @click.option("--stream", help="Only this stream (e.g. commitment:darien-visit).")
+@pager_option
 @pass_app
 @handle_errors
 def events(app: AppContext, after: int, stream: str | None) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from tracker.cli.context import EXIT_PROBLEMS, AppContext, fail, handle_errors, pass_app
-from tracker.cli.output import Column, echo_styled, emit, output_options
+from tracker.cli.output import TEXT, Column, echo_styled, emit, output_options
 from tracker.cli.params import BIGINT_MAX, FiniteRange
 from tracker.jobs.settings import LONGEST_LEASE_TTL_S, LONGEST_WAIT_S
 
@@ -242,9 +242,9 @@ RUN_COLUMNS = [
     ),
     Column("started_at", "started"),
     Column("finished_at", "finished"),
-    Column("counts", "counts", render=_counts),
-    Column("error", "error"),
-    Column("holder", "by"),
+    Column("counts", "counts", render=_counts, kind=TEXT, priority=1),
+    Column("error", "error", kind=TEXT, priority=2),
+    Column("holder", "by", kind=TEXT),
 ]
 
 

@@ -147,17 +147,27 @@ def pager_command() -> str | None:
 
 
 @contextmanager
+def showing(display: Display) -> Iterator[None]:
+    """Write standard output as for ``display``, whatever sys.stdout is: the pager's
+    buffer, or a benchmark's fake terminal."""
+    global _display
+    before, _display = _display, display
+    try:
+        yield
+    finally:
+        _display = before
+
+
+@contextmanager
 def paged(allowed: bool, *, wide: bool = False) -> Iterator[None]:
     """Collect standard output, then page it if it is taller than the terminal.
 
     Only when stdout really is a terminal: piped output is never paged nor held back.
     """
-    global _display
     real = sys.stdout
     display = Display(is_terminal(real), colour_allowed(real), terminal_width(), wide)
     command = pager_command() if allowed and real.isatty() else None
-    _display = display
-    try:
+    with showing(display):
         if command is None:
             yield
             return
@@ -167,8 +177,6 @@ def paged(allowed: bool, *, wide: bool = False) -> Iterator[None]:
         text = buffer.getvalue()
         if text.count("\n") < shutil.get_terminal_size().lines or not _page(command, text):
             real.write(text)
-    finally:
-        _display = None
 
 
 def _page(command: str, text: str) -> bool:
@@ -196,9 +204,18 @@ def _page(command: str, text: str) -> bool:
 _LINE_BREAKS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029", "\u0085": "\\u0085"})
 
 
+def escape_line_breaks(text: str) -> str:
+    """JSON text with U+2028, U+2029 and U+0085 escaped (they only occur inside its
+    strings), so that no reader can split a line there; scanned first, as translating
+    megabytes costs more than the encoding."""
+    if "\u2028" in text or "\u2029" in text or "\u0085" in text:
+        return text.translate(_LINE_BREAKS)
+    return text
+
+
 def json_line(value: Any, **options: Any) -> str:
     """JSON with U+2028, U+2029 and U+0085 escaped: no reader can split its lines there."""
-    return json.dumps(value, ensure_ascii=False, **options).translate(_LINE_BREAKS)
+    return escape_line_breaks(json.dumps(value, ensure_ascii=False, **options))
 
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -228,11 +245,12 @@ def emit(
         # One row per line: as readable as indenting, and json's C encoder writes it
         # (it does not indent), which matters for thousands of rows.
         encode = json.JSONEncoder(ensure_ascii=False).encode
-        lines = [encode(r).translate(_LINE_BREAKS) for r in rows]
+        lines = [encode(r) for r in rows]
         if fmt == "jsonl":
-            out.write("".join(line + "\n" for line in lines))
+            text = "".join(line + "\n" for line in lines)
         else:
-            out.write("[\n  " + ",\n  ".join(lines) + "\n]\n" if lines else "[]\n")
+            text = "[\n  " + ",\n  ".join(lines) + "\n]\n" if lines else "[]\n"
+        out.write(escape_line_breaks(text))
     elif fmt == "csv":
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow([c.key for c in columns])

@@ -157,9 +157,19 @@ def acting_clock(now: datetime | None, what: str, look_ahead: str) -> datetime:
     return now
 
 
-def resolve_id(app: Any, wanted: str, what: str = "commitment") -> str:
+def resolve_id(app: Any, wanted: str, what: str = "commitment", *, unknown_ok: bool = False) -> str:
     """The stored id ``wanted`` stands for (exact, or a unique prefix); an unknown or
-    ambiguous one is a usage error naming the candidates, through ``handle_errors``."""
+    ambiguous one is a usage error naming the candidates, through ``handle_errors``.
+
+    ``unknown_ok``: an id with nothing close to it comes back as it is, for a command
+    whose own refusal says more (recording on a commitment not made yet).
+    """
+    from tracker.service_layer.lookup import UnknownId
     from tracker.service_layer.lookup import resolve_id as lookup
 
-    return lookup(app.tracker, wanted, what)
+    try:
+        return lookup(app.tracker, wanted, what)
+    except UnknownId as exc:
+        if unknown_ok and not exc.candidates:
+            return wanted
+        raise

@@ -245,7 +245,7 @@ def _run(
     what: str,
     expect: int | None = None,
 ) -> None:
-    commitment_id = resolve_id(app, ctx.meta["commitment_id"])
+    commitment_id = resolve_id(app, ctx.meta["commitment_id"], unknown_ok=True)
     command, refs = _entry(kind, options, **{**given, "on": given.get("on") or utc_today()})
     result = _handle(
         app,

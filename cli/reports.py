@@ -14,6 +14,7 @@ from tracker.cli.output import (
     Column,
     echo_styled,
     emit,
+    fitted_lines,
     json_line,
     output_options,
     pager_option,
@@ -243,7 +244,8 @@ def show(app: AppContext, commitment_id: str, as_of: Any, known_at: Any, fmt: st
     if fmt == "json":
         sys.stdout.write(json_line(data, indent=2) + "\n")
         return
-    _print_show(data, view.day.isoformat())
+    with fitted_lines():
+        _print_show(data, view.day.isoformat())
 
 
 def _print_show(d: dict[str, Any], day: str) -> None:

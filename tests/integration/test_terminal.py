@@ -318,3 +318,14 @@ def test_a_closed_pipe_is_not_an_error(large_db: str, command: list[str]) -> Non
     assert first
     assert code in (0, 141), (code, stderr)
     assert stderr == b""
+
+
+def test_show_wraps_long_lines_at_words_on_a_terminal(cli: Cli) -> None:
+    text = cli.ok("show", FENTANYL, env=terminal(60)).stdout
+    lines = text.splitlines()
+    assert max(len(line) for line in lines) <= 60
+    assert lines[0] == f"{FENTANYL}: The US and Mexican high-level"
+    assert "check-fentanyl-meeting" in text and "2024-02-15" in text  # whole, not split
+    assert any(line.startswith("  occasion      ") for line in lines)
+    piped = cli.ok("show", FENTANYL).stdout
+    assert piped.splitlines()[0].endswith("on fentanyl trafficking")

@@ -9,7 +9,6 @@ import click
 
 from tracker.cli.context import AppContext, handle_errors, pass_app
 from tracker.cli.output import (
-    EMPTY_HINT,
     TEXT,
     Column,
     echo_styled,
@@ -20,7 +19,15 @@ from tracker.cli.output import (
     pager_option,
     plural,
 )
-from tracker.cli.params import BIGINT_MAX, DATE, POSITION, STATUS, resolve_id, time_options
+from tracker.cli.params import (
+    BIGINT_MAX,
+    DATE,
+    POSITION,
+    STATUS,
+    empty_hint,
+    resolve_id,
+    time_options,
+)
 
 
 def _due(value: dict[str, Any] | None) -> str:
@@ -195,7 +202,6 @@ def status(
       tracker status --upcoming 14 --as-of 2024-02-01
       tracker status --due-before 2024-03-01 --format jsonl
     """
-    from tracker.service_layer.lookup import known_ids
     from tracker.service_layer.queries import View, status_report
 
     wanted = tuple(s.value for s in statuses)
@@ -212,8 +218,7 @@ def status(
         sort=sort,
         limit=limit,
     )
-    empty = EMPTY_HINT if not rows and not known_ids(app.tracker) else None
-    print_status(rows, fmt, view.day.isoformat(), empty=empty)
+    print_status(rows, fmt, view.day.isoformat(), empty=empty_hint(app, rows))
 
 
 @click.command()
@@ -351,7 +356,7 @@ def scorecard(app: AppContext, as_of: Any, known_at: Any, group: str, fmt: str) 
     view = View(as_of=as_of, known_at=known_at)
     rows = scorecard_report(app.tracker, view, group)
     title = f"Scorecard by {group} as of {view.day.isoformat()}"
-    emit(rows, _score_columns(group), fmt, title=title, empty=EMPTY_HINT)
+    emit(rows, _score_columns(group), fmt, title=title, empty=empty_hint(app, rows))
 
 
 @click.command()

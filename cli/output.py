@@ -137,7 +137,11 @@ def pager_option(fn: Callable[..., Any], *, wide_option: bool = False) -> Callab
 
 
 def pager_command() -> str | None:
-    """The pager to run, as git chooses it: $TRACKER_PAGER, $PAGER, else less -FRX."""
+    """The pager to run, as git chooses it: $TRACKER_PAGER, $PAGER, else less -FRX.
+
+    A command and its arguments, split as a shell would (no pipelines): one that cannot
+    be started leaves the output on the terminal, unpaged.
+    """
     for name in ("TRACKER_PAGER", "PAGER"):
         if name in os.environ:
             chosen = os.environ[name].strip()
@@ -173,11 +177,13 @@ def paged(allowed: bool, *, wide: bool = False) -> Iterator[None]:
             yield
             return
         buffer = io.StringIO()
-        with redirect_stdout(buffer):
-            yield
-        text = buffer.getvalue()
-        if text.count("\n") < shutil.get_terminal_size().lines or not _page(command, text):
-            real.write(text)
+        try:
+            with redirect_stdout(buffer):
+                yield
+        finally:  # a command that ends with exit status 1 (audit) is paged too
+            text = buffer.getvalue()
+            if text.count("\n") < shutil.get_terminal_size().lines or not _page(command, text):
+                real.write(text)
 
 
 def _page(command: str, text: str) -> bool:
@@ -195,8 +201,12 @@ def _page(command: str, text: str) -> bool:
         pager.stdin.close()
     except BrokenPipeError:  # the reader quit the pager early
         pass
-    pager.wait()
-    return True
+    while True:
+        try:
+            pager.wait()
+            return True
+        except KeyboardInterrupt:  # Ctrl-C is the pager's to handle, as under git
+            continue
 
 
 # --- formats -------------------------------------------------------------------------

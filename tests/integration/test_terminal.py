@@ -262,6 +262,12 @@ def test_long_output_goes_through_the_pager_on_a_terminal(demo_db: str, tmp_path
             _tracker("--db", demo_db, "status", "--as-of", DAY), {**env, "TRACKER_PAGER": off}
         )
         assert code == 0 and not paged.exists() and FENTANYL in screen
+    # A pager that cannot be started leaves the output on the terminal.
+    code, screen = _on_a_terminal(
+        _tracker("--db", demo_db, "status", "--as-of", DAY),
+        {**env, "TRACKER_PAGER": "no-such-pager-anywhere"},
+    )
+    assert code == 0 and FENTANYL in screen
     # $PAGER when $TRACKER_PAGER is not set.
     del env["TRACKER_PAGER"]
     env["PAGER"] = f"sh -c 'cat > {paged}'"

@@ -10,7 +10,15 @@ from typing import Any
 import click
 
 from tracker.cli.context import EXIT_PROBLEMS, AppContext, fail, handle_errors, pass_app
-from tracker.cli.output import TEXT, Column, echo_styled, emit, output_options, progress
+from tracker.cli.output import (
+    TEXT,
+    Column,
+    echo_styled,
+    emit,
+    json_line,
+    output_options,
+    progress,
+)
 from tracker.cli.params import TIMESTAMP, acting_clock, clock
 from tracker.cli.reports import SCORE_COLUMNS
 from tracker.jobs.settings import MAX_STALE_DAYS, stale_days_from_env
@@ -138,7 +146,7 @@ def audit(
             progress=advance,
         )
     if fmt == "json":
-        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        click.echo(json_line(report.to_dict(), indent=2))
     else:
         emit(
             [c.to_dict() for c in report.checks],

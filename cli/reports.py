@@ -13,6 +13,7 @@ from tracker.cli.output import (
     Column,
     echo_styled,
     emit,
+    escape_line_breaks,
     fitted_lines,
     json_line,
     output_options,
@@ -385,4 +386,4 @@ def events(app: AppContext, after: int, stream: str | None) -> None:
         else:
             found = tracker.store.read_all(conn, after=after)
         for event in found:
-            sys.stdout.write(event_json(event) + "\n")
+            sys.stdout.write(escape_line_breaks(event_json(event)) + "\n")

@@ -132,6 +132,8 @@ def test_show_json_escapes_line_separators_in_notes(cli: Cli) -> None:
     out = cli.ok("show", "darien-visit", "--format", "json").stdout
     assert "\u2028" not in out and "first\\u2028second" in out
     assert "first\u2028second" in json.dumps(json.loads(out), ensure_ascii=False)
+    events = cli.ok("events").stdout
+    assert "\u2028" not in events and "first\\u2028second" in events
 
 
 def test_csv_neutralises_formulas_but_not_numbers(cli: Cli) -> None:

@@ -21,8 +21,10 @@ from pathlib import Path
 import pytest
 from support.cli import Cli
 
+from tracker.cli import reports
 from tracker.cli.output import EMPTY_HINT, csv_cell, emit
 from tracker.cli.reports import STATUS_COLUMNS
+from tracker.service_layer import queries
 
 ROOT = Path(__file__).resolve().parents[2]
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -162,6 +164,9 @@ def test_status_limit_and_sorts(cli: Cli) -> None:
         rows(cli), key=lambda r: (not r["overdue"], not r["overdue_follow_ups"])
     )
     assert cli("status", "--sort", "colour").exit_code == 2
+    statuses = [r["status"] for r in rows(cli, "--sort", "status")]
+    assert statuses.index("pledged") < statuses.index("in_progress") < statuses.index("fulfilled")
+    assert reports.SORTS == queries.SORTS  # the option's choices, kept in step
 
 
 def test_status_due_before_and_upcoming(cli: Cli) -> None:

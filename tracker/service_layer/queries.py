@@ -24,6 +24,7 @@ from tracker.domain import events as ev
 from tracker.domain.commitment import CommitmentState, fold
 from tracker.domain.events import DomainEvent
 from tracker.domain.names import ActorDirectory
+from tracker.domain.statuses import Status
 from tracker.domain.timeliness import days_late_at_fulfilment
 from tracker.service_layer.app import Tracker, bulk
 from tracker.service_layer.projections import domain_streams, to_domain
@@ -168,10 +169,7 @@ def report_order(row: dict[str, Any]) -> tuple[bool, bool, str, str]:
 
 
 SORTS = ("due", "status", "id", "made_on", "late")
-_STATUS_RANK = {name: n for n, name in enumerate(
-    ["pledged", "in_progress", "stalled", "partially_fulfilled", "fulfilled", "broken",
-     "withdrawn", "superseded"]
-)}  # fmt: skip
+_STATUS_RANK = {status.value: n for n, status in enumerate(Status)}  # pledged first
 
 
 def _sort_key(sort: str | None) -> Any:

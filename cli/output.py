@@ -322,27 +322,34 @@ def _pad(text: str, width: int) -> str:
 
 
 def layout(
-    columns: Sequence[Column], naturals: Sequence[int], heads: Sequence[int], width: int, wide: bool
+    columns: Sequence[Column],
+    naturals: Sequence[int],
+    floors: Sequence[int],
+    width: int,
+    wide: bool,
 ) -> tuple[list[tuple[int, int]], list[int]]:
     """Which columns to show, how wide, within ``width``; and which are hidden.
 
-    KEY columns keep their natural width. TEXT columns start at a useful minimum and
-    share what is left, the narrow ones whole first. Cut to one line, a text column
-    that has no room for its minimum is hidden, the lowest ``priority`` first; with
-    ``--wide`` every column stays and text wraps in whatever width is left. Keys alone
+    KEY columns keep their natural width. TEXT columns start at their ``floor`` (a
+    useful width; with ``--wide``, their longest word) and share what is left, the
+    narrow ones whole first. Cut to one line, a text column that has no room for its
+    floor is hidden, the lowest ``priority`` first; with ``--wide`` every column stays,
+    and if the floors do not fit, text wraps in whatever width is left. Keys alone
     wider than the screen: the last columns are cut, then dropped.
     """
+    squeezed = False
 
     def minimum(i: int) -> int:
         if columns[i].kind != TEXT:
             return naturals[i]
-        return min(naturals[i], 3 if wide else max(heads[i], USEFUL))
+        return min(naturals[i], 3 if squeezed else floors[i])
 
     def need(keep: list[int]) -> int:
         return sum(map(minimum, keep)) + len(GAP) * (len(keep) - 1)
 
     keep = list(range(len(columns)))
     hidden: list[int] = []
+    squeezed = wide and need(keep) > width
     if not wide:
         droppable = sorted(
             (i for i in keep if columns[i].kind == TEXT), key=lambda i: (columns[i].priority, -i)
@@ -396,7 +403,13 @@ def fitted_table(
     sizes = [[len(v) if v.isascii() else cell_width(v) for v in values] for values in cells]
     heads = [max((cell_width(w) for w in c.header.split()), default=0) for c in columns]
     naturals = [max(max(s, default=0), h) for s, h in zip(sizes, heads, strict=True)]
-    shown, hidden = layout(columns, naturals, heads, display.width, display.wide)
+    floors = [
+        max(head, max((len(w) for v in values for w in v.split()), default=0))
+        if display.wide and c.kind == TEXT
+        else max(head, USEFUL)
+        for c, values, head in zip(columns, cells, heads, strict=True)
+    ]
+    shown, hidden = layout(columns, naturals, floors, display.width, display.wide)
     colour = display.colour
     lines: list[str] = []
     if title:
@@ -422,8 +435,7 @@ def fitted_table(
             if size > w:
                 if wrap and text:
                     tall = tall or [[] for _ in plan]
-                    tall[n] = textwrap.wrap(value, w)[1:]
-                    value = textwrap.wrap(value, w)[0]
+                    value, *tall[n] = textwrap.wrap(value, w, break_on_hyphens=False)
                 else:
                     value = cut(value, w)
                 size = cell_width(value)

@@ -70,6 +70,9 @@ def test_wide_shows_titles_whole_wrapped_at_words(cli: Cli) -> None:
     for row in rows(cli):
         assert set(row["title"].split()) <= set(words), row["title"]
     assert "…" not in table
+    narrower = cli.ok("status", "--as-of", DAY, "--wide", env=terminal(120)).stdout
+    assert max(len(line) for line in narrower.splitlines()) <= 120
+    assert "(2024-02-01..2024-02-10)" in narrower  # a wrapped column keeps its words whole
 
 
 def test_piped_tables_show_text_whole(cli: Cli) -> None:

@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from benchmarks import datasets, raw
+from benchmarks import datasets, raw, tables
 from benchmarks.backends import Backend
 from benchmarks.es_app import Commitments
 from benchmarks.report import Goal, Result
@@ -450,6 +450,7 @@ WORKLOADS: dict[str, Callable[[Context], Result]] = {
     "W6": w6_status_as_of,
     "W7": w7_audit,
     "W8": w8_publish,
+    "T1": tables.t1_tables,
 }
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 import click
 
 from tracker.cli.context import EXIT_PROBLEMS, AppContext, handle_errors, pass_app
-from tracker.cli.output import Column, echo_styled, emit, output_options
+from tracker.cli.output import TEXT, Column, echo_styled, emit, output_options, pager_option
 from tracker.cli.params import TIMESTAMP, acting_clock, clock
 
 NOW_HELP = (
@@ -18,11 +18,11 @@ NOW_HELP = (
 OVERDUE_COLUMNS = [
     Column("commitment_id", "commitment"),
     Column("kind", "kind"),
-    Column("item", "item"),
-    Column("due_label", "deadline"),
+    Column("item", "item", kind=TEXT, priority=1),
+    Column("due_label", "deadline", kind=TEXT, priority=2),
     Column("due_end", "ended"),
     Column("days_late", "days late"),
-    Column("owner", "owner"),
+    Column("owner", "owner", kind=TEXT),
 ]
 
 
@@ -76,6 +76,7 @@ def overdue(app: AppContext, flag: bool, now: datetime | None, fmt: str) -> None
     default=None,
     help="Days ahead that count as due soon (default: $TRACKER_REMIND_WITHIN_DAYS or 7).",
 )
+@pager_option
 @pass_app
 @handle_errors
 def remind(app: AppContext, dry_run: bool, now: datetime | None, within_days: int | None) -> None:

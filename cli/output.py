@@ -57,7 +57,8 @@ class Column:
     render: Callable[[Any], str] = _text
     style: Callable[[dict[str, Any]], str | None] | None = None
     kind: str = KEY
-    priority: int = 0  # for TEXT: columns hidden to fit go lowest priority first
+    priority: int = 0  # columns hidden to fit go lowest priority first
+    optional: bool = False  # a KEY column that may be hidden, after the TEXT ones, to fit
 
 
 @dataclass
@@ -333,9 +334,10 @@ def layout(
     KEY columns keep their natural width. TEXT columns start at their ``floor`` (a
     useful width; with ``--wide``, their longest word) and share what is left, the
     narrow ones whole first. Cut to one line, a text column that has no room for its
-    floor is hidden, the lowest ``priority`` first; with ``--wide`` every column stays,
-    and if the floors do not fit, text wraps in whatever width is left. Keys alone
-    wider than the screen: the last columns are cut, then dropped.
+    floor is hidden, the lowest ``priority`` first, then the ``optional`` KEY columns;
+    with ``--wide`` every column stays, and if the floors do not fit, text wraps in
+    whatever width is left. Keys still wider than the screen: the last KEY columns that
+    do not fit whole are hidden, never cut, so no id, date or header breaks mid-word.
     """
     squeezed = False
 
@@ -352,7 +354,8 @@ def layout(
     squeezed = wide and need(keep) > width
     if not wide:
         droppable = sorted(
-            (i for i in keep if columns[i].kind == TEXT), key=lambda i: (columns[i].priority, -i)
+            (i for i in keep if columns[i].kind == TEXT or columns[i].optional),
+            key=lambda i: (columns[i].kind != TEXT, columns[i].priority, -i),
         )
         while need(keep) > width and droppable:
             hidden.append(droppable.pop(0))
@@ -372,7 +375,7 @@ def layout(
     used = 0
     for i in keep:
         room = width - used - (len(GAP) if shown else 0)
-        if room < 2:
+        if room < 2 or (shown and columns[i].kind != TEXT and room < widths[i]):
             hidden.append(i)
             continue
         shown.append((i, min(widths[i], room)))

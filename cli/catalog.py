@@ -7,7 +7,8 @@ from typing import Any
 import click
 
 from tracker.cli.context import AppContext, handle_errors, pass_app
-from tracker.cli.output import Column, emit, output_options
+from tracker.cli.output import Column, output_options
+from tracker.cli.reports import emit_listing
 
 ACTOR_COLUMNS = [
     Column("id", "id"),
@@ -47,7 +48,7 @@ def actors(ctx: click.Context, app: AppContext, fmt: str) -> None:
     if ctx.invoked_subcommand is None:
         from tracker.service_layer.catalog import list_actors
 
-        emit(list_actors(app.tracker), ACTOR_COLUMNS, fmt)
+        emit_listing(list_actors(app.tracker), ACTOR_COLUMNS, fmt, "actors")
 
 
 @actors.command("add")
@@ -88,7 +89,7 @@ def sources(ctx: click.Context, app: AppContext, fmt: str) -> None:
     if ctx.invoked_subcommand is None:
         from tracker.service_layer.catalog import list_sources
 
-        emit(list_sources(app.tracker), SOURCE_COLUMNS, fmt)
+        emit_listing(list_sources(app.tracker), SOURCE_COLUMNS, fmt, "sources")
 
 
 @sources.command("add")

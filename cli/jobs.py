@@ -7,8 +7,10 @@ from datetime import datetime
 import click
 
 from tracker.cli.context import EXIT_PROBLEMS, AppContext, handle_errors, pass_app
-from tracker.cli.output import Column, echo_styled, emit, output_options
+from tracker.cli.output import Column, echo_styled, output_options
 from tracker.cli.params import TIMESTAMP, acting_clock, clock
+from tracker.cli.reports import emit_listing
+from tracker.domain.words import late
 
 NOW_HELP = (
     "Judge at this time instead of the clock, on the log as it stood that day (UTC): "
@@ -16,12 +18,11 @@ NOW_HELP = (
 )
 
 OVERDUE_COLUMNS = [
-    Column("commitment_id", "commitment"),
+    Column("id", "id"),
     Column("kind", "kind"),
-    Column("item", "item"),
-    Column("due_label", "deadline"),
-    Column("due_end", "ended"),
-    Column("days_late", "days late"),
+    Column("follow_up", "follow-up"),
+    Column("due", "deadline", lambda v: v["label"]),
+    Column("days_late", "late", late),
     Column("owner", "owner"),
 ]
 
@@ -60,7 +61,7 @@ def overdue(app: AppContext, flag: bool, now: datetime | None, fmt: str) -> None
     else:
         moment = clock(now)
         items, note = scan(app.tracker, View.at(moment)), None
-    emit([i.to_dict() for i in items], OVERDUE_COLUMNS, fmt)
+    emit_listing([i.row() for i in items], OVERDUE_COLUMNS, fmt, "overdue")
     if fmt == "table":
         summary = f"{len(items)} overdue on {View.at(moment).day.isoformat()}"
         echo_styled(summary + (f"; {note}" if note else ""), "red" if items else "green", err=True)

@@ -9,8 +9,10 @@ from typing import Any
 import click
 
 from tracker.cli.context import AppContext, handle_errors, pass_app
-from tracker.cli.output import Column, echo_styled, emit, output_options, plural
+from tracker.cli.output import Column, echo_styled, emit, output_options
 from tracker.cli.params import POSITION, STATUS, time_options
+from tracker.domain.words import late, plural, to_second
+from tracker.service_layer.fields import csv_keys, flat_rows
 
 
 def _due(value: dict[str, Any] | None) -> str:
@@ -22,7 +24,7 @@ def _due(value: dict[str, Any] | None) -> str:
 
 def _overdue(row: dict[str, Any]) -> str:
     if row.get("overdue"):
-        return f"yes, {row['days_late']} d late"
+        return f"yes, {late(row['days_late'])}"
     if row.get("overdue_follow_ups"):
         return f"follow-up ({row['overdue_follow_ups']})"
     return "no"
@@ -49,39 +51,26 @@ def _table_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{**r, "overdue": _overdue(r)} for r in rows]
 
 
-CSV_COLUMNS = [
-    Column("id", "id"),
-    Column("title", "title"),
-    Column("made_by", "made_by", lambda v: "; ".join(v or [])),
-    Column("status", "status"),
-    Column("due_start", "due_start"),
-    Column("due_end", "due_end"),
-    Column("due_label", "due_label"),
-    Column("overdue", "overdue", lambda v: str(bool(v)).lower()),
-    Column("days_late", "days_late"),
-    Column("overdue_follow_ups", "overdue_follow_ups"),
-    Column("next_follow_up", "next_follow_up"),
-]
+def csv_columns(command: str, group: str = "actor") -> list[Column]:
+    """CSV columns as docs/fields.md lists them: every key of the command's JSON."""
+    return [Column(key, key) for key in csv_keys(command, group)]
 
 
-def _flat(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Spread the due window over three columns, which spreadsheets can sort and filter."""
-    return [
-        {
-            **r,
-            "due_start": (r["due"] or {}).get("start"),
-            "due_end": (r["due"] or {}).get("end"),
-            "due_label": (r["due"] or {}).get("label"),
-        }
-        for r in rows
-    ]
+def emit_listing(
+    rows: list[dict[str, Any]], columns: list[Column], fmt: str, command: str, **kw: Any
+) -> None:
+    """A listing in ``fmt``; as CSV, with the columns of docs/fields.md for ``command``."""
+    if fmt == "csv":
+        emit(flat_rows(rows), csv_columns(command), fmt)
+    else:
+        emit(rows, columns, fmt, **kw)
 
 
 def print_status(rows: list[dict[str, Any]], fmt: str, day: str) -> None:
     if fmt == "json":
         emit(rows, STATUS_COLUMNS, fmt)
     elif fmt == "csv":
-        emit(_flat(rows), CSV_COLUMNS, fmt)
+        emit(flat_rows(rows), csv_columns("status"), fmt)
     else:
         emit(_table_rows(rows), STATUS_COLUMNS, fmt, title=f"Commitments as of {day}")
         if fmt == "table":
@@ -169,10 +158,23 @@ def show(app: AppContext, commitment_id: str, as_of: Any, known_at: Any, fmt: st
     view = View(as_of=as_of, known_at=known_at)
     data = show_query(app.tracker, commitment_id, view)
     if fmt == "json":
-        json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+        sys.stdout.write(document_json(data))
         return
     _print_show(data, view.day.isoformat())
+
+
+def document_json(document: dict[str, Any]) -> str:
+    """One JSON document in the listings' shape: a field per line, and each item of a
+    list (a timeline entry, a source) on a line of its own."""
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+
+    def value(v: Any) -> str:
+        if isinstance(v, list) and v and isinstance(v[0], dict):
+            return "[\n    " + ",\n    ".join(encode(i) for i in v) + "\n  ]"
+        return encode(v)
+
+    lines = [f"  {encode(k)}: {value(v)}" for k, v in document.items()]
+    return "{\n" + ",\n".join(lines) + "\n}\n"
 
 
 def _print_show(d: dict[str, Any], day: str) -> None:
@@ -214,22 +216,23 @@ def _print_show(d: dict[str, Any], day: str) -> None:
     click.echo("\nTimeline (happened on / recorded at):")
     for e in d["timeline"]:
         mark = f" [retracted: {e['retracted_because']}]" if e["retracted"] else ""
-        recorded = e["recorded_at"][:19] + "Z"
+        recorded = to_second(e["recorded_at"])
         click.echo(f"  #{e['entry']:<3} {e['on']}  {recorded}  {e['kind']}{mark}: {e['summary']}")
         if e["note"]:
             click.echo(f"        note: {e['note']}")
         if e["source"]:
             click.echo(f"        source: {e['source']}")
     for flag in d["overdue_flags"]:
-        item, due_end = flag.get("item"), flag.get("due_end")
-        click.echo(f"  flagged overdue on {flag.get('flagged_on')}: {item} (due by {due_end})")
+        item = f"follow-up {flag['follow_up']}" if flag["follow_up"] else "the commitment"
+        due = flag["due"]["label"] or flag["due"]["end"]
+        click.echo(f"  flagged overdue on {flag['flagged_on']}: {item} (deadline {due})")
 
 
 def _score_columns(group: str) -> list[Column]:
     return [
         Column(group, group),
         *([Column("name", "name")] if group == "actor" else []),
-        Column("commitments", "made"),
+        Column("made", "made"),
         Column("fulfilled_on_time", "kept on time"),
         Column("fulfilled_late", "kept late"),
         Column("partially_fulfilled", "partly"),
@@ -278,7 +281,10 @@ def scorecard(app: AppContext, as_of: Any, known_at: Any, group: str, fmt: str) 
     view = View(as_of=as_of, known_at=known_at)
     rows = scorecard_report(app.tracker, view, group)
     title = f"Scorecard by {group} as of {view.day.isoformat()}"
-    emit(rows, _score_columns(group), fmt, title=title)
+    if fmt == "csv":
+        emit(flat_rows(rows), csv_columns("scorecard", group), fmt)
+    else:
+        emit(rows, _score_columns(group), fmt, title=title)
 
 
 @click.command()

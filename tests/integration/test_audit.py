@@ -154,7 +154,7 @@ def test_a_clean_log_passes_every_check(tracker: Cli, app: Tracker, db: Database
     # The scorecard: joint pledges (the Darién visit, the fentanyl meeting) count for
     # both actors; the fentanyl meeting is overdue on 1 March.
     cards = {c["actor"]: c for c in check(found, "scorecard")["findings"]}
-    assert (cards["mx"]["name"], cards["mx"]["commitments"], cards["us"]["commitments"]) == (
+    assert (cards["mx"]["name"], cards["mx"]["made"], cards["us"]["made"]) == (
         "Mexico",
         10,
         5,
@@ -163,7 +163,7 @@ def test_a_clean_log_passes_every_check(tracker: Cli, app: Tracker, db: Database
         assert (card["fulfilled"], card["broken"], card["open"], card["overdue"]) == (
             1,
             0,
-            card["commitments"] - 1,
+            card["made"] - 1,
             1,
         )
         assert (card["score"], card["average"]) == (1, 1.0)
@@ -770,7 +770,7 @@ def test_a_rule_broken_in_the_log_is_a_warning(tracker: Cli, app: Tracker, db: D
         },
         {
             "position": appended.positions[1],
-            "problem": f"{FENTANYL} entry #4: ProgressRecorded follows the final status fulfilled",
+            "problem": f"{FENTANYL} entry #4: progress after the final status fulfilled",
         },
     ]
     assert invariants["summary"].startswith("2 entries break a domain rule")

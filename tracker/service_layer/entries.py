@@ -627,4 +627,4 @@ def history_form(event: DomainEvent) -> dict[str, Any]:
         case ev.ENTRY_RETRACTED:
             on = d.get("recorded_on", on)
             return {"on": on, "kind": "retraction", "retracts": d["entry"], "note": d["reason"]}
-    raise ValueError(f"{event.type} has no place in a commitments file")
+    raise ValueError(f"{ev.phrase(event.type)} has no place in a commitments file")

@@ -105,11 +105,6 @@ def _styled(column: Column, row: dict[str, Any]) -> str:
     return f"[{style}]{text}[/]" if style and text else text
 
 
-def plural(count: int, noun: str) -> str:
-    """``1 commitment``, ``3 commitments``: the nouns of reports take a plain -s."""
-    return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
 def echo_styled(text: str, style: str | None = None, *, err: bool = False) -> None:
     """A line with colour only when it goes to a terminal."""
     stream = sys.stderr if err else sys.stdout

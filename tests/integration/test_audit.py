@@ -287,7 +287,7 @@ UNREADABLE = {
         DARIEN,
         2,
         lambda db, p: sql(db, "DELETE FROM events WHERE position = :p", p=p - 1),
-        "FollowUpScheduled before the commitment was made",
+        "a follow-up before the commitment was made",
         ("projections", "staleness", "scorecard"),  # the rules need no CommitmentMade
     ),
 }
@@ -321,7 +321,7 @@ def test_a_row_no_check_can_read_is_a_finding_of_every_check_that_needs_it(
     table = tracker("audit", "--no-record", "--now", NOW)
     assert table.exit_code == 1 and "Traceback" not in table.output
     assert "Audit FAILED" in table.stdout
-    assert "projections: 1 row(s) of the log cannot be read" in table.stdout
+    assert "projections: 1 row of the log cannot be read" in table.stdout
     assert stream in table.stdout and problem in table.stdout
 
 

@@ -7,7 +7,7 @@ a program's output, not like a sentence). Pure: no clock, no I/O.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 # Spans are told in days up to two months, then in months, then in years and months:
 # "45 days" is clearer than "1 month", "9 months" than "274 days".
@@ -52,3 +52,25 @@ def to_second(moment: datetime | str | None) -> str:
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC)
     return moment.replace(microsecond=0, tzinfo=None).isoformat() + "Z"
+
+
+def kind_of(value: object) -> str:
+    """What a value read from a file is, in words ("a mapping", "a list", "a text"),
+    for messages that say what was found instead of what was expected."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return f"true or false ({str(value).lower()})"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a text"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, datetime):
+        return "a timestamp"
+    if isinstance(value, date):
+        return "a date"
+    return "a value of another kind"

@@ -378,14 +378,14 @@ def refusal(commitment_id: str, breach: Breach) -> str:
     if breach.final is None:
         return f"{commitment_id}: {what + ': ' if what else ''}{breach.problem}"
     reopen = f"`tracker record {commitment_id} status in_progress --note …`"
-    since = f" since {breach.final_on}" if breach.final_on else ""
-    before = f" before {breach.final_on}" if breach.final_on else " before its final status"
     if what:  # a stored entry the new one would put behind a final status
+        final_on = f" ({breach.final_on})" if breach.final_on else ""
         return (
-            f"{commitment_id}: {what} would come after the final status "
-            f"{breach.final.value}{since}, which only a reopen, a note or a retraction may "
-            "follow; date the new entry later, or reopen the commitment first"
+            f"{commitment_id}: {what} would then follow the final status "
+            f"{breach.final.value}{final_on}, which only a reopen, a note or a retraction "
+            f"may follow; reopen it first ({reopen}) or date the new entry on {e.on} or later"
         )
+    before = f" before {breach.final_on}" if breach.final_on else " before its final status"
     return (
         f"{commitment_id} is already {breach.final.value}; reopen it ({reopen}) "
         f"or date the entry{before}"

@@ -63,18 +63,32 @@ def export_document(tracker: Tracker) -> dict[str, Any]:
         }
 
 
-def write_yaml(document: dict[str, Any], out: TextIO) -> None:
+HEADER = "# commitments/v1, exported by `tracker export`; import it with `tracker import`.\n"
+
+
+def yaml_dumper() -> type:
+    """libyaml's C emitter (as fast as the loader, which already uses libyaml), or the
+    pure-Python one where PyYAML was built without libyaml; both write the same text.
+
+    It writes a value twice rather than as an anchor and an alias, which the import
+    refuses: an object shared within the document must not break the round trip.
+    """
     import yaml
 
-    class NoAliases(yaml.SafeDumper):
-        """Writes a value twice rather than as an anchor and an alias, which the import
-        refuses: an object shared within the document must not break the round trip."""
+    base = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
+    class NoAliases(base):  # type: ignore[valid-type, misc]
         def ignore_aliases(self, data: Any) -> bool:
             return True
 
-    out.write("# commitments/v1, exported by `tracker export`; import it with `tracker import`.\n")
-    yaml.dump(document, out, Dumper=NoAliases, sort_keys=False, allow_unicode=True, width=88)
+    return NoAliases
+
+
+def write_yaml(document: dict[str, Any], out: TextIO) -> None:
+    import yaml
+
+    out.write(HEADER)
+    yaml.dump(document, out, Dumper=yaml_dumper(), sort_keys=False, allow_unicode=True, width=88)
 
 
 def event_json(event: StoredEvent) -> str:

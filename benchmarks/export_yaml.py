@@ -17,7 +17,7 @@ import yaml
 
 from benchmarks.report import Goal, Result
 from tracker.service_layer.app import Tracker
-from tracker.service_layer.exporter import export_document, write_yaml
+from tracker.service_layer.exporter import YAML_OPTIONS, export_document, write_yaml
 
 EVENTS_PER_COMMITMENT = 10  # the generated datasets' mean (datasets.MEAN_EVENTS)
 
@@ -53,7 +53,7 @@ def x1_export(ctx: Any) -> Result:
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
     def dump() -> str:
-        return yaml.dump(document, Dumper=dumper, sort_keys=False, allow_unicode=True, width=88)
+        return yaml.dump(document, Dumper=dumper, **YAML_OPTIONS)
 
     baseline, dumped = _best(ctx.sizes.repeat, dump)
     commitments = len(document["commitments"])

@@ -436,11 +436,12 @@ def test_a_yaml_syntax_error_names_its_line(tracker: Tracker, tmp_path: Path) ->
 @pytest.mark.parametrize(
     ("text", "path", "message"),
     [
-        ("format: commitments/v2\n", "format", "must be 'commitments/v1'"),
+        ("format: commitments/v2\n", "format", "must be commitments/v1, not 'commitments/v2'"),
         ("format: commitments/v1\nextra: 1\n", "extra", "unknown key"),
         ("format: commitments/v1\nformat: commitments/v1\n", "", "duplicate key 'format'"),
         ("- just a list\n", "", "must be a mapping"),
-        ("commitments: []\n", "format", "not None"),  # a key not in the file: line 1
+        ("commitments: []\n", "format", "is missing"),  # a key not in the file: line 1
+        ("format: 1\n", "format", "must be commitments/v1, not a number"),
     ],
 )
 def test_file_level_problems(
@@ -685,6 +686,25 @@ def test_entries_of_one_day_keep_their_order_through_export_and_import(
     import_file(fresh, str(write(tmp_path, "export.yaml", first)))
     assert export_text(fresh) == first
     assert show(fresh, "new-plan", View(today=on))["status"] == "broken"
+
+
+def test_the_export_is_written_by_libyaml_and_reads_back_what_it_wrote(
+    tracker: Tracker, fresh: Tracker, tmp_path: Path
+) -> None:
+    from tracker.service_layer.exporter import yaml_dumper
+
+    assert issubclass(yaml_dumper(), getattr(yaml, "CSafeDumper", yaml.SafeDumper))
+    import_file(tracker, str(write(tmp_path, "story.yaml", STORY)))
+    # What libyaml writes differently from PyYAML's own emitter (CHANGELOG): characters
+    # beyond U+FFFF escaped, long quoted lines folded at spaces. Read back the same.
+    note = '🌎 «comillas» and "quotes": ' + "a long line of words " * 12 + "\nsecond line 🚧"
+    on = day("2024-03-02")
+    tracker.handle("new-plan", ChangeStatus(on, Status.IN_PROGRESS, note=note), name="t")
+    first = export_text(tracker)
+    import_file(fresh, str(write(tmp_path, "export.yaml", first)))
+    assert export_text(fresh) == first
+    notes = [e["note"] for e in show(fresh, "new-plan", View(today=on))["timeline"]]
+    assert note in notes and "\\U0001F30E" in first  # 🌎, escaped by libyaml
 
 
 def test_a_value_shared_within_the_document_is_written_twice_not_as_an_alias() -> None:

@@ -83,8 +83,12 @@ def _parse(doc: Document, problems: list[Problem]) -> _Parsed:
     for key in data:
         if key not in TOP_KEYS:
             problems.append(Problem(str(key), f"unknown key (allowed: {', '.join(TOP_KEYS)})"))
-    if data.get("format") != FORMAT:
-        problems.append(Problem("format", f"must be {FORMAT!r}, not {data.get('format')!r}"))
+    if "format" not in data:
+        problems.append(Problem("format", f"is missing: the file must say format: {FORMAT}"))
+    elif data["format"] != FORMAT:
+        found = data["format"]
+        shown = repr(found) if isinstance(found, str) else kind_of(found)
+        problems.append(Problem("format", f"must be {FORMAT}, not {shown}"))
     parsed = _Parsed([], [], [])
     for i, raw in enumerate(_section(data, "actors", problems)):
         if (actor := ent.read_actor(raw, f"actors[{i}]", problems)) is not None:

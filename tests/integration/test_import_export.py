@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import stat
 from collections.abc import Iterator
 from dataclasses import replace
@@ -450,6 +451,30 @@ def test_file_level_problems(
     with pytest.raises(DataError) as caught:
         import_file(tracker, str(write(tmp_path, "f.yaml", text)))
     assert any(p.path == path and message in p.message for p in caught.value.problems)
+
+
+@pytest.mark.parametrize(
+    ("item", "path", "message"),
+    [
+        ("title: [a, b]", "commitments[0].title", "must be text, not a list"),
+        ("title: {a: b}", "commitments[0].title", "must be text, not a mapping"),
+        ("made_by: {a: b}", "commitments[0].made_by", "must be a list, not a mapping"),
+        ("tags: {a: b}", "commitments[0].tags", "must be a list of texts"),
+    ],
+)
+def test_a_value_of_the_wrong_kind_is_named_in_words(
+    tracker: Tracker, tmp_path: Path, item: str, path: str, message: str
+) -> None:
+    base = {"id": "x", "title": "t", "made_by": ["mx"], "made_on": "2024-01-01"}
+    key = item.split(":")[0]
+    lines = [f"    {k}: {v}" for k, v in base.items() if k != key]
+    text = "format: commitments/v1\ncommitments:\n  - " + "\n".join([f"{item}", *lines])
+    with pytest.raises(DataError) as caught:
+        import_file(tracker, str(write(tmp_path, "f.yaml", text.replace("  - \n", "  - "))))
+    found = {p.path: p.message for p in caught.value.problems}
+    assert message in found.get(path, ""), found
+    for problem in found.values():  # never a Python type name
+        assert not re.search(r"\b(str|dict|int|float|bool|NoneType)\b", problem), problem
 
 
 def test_missing_file_and_unknown_supersession_target(tracker: Tracker, tmp_path: Path) -> None:

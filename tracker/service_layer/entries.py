@@ -477,7 +477,7 @@ def _list(f: Fields, key: str) -> list[Any]:
     if value is None:
         return []
     if not isinstance(value, list):
-        f.fail(key, "must be a list")
+        f.fail(key, f"must be a list, not {kind_of(value)}")
         return []
     return value
 

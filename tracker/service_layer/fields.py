@@ -170,7 +170,7 @@ FIELDS: tuple[Field, ...] = (
     # actors and sources: the reference data.
     Field("id", "text", "The actor's or the source's id.", (ACTORS, SOURCES)),
     Field("name", "text", "The actor's name.", (ACTORS,)),
-    Field("kind", "text", "`country`, `person`, `organisation`, …", (ACTORS,)),
+    Field("kind", "text", "`government`, `person`, `organization` or `body`.", (ACTORS,)),
     Field("member_of", "text or null", "The actor it belongs to.", (ACTORS,)),
     Field("role", "text or null", "A person's role.", (ACTORS,)),
     Field("aliases", "list of texts", "Other names `--by` matches.", (ACTORS,)),

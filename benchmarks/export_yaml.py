@@ -9,6 +9,7 @@ into the file's form and our dumper's settings cost on top of writing YAML at al
 
 from __future__ import annotations
 
+import gc
 import io
 import time
 from typing import Any
@@ -56,10 +57,17 @@ def x1_export(ctx: Any) -> Result:
         return yaml.dump(document, Dumper=dumper, **YAML_OPTIONS)
 
     baseline, dumped = _best(ctx.sizes.repeat, dump)
+    gc.disable()  # the emitter alone, without the collector the export also pauses
+    try:
+        bare, _ = _best(ctx.sizes.repeat, dump)
+    finally:
+        gc.enable()
     commitments = len(document["commitments"])
     result.add("export_s", "tracker export (YAML), in process", seconds, "s")
     result.add("libyaml_s", "yaml.dump with CSafeDumper, same data", baseline, "s")
+    result.add("libyaml_no_gc_s", "the same, cycle collector paused", bare, "s")
     result.add("export_vs_libyaml", "export ÷ libyaml", seconds / baseline, "×", Goal("≤", 1.5))
+    result.add("export_vs_bare_libyaml", "export ÷ libyaml, collector paused", seconds / bare, "×")
     result.add("rate", "commitments exported per second", commitments / seconds, "/s")
     result.notes.append(
         f"{commitments} commitments, {len(text) / 1e6:.1f} MB of YAML; "

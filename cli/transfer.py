@@ -138,8 +138,9 @@ def export(app: AppContext, fmt: str, output: Path | None) -> None:
     except OSError as exc:
         fail(f"cannot write {output or 'the export'}: {exc.strerror or exc}{untouched}")
     except (ValueError, KeyError) as exc:  # a stored event the export cannot read
+        why = f"it has no {exc}" if isinstance(exc, KeyError) else str(exc)
         fail(
-            f"cannot export: an event in the log cannot be read ({type(exc).__name__}: {exc})"
+            f"cannot export: an event in the log cannot be read ({why})"
             f"{untouched}; `tracker audit` checks the log",
             EXIT_PROBLEMS,
         )

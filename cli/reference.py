@@ -25,7 +25,11 @@ REGENERATE = "python -m tracker.cli.reference"
 def _commands(
     command: click.Command, parent: click.Context | None = None, name: str = "tracker"
 ) -> Iterator[tuple[str, click.Context]]:
-    ctx = click.Context(command, info_name=name, parent=parent, terminal_width=WIDTH)
+    # make_context, not Context(): only it applies the commands' context_settings
+    # (`-h` beside `--help`), as running the command does.
+    ctx = command.make_context(
+        name, [], parent=parent, resilient_parsing=True, terminal_width=WIDTH
+    )
     ctx.max_content_width = WIDTH
     yield ctx.command_path, ctx
     if isinstance(command, click.Group):

@@ -145,7 +145,9 @@ def show(app: AppContext, commitment_id: str, as_of: Any, known_at: Any, fmt: st
     """One commitment: its fields, sources with quotes, and its full timeline.
 
     Each timeline entry shows the day it happened and when it was recorded; its number
-    is what `tracker record ID retract N` takes.
+    is what `tracker record ID retract N` takes. With --format json, one document
+    whose first fields are the commitment's row in `tracker status --format json`,
+    then its story, one timeline entry a line (docs/fields.md lists every key).
 
     \b
     Examples:

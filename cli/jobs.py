@@ -10,7 +10,7 @@ from tracker.cli.context import EXIT_PROBLEMS, AppContext, handle_errors, pass_a
 from tracker.cli.output import Column, echo_styled, output_options
 from tracker.cli.params import TIMESTAMP, acting_clock, clock
 from tracker.cli.reports import emit_listing
-from tracker.domain.words import late
+from tracker.domain.words import late, plural
 
 NOW_HELP = (
     "Judge at this time instead of the clock, on the log as it stood that day (UTC): "
@@ -108,8 +108,7 @@ def remind(app: AppContext, dry_run: bool, now: datetime | None, within_days: in
         digests = preview(app.tracker, moment, within_days)
         for d in digests:
             click.echo(f"To: {d.owner}\nSubject: {d.subject}\n\n{d.text()}\n{'-' * 60}")
-        noun = "digest" if len(digests) == 1 else "digests"
-        click.echo(f"{len(digests)} {noun} would be sent.", err=True)
+        click.echo(f"{plural(len(digests), 'digest')} would be sent.", err=True)
         return
     report = send_reminders(app.tracker, moment, within_days=within_days)
     for owner in report.sent:

@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from benchmarks import datasets, raw
+from benchmarks import datasets, raw, tables
 from benchmarks.backends import Backend
 from benchmarks.es_app import Commitments
 from benchmarks.export_yaml import x1_export
@@ -454,6 +454,7 @@ WORKLOADS: dict[str, Callable[[Context], Result]] = {
     "W7": w7_audit,
     "W8": w8_publish,
     "X1": x1_export,
+    "T1": tables.t1_tables,
 }
 
 

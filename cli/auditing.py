@@ -10,7 +10,15 @@ from typing import Any
 import click
 
 from tracker.cli.context import EXIT_PROBLEMS, AppContext, fail, handle_errors, pass_app
-from tracker.cli.output import Column, echo_styled, emit, output_options, progress
+from tracker.cli.output import (
+    TEXT,
+    Column,
+    echo_styled,
+    emit,
+    json_line,
+    output_options,
+    progress,
+)
 from tracker.cli.params import TIMESTAMP, acting_clock, clock
 from tracker.cli.reports import SCORE_COLUMNS
 from tracker.domain.words import plural
@@ -21,16 +29,20 @@ _OUTCOME_STYLE = {"pass": "green", "fail": "bold red", "warn": "yellow", "info":
 CHECK_COLUMNS = [
     Column("name", "check"),
     Column("outcome", "outcome", style=lambda r: _OUTCOME_STYLE.get(r["outcome"])),
-    Column("summary", "what it found"),
+    Column("summary", "what it found", kind=TEXT),
 ]
-FINDING_COLUMNS = [Column("position", "position"), Column("problem", "problem")]
+FINDING_COLUMNS = [Column("position", "position"), Column("problem", "problem", kind=TEXT)]
 STALE_COLUMNS = [
     Column("id", "commitment"),
     Column("status", "status"),
     Column("last_evidence_on", "last evidence"),
     Column("days_without_evidence", "days"),
 ]
-PROJECTION_COLUMNS = [Column("table", "table"), Column("key", "row"), Column("problem", "problem")]
+PROJECTION_COLUMNS = [
+    Column("table", "table"),
+    Column("key", "row"),
+    Column("problem", "problem", kind=TEXT),
+]
 _DETAIL_COLUMNS = {
     "projections": PROJECTION_COLUMNS,
     "staleness": STALE_COLUMNS,
@@ -41,7 +53,7 @@ _DETAIL_COLUMNS = {
 UNREADABLE_COLUMNS = [
     Column("position", "position"),
     Column("stream", "stream"),
-    Column("problem", "problem"),
+    Column("problem", "problem", kind=TEXT),
 ]
 
 
@@ -136,7 +148,7 @@ def audit(
             progress=advance,
         )
     if fmt == "json":
-        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        click.echo(json_line(report.to_dict(), indent=2))
     else:
         emit(
             [c.to_dict() for c in report.checks],

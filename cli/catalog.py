@@ -7,24 +7,25 @@ from typing import Any
 import click
 
 from tracker.cli.context import AppContext, handle_errors, pass_app
-from tracker.cli.output import Column, output_options
+from tracker.cli.output import TEXT, Column, output_options
+from tracker.cli.params import empty_hint
 from tracker.cli.reports import emit_listing
 
 ACTOR_COLUMNS = [
     Column("id", "id"),
-    Column("name", "name"),
+    Column("name", "name", kind=TEXT, priority=2),
     Column("kind", "kind"),
     Column("member_of", "member of"),
-    Column("role", "role"),
-    Column("aliases", "aliases", lambda v: ", ".join(v or [])),
+    Column("role", "role", kind=TEXT, priority=1),
+    Column("aliases", "aliases", lambda v: ", ".join(v or []), kind=TEXT),
 ]
 SOURCE_COLUMNS = [
     Column("id", "id"),
-    Column("publisher", "publisher"),
+    Column("publisher", "publisher", kind=TEXT, priority=2),
     Column("published", "published"),
     Column("language", "lang"),
-    Column("title", "title"),
-    Column("url", "url"),
+    Column("title", "title", kind=TEXT, priority=3),
+    Column("url", "url", kind=TEXT, priority=1),
 ]
 
 
@@ -48,7 +49,8 @@ def actors(ctx: click.Context, app: AppContext, fmt: str) -> None:
     if ctx.invoked_subcommand is None:
         from tracker.service_layer.catalog import list_actors
 
-        emit_listing(list_actors(app.tracker), ACTOR_COLUMNS, fmt, "actors")
+        found = list_actors(app.tracker)
+        emit_listing(found, ACTOR_COLUMNS, fmt, "actors", empty=empty_hint(app, found))
 
 
 @actors.command("add")
@@ -89,7 +91,8 @@ def sources(ctx: click.Context, app: AppContext, fmt: str) -> None:
     if ctx.invoked_subcommand is None:
         from tracker.service_layer.catalog import list_sources
 
-        emit_listing(list_sources(app.tracker), SOURCE_COLUMNS, fmt, "sources")
+        found = list_sources(app.tracker)
+        emit_listing(found, SOURCE_COLUMNS, fmt, "sources", empty=empty_hint(app, found))
 
 
 @sources.command("add")

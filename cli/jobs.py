@@ -7,7 +7,7 @@ from datetime import datetime
 import click
 
 from tracker.cli.context import EXIT_PROBLEMS, AppContext, handle_errors, pass_app
-from tracker.cli.output import Column, echo_styled, output_options
+from tracker.cli.output import TEXT, Column, echo_styled, output_options, pager_option
 from tracker.cli.params import TIMESTAMP, acting_clock, clock
 from tracker.cli.reports import emit_listing
 from tracker.domain.words import late, plural
@@ -20,10 +20,10 @@ NOW_HELP = (
 OVERDUE_COLUMNS = [
     Column("id", "id"),
     Column("kind", "kind"),
-    Column("follow_up", "follow-up"),
-    Column("due", "deadline", lambda v: v["label"]),
+    Column("follow_up", "follow-up", kind=TEXT, priority=1),
+    Column("due", "deadline", lambda v: v["label"], kind=TEXT, priority=2),
     Column("days_late", "late", late),
-    Column("owner", "owner"),
+    Column("owner", "owner", kind=TEXT),
 ]
 
 
@@ -77,6 +77,7 @@ def overdue(app: AppContext, flag: bool, now: datetime | None, fmt: str) -> None
     default=None,
     help="Days ahead that count as due soon (default: $TRACKER_REMIND_WITHIN_DAYS or 7).",
 )
+@pager_option
 @pass_app
 @handle_errors
 def remind(app: AppContext, dry_run: bool, now: datetime | None, within_days: int | None) -> None:

@@ -7,6 +7,8 @@ dialects, Alembic, APScheduler and rich load inside the commands that use them, 
 
 from __future__ import annotations
 
+import os
+import sys
 from importlib.resources import files
 
 import click
@@ -47,6 +49,29 @@ class TrackerGroup(click.Group):
                     ctx,
                 )
         return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> object:
+        """Run the command; a reader that closes the pipe early (``| head -1``) is not an
+        error: exit 0 with nothing on stderr, where click would exit 1."""
+        try:
+            result = super().invoke(ctx)
+            sys.stdout.flush()  # inside the try: a closed pipe may show only now
+        except BrokenPipeError:
+            quiet_closed_stdout()
+            raise SystemExit(0) from None
+        return result
+
+
+def quiet_closed_stdout() -> None:
+    """Point stdout at /dev/null, as Python's documentation advises after a
+    BrokenPipeError, so that the flush at exit does not fail again on stderr."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # not a real file (a test's captured output)
+        pass
+    finally:
+        os.close(devnull)
 
 
 @click.group(cls=TrackerGroup, context_settings=CONTEXT_SETTINGS)

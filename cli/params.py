@@ -155,3 +155,30 @@ def acting_clock(now: datetime | None, what: str, look_ahead: str) -> datetime:
             param_hint="'--now'",
         ) from None
     return now
+
+
+def resolve_id(app: Any, wanted: str, what: str = "commitment", *, unknown_ok: bool = False) -> str:
+    """The stored id ``wanted`` stands for (exact, or a unique prefix); an unknown or
+    ambiguous one is a usage error naming the candidates, through ``handle_errors``.
+
+    ``unknown_ok``: an id with nothing close to it comes back as it is, for a command
+    whose own refusal says more (recording on a commitment not made yet).
+    """
+    from tracker.service_layer.lookup import UnknownId
+    from tracker.service_layer.lookup import resolve_id as lookup
+
+    try:
+        return lookup(app.tracker, wanted, what)
+    except UnknownId as exc:
+        if unknown_ok and not exc.candidates:
+            return wanted
+        raise
+
+
+def empty_hint(app: Any, rows: list[Any]) -> str | None:
+    """How to start, for a listing with no rows, when the database holds no commitment
+    at all (an empty answer to a filter needs no such hint)."""
+    from tracker.cli.output import EMPTY_HINT
+    from tracker.service_layer.lookup import known_ids
+
+    return EMPTY_HINT if not rows and not known_ids(app.tracker) else None

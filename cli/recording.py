@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from tracker.cli.context import AppContext, handle_errors, pass_app
-from tracker.cli.params import DATE, ENTRY, STATUS, VERSION
+from tracker.cli.params import DATE, ENTRY, STATUS, VERSION, resolve_id
 from tracker.clock import utc_today
 
 if TYPE_CHECKING:
@@ -245,7 +245,7 @@ def _run(
     what: str,
     expect: int | None = None,
 ) -> None:
-    commitment_id = ctx.meta["commitment_id"]
+    commitment_id = resolve_id(app, ctx.meta["commitment_id"], unknown_ok=True)
     command, refs = _entry(kind, options, **{**given, "on": given.get("on") or utc_today()})
     result = _handle(
         app,

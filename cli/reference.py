@@ -71,10 +71,11 @@ def fields_reference() -> str:
         f"Generated from `tracker/service_layer/fields.py` by `{REGENERATE}`; do not edit.",
         "",
         "Every listing gives the same key for the same thing in every format. `json` is one",
-        "document (a list of rows, one row a line; `show` one object); `csv` carries every",
-        "key of the JSON, an object spread over dotted columns (`due.start`, `due.end`,",
-        "`due.label`) and a list joined with `; `; `markdown` and `table` show the columns",
-        "people read. Days are `YYYY-MM-DD`; times are ISO 8601 in UTC.",
+        "document (a list of rows, one row a line; `show` one object); `jsonl` the same rows,",
+        "one JSON object a line; `csv` carries every key of the JSON, an object spread over",
+        "dotted columns (`due.start`, `due.end`, `due.label`) and a list joined with `; `;",
+        "`markdown` and `table` show the columns people read. Days are `YYYY-MM-DD`; times",
+        "are ISO 8601 in UTC.",
         "",
     ]
     for command in COMMANDS:

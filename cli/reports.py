@@ -9,8 +9,25 @@ from typing import Any
 import click
 
 from tracker.cli.context import AppContext, handle_errors, pass_app
-from tracker.cli.output import Column, echo_styled, emit, output_options
-from tracker.cli.params import POSITION, STATUS, time_options
+from tracker.cli.output import (
+    TEXT,
+    Column,
+    echo_styled,
+    emit,
+    escape_line_breaks,
+    fitted_lines,
+    output_options,
+    pager_option,
+)
+from tracker.cli.params import (
+    BIGINT_MAX,
+    DATE,
+    POSITION,
+    STATUS,
+    empty_hint,
+    resolve_id,
+    time_options,
+)
 from tracker.domain.words import late, plural, to_second
 from tracker.service_layer.fields import csv_keys, flat_rows
 
@@ -30,25 +47,39 @@ def _overdue(row: dict[str, Any]) -> str:
     return "no"
 
 
+SORTS = ("due", "status", "id", "made_on", "late")
+_STATUS_STYLES = {
+    "fulfilled": "green",
+    "broken": "dim",
+    "withdrawn": "dim",
+    "superseded": "dim",
+}
+
+
 def _status_style(row: dict[str, Any]) -> str | None:
-    if row.get("overdue"):
+    """Overdue red, fulfilled green, closed without fulfilment dim, open plain.
+
+    Table rows carry the overdue column as words ("no" is a true string), so the
+    judgement is read from ``late``, the boolean ``_table_rows`` keeps.
+    """
+    if row.get("late", row.get("overdue")) is True:
         return "bold red"
-    return {"fulfilled": "green", "broken": "red", "stalled": "yellow"}.get(row["status"])
+    return _STATUS_STYLES.get(row["status"])
 
 
 STATUS_COLUMNS = [
-    Column("id", "id"),
-    Column("title", "title"),
-    Column("made_by", "made by", lambda v: ", ".join(v or [])),
+    Column("id", "id", style=_status_style),
+    Column("title", "title", kind=TEXT, priority=3),
+    Column("made_by", "made by", lambda v: ", ".join(v or []), kind=TEXT),
     Column("status", "status", style=_status_style),
-    Column("due", "due", _due),
-    Column("overdue", "overdue"),
+    Column("due", "due", _due, kind=TEXT, priority=2),
+    Column("overdue", "overdue", kind=TEXT, priority=1),
     Column("next_follow_up", "next follow-up"),
 ]
 
 
 def _table_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{**r, "overdue": _overdue(r)} for r in rows]
+    return [{**r, "overdue": _overdue(r), "late": r["overdue"]} for r in rows]
 
 
 def csv_columns(command: str, group: str = "actor") -> list[Column]:
@@ -66,11 +97,16 @@ def emit_listing(
         emit(rows, columns, fmt, **kw)
 
 
-def print_status(rows: list[dict[str, Any]], fmt: str, day: str) -> None:
-    if fmt == "json":
+def print_status(
+    rows: list[dict[str, Any]], fmt: str, day: str, *, empty: str | None = None
+) -> None:
+    """``empty``: the hint a table prints on stderr, instead of a bare header, if no rows."""
+    if fmt in ("json", "jsonl"):
         emit(rows, STATUS_COLUMNS, fmt)
     elif fmt == "csv":
         emit(flat_rows(rows), csv_columns("status"), fmt)
+    elif not rows and empty and fmt == "table":
+        emit(rows, STATUS_COLUMNS, fmt, empty=empty)
     else:
         emit(_table_rows(rows), STATUS_COLUMNS, fmt, title=f"Commitments as of {day}")
         if fmt == "table":
@@ -101,6 +137,31 @@ def _summary(rows: list[dict[str, Any]], day: str) -> tuple[str, str | None]:
 @click.option(
     "--overdue", "overdue_only", is_flag=True, help="Only overdue commitments or follow-ups."
 )
+@click.option(
+    "--due-before",
+    type=DATE,
+    metavar="DAY",
+    help="Only deadlines that end before DAY (e.g. --due-before 2024-03-01).",
+)
+@click.option(
+    "--upcoming",
+    type=click.IntRange(0, 36600),
+    metavar="DAYS",
+    help="Only open commitments whose deadline, or an open follow-up, falls within the "
+    "next DAYS days of --as-of or today (e.g. --upcoming 14).",
+)
+@click.option(
+    "--sort",
+    type=click.Choice(SORTS),  # as tracker.service_layer.queries.SORTS, loaded lazily
+    help="Order by deadline end, status, id, day made, or most days late first "
+    "(e.g. --sort late). Default: overdue first, then by deadline.",
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(1, BIGINT_MAX),
+    metavar="N",
+    help="At most N rows, after sorting (e.g. --limit 20).",
+)
 @output_options
 @pass_app
 @handle_errors
@@ -112,6 +173,10 @@ def status(
     statuses: tuple[Any, ...],
     tags: tuple[str, ...],
     overdue_only: bool,
+    due_before: Any,
+    upcoming: int | None,
+    sort: str | None,
+    limit: int | None,
     fmt: str,
 ) -> None:
     """Where each commitment stands: status, deadline, overdue first.
@@ -122,15 +187,27 @@ def status(
       tracker status --overdue --by "estados unidos"
       tracker status --as-of 2024-02-11 --format json
       tracker status --known-at 2024-01-25T12:00:00Z --format markdown
+      tracker status --sort late --limit 10
+      tracker status --upcoming 14 --as-of 2024-02-01
+      tracker status --due-before 2024-03-01 --format jsonl
     """
     from tracker.service_layer.queries import View, status_report
 
     wanted = tuple(s.value for s in statuses)
     view = View(as_of=as_of, known_at=known_at)
     rows = status_report(
-        app.tracker, view, by=by, status=wanted, tag=tags, overdue_only=overdue_only
+        app.tracker,
+        view,
+        by=by,
+        status=wanted,
+        tag=tags,
+        overdue_only=overdue_only,
+        due_before=due_before,
+        upcoming=upcoming,
+        sort=sort,
+        limit=limit,
     )
-    print_status(rows, fmt, view.day.isoformat())
+    print_status(rows, fmt, view.day.isoformat(), empty=empty_hint(app, rows))
 
 
 @click.command()
@@ -139,6 +216,7 @@ def status(
 @click.option(
     "--format", "-f", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
+@pager_option
 @pass_app
 @handle_errors
 def show(app: AppContext, commitment_id: str, as_of: Any, known_at: Any, fmt: str) -> None:
@@ -158,11 +236,12 @@ def show(app: AppContext, commitment_id: str, as_of: Any, known_at: Any, fmt: st
     from tracker.service_layer.queries import show as show_query
 
     view = View(as_of=as_of, known_at=known_at)
-    data = show_query(app.tracker, commitment_id, view)
+    data = show_query(app.tracker, resolve_id(app, commitment_id), view)
     if fmt == "json":
         sys.stdout.write(document_json(data))
         return
-    _print_show(data, view.day.isoformat())
+    with fitted_lines():
+        _print_show(data, view.day.isoformat())
 
 
 def document_json(document: dict[str, Any]) -> str:
@@ -176,7 +255,7 @@ def document_json(document: dict[str, Any]) -> str:
         return encode(v)
 
     lines = [f"  {encode(k)}: {value(v)}" for k, v in document.items()]
-    return "{\n" + ",\n".join(lines) + "\n}\n"
+    return escape_line_breaks("{\n" + ",\n".join(lines) + "\n}\n")
 
 
 def _print_show(d: dict[str, Any], day: str) -> None:
@@ -233,7 +312,7 @@ def _print_show(d: dict[str, Any], day: str) -> None:
 def _score_columns(group: str) -> list[Column]:
     return [
         Column(group, group),
-        *([Column("name", "name")] if group == "actor" else []),
+        *([Column("name", "name", kind=TEXT)] if group == "actor" else []),
         Column("made", "made"),
         Column("fulfilled_on_time", "kept on time"),
         Column("fulfilled_late", "kept late"),
@@ -286,7 +365,7 @@ def scorecard(app: AppContext, as_of: Any, known_at: Any, group: str, fmt: str) 
     if fmt == "csv":
         emit(flat_rows(rows), csv_columns("scorecard", group), fmt)
     else:
-        emit(rows, _score_columns(group), fmt, title=title)
+        emit(rows, _score_columns(group), fmt, title=title, empty=empty_hint(app, rows))
 
 
 @click.command()
@@ -294,6 +373,7 @@ def scorecard(app: AppContext, as_of: Any, known_at: Any, group: str, fmt: str) 
     "--after", type=POSITION, default=0, show_default=True, help="Only events after this position."
 )
 @click.option("--stream", help="Only this stream (e.g. commitment:darien-visit).")
+@pager_option
 @pass_app
 @handle_errors
 def events(app: AppContext, after: int, stream: str | None) -> None:
@@ -314,4 +394,4 @@ def events(app: AppContext, after: int, stream: str | None) -> None:
         else:
             found = tracker.store.read_all(conn, after=after)
         for event in found:
-            sys.stdout.write(event_json(event) + "\n")
+            sys.stdout.write(escape_line_breaks(event_json(event)) + "\n")

@@ -5,7 +5,6 @@ APScheduler and the database load inside the commands, so ``--help`` stays quick
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 from datetime import timedelta
@@ -15,7 +14,7 @@ from typing import Any
 import click
 
 from tracker.cli.context import EXIT_PROBLEMS, AppContext, fail, handle_errors, pass_app
-from tracker.cli.output import Column, echo_styled, emit, output_options
+from tracker.cli.output import TEXT, Column, echo_styled, emit, json_line, output_options
 from tracker.cli.params import BIGINT_MAX, FiniteRange
 from tracker.domain.words import to_second
 from tracker.jobs.settings import LONGEST_LEASE_TTL_S, LONGEST_WAIT_S
@@ -243,9 +242,9 @@ RUN_COLUMNS = [
     ),
     Column("started_at", "started", render=to_second),
     Column("finished_at", "finished", render=to_second),
-    Column("counts", "counts", render=_counts),
-    Column("error", "error"),
-    Column("holder", "by"),
+    Column("counts", "counts", render=_counts, kind=TEXT, priority=1),
+    Column("error", "error", kind=TEXT, priority=2),
+    Column("holder", "by", kind=TEXT),
 ]
 
 
@@ -292,7 +291,7 @@ def status(app: AppContext, history: int | None, fmt: str) -> None:
         rows += [_row(r.to_dict(), live_holder) for name, r in latest.items() if name not in JOBS]
     if fmt == "json":
         document = {"lease": lease.to_dict(now) if lease else None, "runs": rows}
-        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+        click.echo(json_line(document, indent=2))
         return
     summary = _lease_line(lease.to_dict(now) if lease else None)
     if fmt == "markdown":

@@ -39,7 +39,8 @@ def import_(app: AppContext, file: Path) -> None:
     from tracker.service_layer.document import read_document
     from tracker.service_layer.importer import import_document
 
-    doc = read_document(file)
+    with progress(f"reading {file.name}", None):  # a spinner: parsing has no count yet
+        doc = read_document(file)
     count = len(doc.data.get("commitments") or []) if isinstance(doc.data, dict) else 0
     with progress(f"importing {file.name}", count) as advance:
         report = import_document(app.tracker, doc, progress=advance)
@@ -135,6 +136,8 @@ def export(app: AppContext, fmt: str, output: Path | None) -> None:
             write(sys.stdout)
         else:
             write_file(output, write)
+    except BrokenPipeError:
+        raise  # the reader closed the pipe (`| head`): tracker's entry point ends quietly
     except OSError as exc:
         fail(f"cannot write {output or 'the export'}: {exc.strerror or exc}{untouched}")
     except (ValueError, KeyError) as exc:  # a stored event the export cannot read

@@ -20,7 +20,7 @@ pytest.importorskip("eventsourcing", reason="the benchmarks need the 'bench' ext
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
-WORKLOADS = ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "X1"]
+WORKLOADS = ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "T1", "X1"]
 TINY = ["--commands", "12", "--import-events", "1200", "--rebuild-events", "1500",
         "--status-events", "1000", "--export-commitments", "200", "--repeat", "1"]  # fmt: skip
 

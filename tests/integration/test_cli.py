@@ -244,7 +244,8 @@ def test_show_text_and_json(demo: Run) -> None:
     assert data["id"] == "darien-visit" and data["made_by"] == ["mx", "us"]
     assert data["sources"][0]["language"] == "en"
     assert [e["kind"] for e in data["timeline"]] == ["made", "follow-up"]
-    refused(demo("show", "darien"), "no commitment 'darien'", "did you mean darien-visit?")
+    assert ok(demo("show", "darien")).stdout.startswith("darien-visit:")  # a unique prefix
+    refused(demo("show", "darein"), "no commitment 'darein'", "did you mean darien-visit?")
 
 
 # --- writing -----------------------------------------------------------------------

@@ -17,6 +17,8 @@ from tracker.jobs import runs
 CASES = [
     (("events", "--after", "9223372036854775808"), "'--after'"),
     (("events", "--after", "-1"), "'--after'"),
+    (("status", "--limit", "9223372036854775808"), "'--limit'"),
+    (("status", "--upcoming", "36601"), "'--upcoming'"),
     (("scheduler", "status", "--history", "9223372036854775808"), "'--history'"),
     (("scheduler", "run", "--once", "--lease-ttl", "nan"), "'--lease-ttl'"),
     (("scheduler", "run", "--once", "--lease-ttl", "1e12"), "'--lease-ttl'"),

@@ -24,6 +24,7 @@ from tracker.domain import events as ev
 from tracker.domain.commitment import CommitmentState, fold
 from tracker.domain.events import DomainEvent
 from tracker.domain.names import ActorDirectory
+from tracker.domain.statuses import Status
 from tracker.domain.timeliness import days_late_at_fulfilment
 from tracker.service_layer.app import Tracker, bulk
 from tracker.service_layer.projections import domain_streams, to_domain
@@ -167,6 +168,40 @@ def report_order(row: dict[str, Any]) -> tuple[bool, bool, str, str]:
     return (not row["overdue"], not row["overdue_follow_ups"], due, row["id"])
 
 
+SORTS = ("due", "status", "id", "made_on", "late")
+_STATUS_RANK = {status.value: n for n, status in enumerate(Status)}  # pledged first
+
+
+def _sort_key(sort: str | None) -> Any:
+    """The order of ``--sort``; None is the report's own (overdue first)."""
+    match sort:
+        case None:
+            return report_order
+        case "due":
+            return lambda r: ((r["due"] or {}).get("end") or "9999-12-31", r["id"])
+        case "status":
+            return lambda r: (_STATUS_RANK.get(r["status"], 99), report_order(r))
+        case "id":
+            return lambda r: r["id"]
+        case "made_on":
+            return lambda r: (r["made_on"], r["id"])
+        case "late":
+            return lambda r: (-(r["days_late"] or -1), report_order(r))
+    raise QueryError(f"cannot sort by {sort!r}: choose one of {', '.join(SORTS)}")
+
+
+def _upcoming(state: CommitmentState, start: date, end: date) -> bool:
+    """An open commitment whose deadline window, or an open follow-up, falls in start..end."""
+    if (
+        state.due
+        and not state.status.terminal
+        and state.due.start <= end
+        and state.due.end >= start
+    ):
+        return True
+    return any(start <= f.due <= end for f in state.open_follow_ups())
+
+
 def status_report(
     tracker: Tracker,
     view: View,
@@ -175,9 +210,20 @@ def status_report(
     status: tuple[str, ...] = (),
     tag: tuple[str, ...] = (),
     overdue_only: bool = False,
+    due_before: date | None = None,
+    upcoming: int | None = None,
+    sort: str | None = None,
+    limit: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Rows for the status report, overdue first, then by deadline."""
+    """Rows for the status report, overdue first, then by deadline (or by ``sort``).
+
+    ``due_before``: only deadlines that end before that day. ``upcoming``: only those
+    whose deadline window or an open follow-up falls within that many days of the
+    view's day. ``limit``: at most that many rows, after sorting.
+    """
     day = view.day
+    order = _sort_key(sort)
+    ahead = date.fromordinal(day.toordinal() + upcoming) if upcoming is not None else None
     with bulk(), tracker.db.read() as conn:
         actors = resolve_actor(conn, by)[1] if by else None
         rows = []
@@ -188,11 +234,16 @@ def status_report(
                 continue
             if tag and not set(tag).intersection(state.tags):
                 continue
+            if due_before is not None and not (state.due and state.due.end < due_before):
+                continue
+            if ahead is not None and not _upcoming(state, day, ahead):
+                continue
             row = status_row(state, day)
             if overdue_only and not (row["overdue"] or row["overdue_follow_ups"]):
                 continue
             rows.append(row)
-    return sorted(rows, key=report_order)
+    rows.sort(key=order)
+    return rows if limit is None else rows[:limit]
 
 
 def _describe(event_type: str, data: dict[str, Any]) -> str:

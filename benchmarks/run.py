@@ -37,6 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--import-events", type=int, help="W3: events in the file (default 100k)")
     p.add_argument("--rebuild-events", type=int, help="W4/W7: events in the log (default 1M)")
     p.add_argument("--status-events", type=int, help="W5/W6/W8: events, ~10 per commitment (100k)")
+    p.add_argument("--export-commitments", type=int, help="X1: commitments exported (20k)")
     p.add_argument("--repeat", type=int, help="repetitions, of which the best counts (3)")
     p.add_argument("--workdir", help="where SQLite files go (default: a temporary directory)")
     p.add_argument("--seed", type=int, default=2024, help="seed of the generated data")
@@ -59,7 +60,14 @@ def main(argv: list[str] | None = None) -> int:
     sizes = workloads.QUICK if args.quick else workloads.Sizes()
     chosen = {
         name: value
-        for name in ("commands", "import_events", "rebuild_events", "status_events", "repeat")
+        for name in (
+            "commands",
+            "import_events",
+            "rebuild_events",
+            "status_events",
+            "export_commitments",
+            "repeat",
+        )
         if (value := getattr(args, name)) is not None
     }
     sizes = replace(sizes, **chosen)

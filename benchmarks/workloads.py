@@ -1,4 +1,4 @@
-"""The seven workloads, each measured against what it is compared with.
+"""The workloads, each measured against what it is compared with.
 
 Each function takes a :class:`Context` (one backend, the sizes, shared datasets) and
 returns a :class:`~benchmarks.report.Result`. Rates are best-of-``repeat`` with a
@@ -26,6 +26,7 @@ import yaml
 from benchmarks import datasets, raw, tables
 from benchmarks.backends import Backend
 from benchmarks.es_app import Commitments
+from benchmarks.export_yaml import x1_export
 from benchmarks.report import Goal, Result
 from tracker.domain.commitment import MakeCommitment, RecordProgress, ScheduleFollowUp, decide
 from tracker.service_layer.app import Tracker
@@ -43,6 +44,7 @@ class Sizes:
     import_events: int = 100_000  # W3
     rebuild_events: int = 1_000_000  # W4 and W7
     status_events: int = 100_000  # W5 and W6: about a tenth as many commitments
+    export_commitments: int = 20_000  # X1: about ten events each
     repeat: int = 3
 
 
@@ -51,6 +53,7 @@ QUICK = Sizes(
     import_events=100_000,
     rebuild_events=200_000,
     status_events=100_000,
+    export_commitments=10_000,
     repeat=1,
 )
 
@@ -450,6 +453,7 @@ WORKLOADS: dict[str, Callable[[Context], Result]] = {
     "W6": w6_status_as_of,
     "W7": w7_audit,
     "W8": w8_publish,
+    "X1": x1_export,
     "T1": tables.t1_tables,
 }
 

@@ -21,6 +21,7 @@ from tracker.cli.output import (
 )
 from tracker.cli.params import TIMESTAMP, acting_clock, clock
 from tracker.cli.reports import SCORE_COLUMNS
+from tracker.domain.words import plural
 from tracker.jobs.settings import MAX_STALE_DAYS, stale_days_from_env
 
 _OUTCOME_STYLE = {"pass": "green", "fail": "bold red", "warn": "yellow", "info": None}
@@ -66,7 +67,8 @@ def _print_details(report: Any, fmt: str) -> None:
             echo_styled(heading, _OUTCOME_STYLE.get(check.outcome))
             emit(check.findings, _DETAIL_COLUMNS.get(check.name, FINDING_COLUMNS), fmt)
         if check.unreadable:
-            heading = f"{check.name}: {check.unreadable_total} row(s) of the log cannot be read"
+            rows = plural(check.unreadable_total, "row")
+            heading = f"{check.name}: {rows} of the log cannot be read"
             if check.unreadable_total > len(check.unreadable):
                 heading += f" (the first {len(check.unreadable)} listed)"
             click.echo()

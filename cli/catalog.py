@@ -7,8 +7,9 @@ from typing import Any
 import click
 
 from tracker.cli.context import AppContext, handle_errors, pass_app
-from tracker.cli.output import TEXT, Column, emit, output_options
+from tracker.cli.output import TEXT, Column, output_options
 from tracker.cli.params import empty_hint
+from tracker.cli.reports import emit_listing
 
 ACTOR_COLUMNS = [
     Column("id", "id"),
@@ -49,7 +50,7 @@ def actors(ctx: click.Context, app: AppContext, fmt: str) -> None:
         from tracker.service_layer.catalog import list_actors
 
         found = list_actors(app.tracker)
-        emit(found, ACTOR_COLUMNS, fmt, empty=empty_hint(app, found))
+        emit_listing(found, ACTOR_COLUMNS, fmt, "actors", empty=empty_hint(app, found))
 
 
 @actors.command("add")
@@ -91,7 +92,7 @@ def sources(ctx: click.Context, app: AppContext, fmt: str) -> None:
         from tracker.service_layer.catalog import list_sources
 
         found = list_sources(app.tracker)
-        emit(found, SOURCE_COLUMNS, fmt, empty=empty_hint(app, found))
+        emit_listing(found, SOURCE_COLUMNS, fmt, "sources", empty=empty_hint(app, found))
 
 
 @sources.command("add")

@@ -7,8 +7,10 @@ from datetime import datetime
 import click
 
 from tracker.cli.context import EXIT_PROBLEMS, AppContext, handle_errors, pass_app
-from tracker.cli.output import TEXT, Column, echo_styled, emit, output_options, pager_option
+from tracker.cli.output import TEXT, Column, echo_styled, output_options, pager_option
 from tracker.cli.params import TIMESTAMP, acting_clock, clock
+from tracker.cli.reports import emit_listing
+from tracker.domain.words import late, plural
 
 NOW_HELP = (
     "Judge at this time instead of the clock, on the log as it stood that day (UTC): "
@@ -16,12 +18,11 @@ NOW_HELP = (
 )
 
 OVERDUE_COLUMNS = [
-    Column("commitment_id", "commitment"),
+    Column("id", "id"),
     Column("kind", "kind"),
-    Column("item", "item", kind=TEXT, priority=1),
-    Column("due_label", "deadline", kind=TEXT, priority=2),
-    Column("due_end", "ended"),
-    Column("days_late", "days late"),
+    Column("follow_up", "follow-up", kind=TEXT, priority=1),
+    Column("due", "deadline", lambda v: v["label"], kind=TEXT, priority=2),
+    Column("days_late", "late", late),
     Column("owner", "owner", kind=TEXT),
 ]
 
@@ -60,7 +61,7 @@ def overdue(app: AppContext, flag: bool, now: datetime | None, fmt: str) -> None
     else:
         moment = clock(now)
         items, note = scan(app.tracker, View.at(moment)), None
-    emit([i.to_dict() for i in items], OVERDUE_COLUMNS, fmt)
+    emit_listing([i.row() for i in items], OVERDUE_COLUMNS, fmt, "overdue")
     if fmt == "table":
         summary = f"{len(items)} overdue on {View.at(moment).day.isoformat()}"
         echo_styled(summary + (f"; {note}" if note else ""), "red" if items else "green", err=True)
@@ -108,8 +109,7 @@ def remind(app: AppContext, dry_run: bool, now: datetime | None, within_days: in
         digests = preview(app.tracker, moment, within_days)
         for d in digests:
             click.echo(f"To: {d.owner}\nSubject: {d.subject}\n\n{d.text()}\n{'-' * 60}")
-        noun = "digest" if len(digests) == 1 else "digests"
-        click.echo(f"{len(digests)} {noun} would be sent.", err=True)
+        click.echo(f"{plural(len(digests), 'digest')} would be sent.", err=True)
         return
     report = send_reminders(app.tracker, moment, within_days=within_days)
     for owner in report.sent:

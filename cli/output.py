@@ -518,11 +518,6 @@ def echo_styled(text: str, style: str | None = None, *, err: bool = False) -> No
         click.echo(text, err=err, color=False)
 
 
-def plural(count: int, noun: str) -> str:
-    """``1 commitment``, ``3 commitments``: the nouns of reports take a plain -s."""
-    return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
 @contextmanager
 def progress(label: str, total: int | None) -> Iterator[Callable[[int], None]]:
     """A progress bar on a terminal's stderr; silent when piped.

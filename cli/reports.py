@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from typing import Any
 
@@ -15,10 +16,8 @@ from tracker.cli.output import (
     emit,
     escape_line_breaks,
     fitted_lines,
-    json_line,
     output_options,
     pager_option,
-    plural,
 )
 from tracker.cli.params import (
     BIGINT_MAX,
@@ -29,6 +28,8 @@ from tracker.cli.params import (
     resolve_id,
     time_options,
 )
+from tracker.domain.words import late, plural, to_second
+from tracker.service_layer.fields import csv_keys, flat_rows
 
 
 def _due(value: dict[str, Any] | None) -> str:
@@ -40,7 +41,7 @@ def _due(value: dict[str, Any] | None) -> str:
 
 def _overdue(row: dict[str, Any]) -> str:
     if row.get("overdue"):
-        return f"yes, {row['days_late']} d late"
+        return f"yes, {late(row['days_late'])}"
     if row.get("overdue_follow_ups"):
         return f"follow-up ({row['overdue_follow_ups']})"
     return "no"
@@ -81,32 +82,19 @@ def _table_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{**r, "overdue": _overdue(r), "late": r["overdue"]} for r in rows]
 
 
-CSV_COLUMNS = [
-    Column("id", "id"),
-    Column("title", "title"),
-    Column("made_by", "made_by", lambda v: "; ".join(v or [])),
-    Column("status", "status"),
-    Column("due_start", "due_start"),
-    Column("due_end", "due_end"),
-    Column("due_label", "due_label"),
-    Column("overdue", "overdue", lambda v: str(bool(v)).lower()),
-    Column("days_late", "days_late"),
-    Column("overdue_follow_ups", "overdue_follow_ups"),
-    Column("next_follow_up", "next_follow_up"),
-]
+def csv_columns(command: str, group: str = "actor") -> list[Column]:
+    """CSV columns as docs/fields.md lists them: every key of the command's JSON."""
+    return [Column(key, key) for key in csv_keys(command, group)]
 
 
-def _flat(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Spread the due window over three columns, which spreadsheets can sort and filter."""
-    return [
-        {
-            **r,
-            "due_start": (r["due"] or {}).get("start"),
-            "due_end": (r["due"] or {}).get("end"),
-            "due_label": (r["due"] or {}).get("label"),
-        }
-        for r in rows
-    ]
+def emit_listing(
+    rows: list[dict[str, Any]], columns: list[Column], fmt: str, command: str, **kw: Any
+) -> None:
+    """A listing in ``fmt``; as CSV, with the columns of docs/fields.md for ``command``."""
+    if fmt == "csv":
+        emit(flat_rows(rows), csv_columns(command), fmt)
+    else:
+        emit(rows, columns, fmt, **kw)
 
 
 def print_status(
@@ -116,7 +104,7 @@ def print_status(
     if fmt in ("json", "jsonl"):
         emit(rows, STATUS_COLUMNS, fmt)
     elif fmt == "csv":
-        emit(_flat(rows), CSV_COLUMNS, fmt)
+        emit(flat_rows(rows), csv_columns("status"), fmt)
     elif not rows and empty and fmt == "table":
         emit(rows, STATUS_COLUMNS, fmt, empty=empty)
     else:
@@ -235,7 +223,9 @@ def show(app: AppContext, commitment_id: str, as_of: Any, known_at: Any, fmt: st
     """One commitment: its fields, sources with quotes, and its full timeline.
 
     Each timeline entry shows the day it happened and when it was recorded; its number
-    is what `tracker record ID retract N` takes.
+    is what `tracker record ID retract N` takes. With --format json, one document
+    whose first fields are the commitment's row in `tracker status --format json`,
+    then its story, one timeline entry a line (docs/fields.md lists every key).
 
     \b
     Examples:
@@ -248,10 +238,24 @@ def show(app: AppContext, commitment_id: str, as_of: Any, known_at: Any, fmt: st
     view = View(as_of=as_of, known_at=known_at)
     data = show_query(app.tracker, resolve_id(app, commitment_id), view)
     if fmt == "json":
-        sys.stdout.write(json_line(data, indent=2) + "\n")
+        sys.stdout.write(document_json(data))
         return
     with fitted_lines():
         _print_show(data, view.day.isoformat())
+
+
+def document_json(document: dict[str, Any]) -> str:
+    """One JSON document in the listings' shape: a field per line, and each item of a
+    list (a timeline entry, a source) on a line of its own."""
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+
+    def value(v: Any) -> str:
+        if isinstance(v, list) and v and isinstance(v[0], dict):
+            return "[\n    " + ",\n    ".join(encode(i) for i in v) + "\n  ]"
+        return encode(v)
+
+    lines = [f"  {encode(k)}: {value(v)}" for k, v in document.items()]
+    return escape_line_breaks("{\n" + ",\n".join(lines) + "\n}\n")
 
 
 def _print_show(d: dict[str, Any], day: str) -> None:
@@ -293,22 +297,23 @@ def _print_show(d: dict[str, Any], day: str) -> None:
     click.echo("\nTimeline (happened on / recorded at):")
     for e in d["timeline"]:
         mark = f" [retracted: {e['retracted_because']}]" if e["retracted"] else ""
-        recorded = e["recorded_at"][:19] + "Z"
+        recorded = to_second(e["recorded_at"])
         click.echo(f"  #{e['entry']:<3} {e['on']}  {recorded}  {e['kind']}{mark}: {e['summary']}")
         if e["note"]:
             click.echo(f"        note: {e['note']}")
         if e["source"]:
             click.echo(f"        source: {e['source']}")
     for flag in d["overdue_flags"]:
-        item, due_end = flag.get("item"), flag.get("due_end")
-        click.echo(f"  flagged overdue on {flag.get('flagged_on')}: {item} (due by {due_end})")
+        item = f"follow-up {flag['follow_up']}" if flag["follow_up"] else "the commitment"
+        due = flag["due"]["label"] or flag["due"]["end"]
+        click.echo(f"  flagged overdue on {flag['flagged_on']}: {item} (deadline {due})")
 
 
 def _score_columns(group: str) -> list[Column]:
     return [
         Column(group, group),
         *([Column("name", "name", kind=TEXT)] if group == "actor" else []),
-        Column("commitments", "made"),
+        Column("made", "made"),
         Column("fulfilled_on_time", "kept on time"),
         Column("fulfilled_late", "kept late"),
         Column("partially_fulfilled", "partly"),
@@ -357,7 +362,10 @@ def scorecard(app: AppContext, as_of: Any, known_at: Any, group: str, fmt: str) 
     view = View(as_of=as_of, known_at=known_at)
     rows = scorecard_report(app.tracker, view, group)
     title = f"Scorecard by {group} as of {view.day.isoformat()}"
-    emit(rows, _score_columns(group), fmt, title=title, empty=empty_hint(app, rows))
+    if fmt == "csv":
+        emit(flat_rows(rows), csv_columns("scorecard", group), fmt)
+    else:
+        emit(rows, _score_columns(group), fmt, title=title, empty=empty_hint(app, rows))
 
 
 @click.command()

@@ -16,6 +16,7 @@ import click
 from tracker.cli.context import EXIT_PROBLEMS, AppContext, fail, handle_errors, pass_app
 from tracker.cli.output import TEXT, Column, echo_styled, emit, json_line, output_options
 from tracker.cli.params import BIGINT_MAX, FiniteRange
+from tracker.domain.words import to_second
 from tracker.jobs.settings import LONGEST_LEASE_TTL_S, LONGEST_WAIT_S
 
 _OUTCOME_STYLES = {
@@ -239,8 +240,8 @@ RUN_COLUMNS = [
         render=lambda v: "never run" if v is None else str(v),
         style=lambda r: _OUTCOME_STYLES.get(r.get("outcome") or ""),
     ),
-    Column("started_at", "started"),
-    Column("finished_at", "finished"),
+    Column("started_at", "started", render=to_second),
+    Column("finished_at", "finished", render=to_second),
     Column("counts", "counts", render=_counts, kind=TEXT, priority=1),
     Column("error", "error", kind=TEXT, priority=2),
     Column("holder", "by", kind=TEXT),
@@ -318,10 +319,10 @@ def _lease_line(lease: dict[str, Any] | None) -> str:
         return "Lease: free; no scheduler is running the jobs."
     if lease["live"]:
         return (
-            f"Lease: held by {lease['holder']} since {lease['acquired_at']}, "
-            f"until {lease['expires_at']} (live)."
+            f"Lease: held by {lease['holder']} since {to_second(lease['acquired_at'])}, "
+            f"until {to_second(lease['expires_at'])} (live)."
         )
     return (
-        f"Lease: expired at {lease['expires_at']} (last holder {lease['holder']}); "
+        f"Lease: expired at {to_second(lease['expires_at'])} (last holder {lease['holder']}); "
         "no scheduler is running the jobs."
     )

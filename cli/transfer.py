@@ -10,6 +10,7 @@ import click
 
 from tracker.cli.context import EXIT_PROBLEMS, AppContext, fail, handle_errors, pass_app
 from tracker.cli.output import progress
+from tracker.domain.words import plural
 
 if TYPE_CHECKING:
     from tracker.service_layer.importer import ImportReport
@@ -46,30 +47,25 @@ def import_(app: AppContext, file: Path) -> None:
     click.echo(f"{file}: {import_summary(report)}")
 
 
-def count(n: int, noun: str, plural: str | None = None) -> str:
-    """``1 event``, ``2 events``, ``3 entries``."""
-    return f"{n} {noun if n == 1 else plural or noun + 's'}"
-
-
 def import_summary(report: ImportReport) -> str:
     """What an import did, in words, leaving out what it did not do."""
     unchanged = (
-        f"{count(report.unchanged, 'entry', 'entries')} already recorded"
+        f"{plural(report.unchanged, 'entry', 'entries')} already recorded"
         if report.unchanged
         else ""
     )
     if report.events == 0:
         return f"nothing new ({unchanged})" if unchanged else "nothing new"
     reference = " and ".join(
-        count(n, noun) for n, noun in ((report.actors, "actor"), (report.sources, "source")) if n
+        plural(n, noun) for n, noun in ((report.actors, "actor"), (report.sources, "source")) if n
     )
     parts = [
-        count(report.commitments, "new commitment") if report.commitments else "",
+        plural(report.commitments, "new commitment") if report.commitments else "",
         f"{reference} added or updated" if reference else "",
         unchanged,
     ]
     details = ", ".join(filter(None, parts))
-    return f"{count(report.events, 'event')} appended" + (f" — {details}" if details else "")
+    return f"{plural(report.events, 'event')} appended" + (f" — {details}" if details else "")
 
 
 @click.command()
@@ -145,8 +141,9 @@ def export(app: AppContext, fmt: str, output: Path | None) -> None:
     except OSError as exc:
         fail(f"cannot write {output or 'the export'}: {exc.strerror or exc}{untouched}")
     except (ValueError, KeyError) as exc:  # a stored event the export cannot read
+        why = f"it has no {exc}" if isinstance(exc, KeyError) else str(exc)
         fail(
-            f"cannot export: an event in the log cannot be read ({type(exc).__name__}: {exc})"
+            f"cannot export: an event in the log cannot be read ({why})"
             f"{untouched}; `tracker audit` checks the log",
             EXIT_PROBLEMS,
         )

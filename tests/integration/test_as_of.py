@@ -45,7 +45,7 @@ DESK = "desk@example.org"
 
 def overdue_ids(cli: Cli, now: str) -> list[str]:
     found = json.loads(cli.ok("overdue", "--now", now, "--format", "json").stdout)
-    return sorted({i["commitment_id"] for i in found})
+    return sorted({i["id"] for i in found})
 
 
 def status_overdue_ids(cli: Cli, day: str) -> list[str]:
@@ -103,8 +103,8 @@ def test_a_later_deadline_change_does_not_reach_back(demo: Cli) -> None:
     assert FENTANYL in overdue_ids(demo, "2024-02-11")
     assert overdue_ids(demo, "2024-02-11") == status_overdue_ids(demo, "2024-02-11")
     listed = json.loads(demo.ok("overdue", "--now", "2024-02-11", "--format", "json").stdout)
-    meeting = next(i for i in listed if i["item"] == FENTANYL)
-    assert (meeting["due_label"], meeting["due_end"]) == ("early February 2024", "2024-02-10")
+    meeting = next(i for i in listed if i["id"] == FENTANYL and i["kind"] == "commitment")
+    assert (meeting["due"]["label"], meeting["due"]["end"]) == ("early February 2024", "2024-02-10")
     # Today the new deadline is in force, and long past.
     today = json.loads(demo.ok("show", FENTANYL, "--format", "json").stdout)
     assert today["due"]["label"] == "late February 2024"

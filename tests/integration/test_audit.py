@@ -154,7 +154,7 @@ def test_a_clean_log_passes_every_check(tracker: Cli, app: Tracker, db: Database
     # The scorecard: joint pledges (the Darién visit, the fentanyl meeting) count for
     # both actors; the fentanyl meeting is overdue on 1 March.
     cards = {c["actor"]: c for c in check(found, "scorecard")["findings"]}
-    assert (cards["mx"]["name"], cards["mx"]["commitments"], cards["us"]["commitments"]) == (
+    assert (cards["mx"]["name"], cards["mx"]["made"], cards["us"]["made"]) == (
         "Mexico",
         10,
         5,
@@ -163,7 +163,7 @@ def test_a_clean_log_passes_every_check(tracker: Cli, app: Tracker, db: Database
         assert (card["fulfilled"], card["broken"], card["open"], card["overdue"]) == (
             1,
             0,
-            card["commitments"] - 1,
+            card["made"] - 1,
             1,
         )
         assert (card["score"], card["average"]) == (1, 1.0)
@@ -287,7 +287,7 @@ UNREADABLE = {
         DARIEN,
         2,
         lambda db, p: sql(db, "DELETE FROM events WHERE position = :p", p=p - 1),
-        "FollowUpScheduled before the commitment was made",
+        "a follow-up before the commitment was made",
         ("projections", "staleness", "scorecard"),  # the rules need no CommitmentMade
     ),
 }
@@ -321,7 +321,7 @@ def test_a_row_no_check_can_read_is_a_finding_of_every_check_that_needs_it(
     table = tracker("audit", "--no-record", "--now", NOW)
     assert table.exit_code == 1 and "Traceback" not in table.output
     assert "Audit FAILED" in table.stdout
-    assert "projections: 1 row(s) of the log cannot be read" in table.stdout
+    assert "projections: 1 row of the log cannot be read" in table.stdout
     assert stream in table.stdout and problem in table.stdout
 
 
@@ -770,7 +770,7 @@ def test_a_rule_broken_in_the_log_is_a_warning(tracker: Cli, app: Tracker, db: D
         },
         {
             "position": appended.positions[1],
-            "problem": f"{FENTANYL} entry #4: ProgressRecorded follows the final status fulfilled",
+            "problem": f"{FENTANYL} entry #4: progress after the final status fulfilled",
         },
     ]
     assert invariants["summary"].startswith("2 entries break a domain rule")

@@ -20,9 +20,9 @@ pytest.importorskip("eventsourcing", reason="the benchmarks need the 'bench' ext
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
-WORKLOADS = ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "T1"]
+WORKLOADS = ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "W8", "T1", "X1"]
 TINY = ["--commands", "12", "--import-events", "1200", "--rebuild-events", "1500",
-        "--status-events", "1000", "--repeat", "1"]  # fmt: skip
+        "--status-events", "1000", "--export-commitments", "200", "--repeat", "1"]  # fmt: skip
 
 
 def run_benchmarks(tmp_path: Path, *args: str) -> dict[str, Any]:

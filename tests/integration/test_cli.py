@@ -121,7 +121,7 @@ def test_as_of_shows_the_fentanyl_meeting_pending_then_overdue(demo: Run) -> Non
     assert "0 overdue (judged on 2024-01-25)" in table
     table = ok(demo("status", "--as-of", "2024-02-11")).stdout
     assert table.splitlines()[1].startswith(FENTANYL)
-    assert "yes, 1 d late" in table
+    assert "yes, 1 day late" in table
     assert "1 overdue, 1 more with overdue follow-ups (judged on 2024-02-11)" in table
 
 
@@ -153,7 +153,7 @@ def test_markdown_is_a_table_with_one_row_per_commitment(demo: Run) -> None:
     assert lines[0] == "| id | title | made by | status | due | overdue | next follow-up |"
     assert lines[1] == "| --- | --- | --- | --- | --- | --- | --- |"
     assert len(lines) == 2 + 12
-    assert lines[2].startswith(f"| {FENTANYL} |") and "| yes, 1 d late |" in lines[2]
+    assert lines[2].startswith(f"| {FENTANYL} |") and "| yes, 1 day late |" in lines[2]
 
 
 def test_csv_has_a_header_and_one_row_per_commitment(demo: Run) -> None:
@@ -163,20 +163,27 @@ def test_csv_has_a_header_and_one_row_per_commitment(demo: Run) -> None:
         "id",
         "title",
         "made_by",
+        "made_on",
         "status",
-        "due_start",
-        "due_end",
-        "due_label",
+        "due.start",
+        "due.end",
+        "due.label",
         "overdue",
         "days_late",
-        "overdue_follow_ups",
+        "days_late_at_fulfilment",
+        "owner",
+        "tags",
         "next_follow_up",
+        "overdue_follow_ups",
+        "last_evidence_on",
     ]
     assert len(table) == 12
     first = table[0]
     assert first["id"] == FENTANYL and first["overdue"] == "true" and first["days_late"] == "1"
-    assert (first["due_start"], first["due_end"]) == ("2024-02-01", "2024-02-10")
-    assert first["due_label"] == "early February 2024"
+    assert (first["due.start"], first["due.end"]) == ("2024-02-01", "2024-02-10")
+    assert first["due.label"] == "early February 2024"
+    assert (first["owner"], first["made_on"]) == ("desk@example.org", "2024-01-19")
+    assert first["tags"] == "fentanyl; security; meeting"
 
 
 def test_csv_of_rows_without_deadlines(demo: Run) -> None:
@@ -184,7 +191,7 @@ def test_csv_of_rows_without_deadlines(demo: Run) -> None:
     table = list(csv.DictReader(io.StringIO(result.stdout)))
     assert [r["id"] for r in table] == ["darien-visit"]
     assert table[0]["made_by"] == "mx; us" and table[0]["overdue"] == "false"
-    assert table[0]["due_start"] == table[0]["due_end"] == ""
+    assert table[0]["due.start"] == table[0]["due.end"] == ""
 
 
 @pytest.mark.parametrize(
@@ -230,7 +237,7 @@ def test_time_options_are_validated(demo: Run) -> None:
 def test_show_text_and_json(demo: Run) -> None:
     text = ok(demo("show", FENTANYL, "--as-of", "2024-02-11")).stdout
     assert text.startswith(f"{FENTANYL}: The US and Mexican")
-    assert "yes, 1 d late (judged on 2024-02-11)" in text
+    assert "yes, 1 day late (judged on 2024-02-11)" in text
     assert "“Both committees will meet again in early February" in text
     assert "#2" in text and "check-fentanyl-meeting" in text
     data = json.loads(ok(demo("show", "darien-visit", "--format", "json")).stdout)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import stat
 from collections.abc import Iterator
 from dataclasses import replace
@@ -436,11 +437,12 @@ def test_a_yaml_syntax_error_names_its_line(tracker: Tracker, tmp_path: Path) ->
 @pytest.mark.parametrize(
     ("text", "path", "message"),
     [
-        ("format: commitments/v2\n", "format", "must be 'commitments/v1'"),
+        ("format: commitments/v2\n", "format", "must be commitments/v1, not 'commitments/v2'"),
         ("format: commitments/v1\nextra: 1\n", "extra", "unknown key"),
         ("format: commitments/v1\nformat: commitments/v1\n", "", "duplicate key 'format'"),
         ("- just a list\n", "", "must be a mapping"),
-        ("commitments: []\n", "format", "not None"),  # a key not in the file: line 1
+        ("commitments: []\n", "format", "is missing"),  # a key not in the file: line 1
+        ("format: 1\n", "format", "must be commitments/v1, not a number"),
     ],
 )
 def test_file_level_problems(
@@ -449,6 +451,30 @@ def test_file_level_problems(
     with pytest.raises(DataError) as caught:
         import_file(tracker, str(write(tmp_path, "f.yaml", text)))
     assert any(p.path == path and message in p.message for p in caught.value.problems)
+
+
+@pytest.mark.parametrize(
+    ("item", "path", "message"),
+    [
+        ("title: [a, b]", "commitments[0].title", "must be text, not a list"),
+        ("title: {a: b}", "commitments[0].title", "must be text, not a mapping"),
+        ("made_by: {a: b}", "commitments[0].made_by", "must be a list, not a mapping"),
+        ("tags: {a: b}", "commitments[0].tags", "must be a list of texts"),
+    ],
+)
+def test_a_value_of_the_wrong_kind_is_named_in_words(
+    tracker: Tracker, tmp_path: Path, item: str, path: str, message: str
+) -> None:
+    base = {"id": "x", "title": "t", "made_by": ["mx"], "made_on": "2024-01-01"}
+    key = item.split(":")[0]
+    lines = [f"    {k}: {v}" for k, v in base.items() if k != key]
+    text = "format: commitments/v1\ncommitments:\n  - " + "\n".join([f"{item}", *lines])
+    with pytest.raises(DataError) as caught:
+        import_file(tracker, str(write(tmp_path, "f.yaml", text.replace("  - \n", "  - "))))
+    found = {p.path: p.message for p in caught.value.problems}
+    assert message in found.get(path, ""), found
+    for problem in found.values():  # never a Python type name
+        assert not re.search(r"\b(str|dict|int|float|bool|NoneType)\b", problem), problem
 
 
 def test_missing_file_and_unknown_supersession_target(tracker: Tracker, tmp_path: Path) -> None:
@@ -685,6 +711,25 @@ def test_entries_of_one_day_keep_their_order_through_export_and_import(
     import_file(fresh, str(write(tmp_path, "export.yaml", first)))
     assert export_text(fresh) == first
     assert show(fresh, "new-plan", View(today=on))["status"] == "broken"
+
+
+def test_the_export_is_written_by_libyaml_and_reads_back_what_it_wrote(
+    tracker: Tracker, fresh: Tracker, tmp_path: Path
+) -> None:
+    from tracker.service_layer.exporter import yaml_dumper
+
+    assert issubclass(yaml_dumper(), getattr(yaml, "CSafeDumper", yaml.SafeDumper))
+    import_file(tracker, str(write(tmp_path, "story.yaml", STORY)))
+    # What libyaml writes differently from PyYAML's own emitter (CHANGELOG): characters
+    # beyond U+FFFF escaped, long quoted lines folded at spaces. Read back the same.
+    note = '🌎 «comillas» and "quotes": ' + "a long line of words " * 12 + "\nsecond line 🚧"
+    on = day("2024-03-02")
+    tracker.handle("new-plan", ChangeStatus(on, Status.IN_PROGRESS, note=note), name="t")
+    first = export_text(tracker)
+    import_file(fresh, str(write(tmp_path, "export.yaml", first)))
+    assert export_text(fresh) == first
+    notes = [e["note"] for e in show(fresh, "new-plan", View(today=on))["timeline"]]
+    assert note in notes and "\\U0001F30E" in first  # 🌎, escaped by libyaml
 
 
 def test_a_value_shared_within_the_document_is_written_twice_not_as_an_alias() -> None:

@@ -45,25 +45,28 @@ def flags(tracker: Cli, item: str | None = None) -> list[dict[str, Any]]:
 def test_the_fentanyl_meeting_and_a_follow_up_are_overdue_on_11_february(tracker: Cli) -> None:
     found = overdue(tracker, FEB_11)
     # The longest overdue first.
-    assert [(i["commitment_id"], i["item"]) for i in found] == [
+    assert [(i["id"], i["follow_up"]) for i in found] == [
         ("reopen-border-crossings", "check-reopening"),
-        (FENTANYL, FENTANYL),
+        (FENTANYL, None),
     ]
     follow_up, meeting = found
+    # The keys status uses for the same things: id, and the window as due.
     assert meeting == {
-        "commitment_id": FENTANYL,
+        "id": FENTANYL,
         "title": FENTANYL_TITLE,
         "kind": "commitment",
-        "item": FENTANYL,
+        "follow_up": None,
         "task": None,
-        "due_end": "2024-02-10",
-        "due_label": "early February 2024",
+        "due": {"start": "2024-02-01", "end": "2024-02-10", "label": "early February 2024"},
         "days_late": 1,
         "owner": "desk@example.org",
     }
+    status = json.loads(tracker.ok("status", "--as-of", "2024-02-11", "--format", "json").stdout)
+    assert next(r for r in status if r["id"] == FENTANYL)["due"] == meeting["due"]
     assert follow_up["kind"] == "follow_up"
     assert follow_up["task"] == "Find a dated report of each closed crossing reopening"
-    assert (follow_up["due_end"], follow_up["days_late"]) == ("2024-02-01", 10)
+    assert follow_up["due"] == {"start": "2024-02-01", "end": "2024-02-01", "label": "2024-02-01"}
+    assert follow_up["days_late"] == 10
 
 
 def test_nothing_is_overdue_on_25_january_and_the_meeting_not_on_its_last_day(
@@ -71,7 +74,7 @@ def test_nothing_is_overdue_on_25_january_and_the_meeting_not_on_its_last_day(
 ) -> None:
     assert overdue(tracker, "2024-01-25T09:00Z") == []
     # A bare date is the end of that day: "early February" still runs on 10 February.
-    assert [i["item"] for i in overdue(tracker, "2024-02-10")] == ["check-reopening"]
+    assert [i["follow_up"] for i in overdue(tracker, "2024-02-10")] == ["check-reopening"]
 
 
 def test_the_table_says_how_many_are_overdue(tracker: Cli) -> None:
@@ -113,7 +116,8 @@ def test_a_moved_deadline_that_passes_again_is_flagged_again(tracker: Cli) -> No
         "--on", "2024-02-09", "--note", "postponed to late February",
     )  # fmt: skip
     # Inside the new window the meeting is not overdue (its follow-up, due the 15th, is).
-    assert FENTANYL not in [i["item"] for i in overdue(tracker, "2024-02-20T09:00Z")]
+    later = overdue(tracker, "2024-02-20T09:00Z")
+    assert (FENTANYL, None) not in [(i["id"], i["follow_up"]) for i in later]
     tracker.ok("overdue", "--flag", "--now", "2024-02-20T09:00Z")
     assert len(flags(tracker, FENTANYL)) == 1
 
@@ -128,14 +132,17 @@ def test_a_moved_deadline_that_passes_again_is_flagged_again(tracker: Cli) -> No
     ]
 
     shown = tracker.ok("show", FENTANYL).stdout
-    assert f"flagged overdue on 2024-02-11: {FENTANYL} (due by 2024-02-10)" in shown
-    assert f"flagged overdue on 2024-03-01: {FENTANYL} (due by 2024-02-29)" in shown
-    assert "flagged overdue on 2024-02-20: check-fentanyl-meeting (due by 2024-02-15)" in shown
+    assert "flagged overdue on 2024-02-11: the commitment (deadline early February 2024)" in shown
+    assert "flagged overdue on 2024-03-01: the commitment (deadline late February 2024)" in shown
+    assert (
+        "flagged overdue on 2024-02-20: follow-up check-fentanyl-meeting (deadline 2024-02-15)"
+        in shown
+    )
     document = json.loads(tracker.ok("show", FENTANYL, "--format", "json").stdout)
-    assert [(f["item"], f["due_end"]) for f in document["overdue_flags"]] == [
-        (FENTANYL, "2024-02-10"),
+    assert [(f["follow_up"], f["due"]["end"]) for f in document["overdue_flags"]] == [
+        (None, "2024-02-10"),
         ("check-fentanyl-meeting", "2024-02-15"),
-        (FENTANYL, "2024-02-29"),
+        (None, "2024-02-29"),
     ]
 
 
@@ -144,7 +151,7 @@ def test_processes_flagging_at_once_flag_each_item_once(
     tracker: Cli, db_url: str, tmp_path: Path
 ) -> None:
     now = "2024-03-02T09:00Z"  # the demo's follow-ups due on 1 March are overdue too
-    expected = {f"{i['commitment_id']}:{i['item']}" for i in overdue(tracker, now)}
+    expected = {f"{i['id']}:{i['follow_up'] or i['id']}" for i in overdue(tracker, now)}
     with processes(tmp_path, {}) as procs:
         started = [procs.spawn("--db", db_url, "overdue", "--flag", "--now", now) for _ in range(3)]
         assert [p.wait() for p in started] == [0, 0, 0], procs.outputs()

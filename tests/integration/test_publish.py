@@ -187,7 +187,7 @@ def test_a_late_fulfilment_says_n_days_late_everywhere(marked: Cli, tmp_path: Pa
     tags = {
         r["tag"]: r for r in json.loads(marked.ok("scorecard", "--by", "tag", "-f", "json").stdout)
     }
-    assert (tags["infra"]["commitments"], tags["roads"]["fulfilled_on_time"]) == (2, 1)
+    assert (tags["infra"]["made"], tags["roads"]["fulfilled_on_time"]) == (2, 1)
     marked.ok("publish", str(tmp_path / "site"))
     page = (tmp_path / "site" / "commitments" / "late-bridge.html").read_text()
     assert "fulfilled 7 days late" in page

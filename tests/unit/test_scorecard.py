@@ -98,7 +98,7 @@ def test_names_come_from_the_mapping_else_the_id() -> None:
     assert rows["mx"].to_dict() == {
         "actor": "mx",
         "name": "México",
-        "commitments": 1,
+        "made": 1,
         "pledged": 1,
         "in_progress": 0,
         "stalled": 0,

@@ -367,13 +367,29 @@ def _keep_the_rules(state: CommitmentState, new: list[DomainEvent]) -> None:
     Breaches already in the log (from older data) do not block new entries.
     """
     for breach in new_breaches(state, new):
-        e = breach.event
-        what = f"entry #{e.version} ({e.type} on {e.on})" if e.version else f"{e.type} on {e.on}"
-        raise DomainError(
-            f"{state.id}: {what} would break a rule: {breach.problem}. Reopen it first "
-            "with a status change and a note saying why, or date the entry before the "
-            "final status"
+        raise DomainError(refusal(state.id, breach))
+
+
+def refusal(commitment_id: str, breach: Breach) -> str:
+    """Why an entry is refused, in words, with the two ways out when it would follow a
+    final status: reopen the commitment, or date the entry before that status."""
+    e = breach.event
+    what = f"entry #{e.version} ({ev.phrase(e.type)} on {e.on})" if e.version else None
+    if breach.final is None:
+        return f"{commitment_id}: {what + ': ' if what else ''}{breach.problem}"
+    reopen = f"`tracker record {commitment_id} status in_progress --note …`"
+    if what:  # a stored entry the new one would put behind a final status
+        final_on = f" ({breach.final_on})" if breach.final_on else ""
+        return (
+            f"{commitment_id}: {what} would then follow the final status "
+            f"{breach.final.value}{final_on}, which only a reopen, a note or a retraction "
+            f"may follow; reopen it first ({reopen}) or date the new entry on {e.on} or later"
         )
+    before = f" before {breach.final_on}" if breach.final_on else " before its final status"
+    return (
+        f"{commitment_id} is already {breach.final.value}; reopen it ({reopen}) "
+        f"or date the entry{before}"
+    )
 
 
 def new_breaches(state: CommitmentState, new: list[DomainEvent]) -> list[Breach]:
@@ -382,7 +398,7 @@ def new_breaches(state: CommitmentState, new: list[DomainEvent]) -> list[Breach]
         # Nearly every command: the history's verdicts stand as they were, and only the
         # new entries need judging, from the status the history ends in (in world order,
         # as the state holds it). Rejudging the whole stream made imports quadratic.
-        return breaches(new, after=state.status)
+        return breaches(new, after=state.status, after_on=state.status_on)
     known = {(b.event.version, b.problem) for b in breaches(state.history)}
     return [
         b
@@ -587,7 +603,7 @@ def _apply(state: CommitmentState | None, event: DomainEvent) -> CommitmentState
     if event.type == ev.COMMITMENT_MADE:
         state = _born(event)
     elif state is None:
-        raise DomainError(f"{event.type} before the commitment was made")
+        raise DomainError(f"{ev.phrase(event.type)} before the commitment was made")
     else:
         d = event.data
         t = event.type
@@ -631,7 +647,7 @@ def _refold(events: Iterable[DomainEvent]) -> CommitmentState:
     for event in events:
         state = _apply(state, event)
     if state is None:
-        raise DomainError("a commitment stream must start with CommitmentMade")
+        raise DomainError("a commitment's entries must start with the commitment being made")
     return state
 
 

@@ -35,6 +35,7 @@ from datetime import date, datetime
 from typing import Any
 
 from tracker.domain import days
+from tracker.domain.words import kind_of
 
 EXAMPLES = "; ".join(
     (
@@ -128,7 +129,7 @@ def _parse_due(value: object, relative_to: date | None) -> DueWindow | None:
         return DueWindow.from_dict(value)
     raise DueParseError(
         f"a deadline must be a date, a year, text or a {{start, end}} mapping, "
-        f"not {type(value).__name__} {value!r}; accepted forms include: {EXAMPLES}"
+        f"not {kind_of(value)} ({value!r}); accepted forms include: {EXAMPLES}"
     )
 
 

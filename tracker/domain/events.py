@@ -32,6 +32,43 @@ REMINDER_SENT = "ReminderSent"
 REMINDER_REFUSED = "ReminderRefused"  # a permanent (5xx) refusal: not retried that day
 AUDIT_COMPLETED = "AuditCompleted"
 
+# Each event type in words, for messages: people read "a follow-up", never
+# "FollowUpScheduled". ``KINDS`` is the short word a timeline shows (its ``kind``).
+PHRASES = {
+    COMMITMENT_MADE: "the commitment being made",
+    PROGRESS_RECORDED: "progress",
+    STATUS_CHANGED: "a status change",
+    DEADLINE_CHANGED: "a deadline change",
+    NOTE_ADDED: "a note",
+    FOLLOW_UP_SCHEDULED: "a follow-up",
+    FOLLOW_UP_DONE: "a follow-up marked done",
+    ENTRY_RETRACTED: "a retraction",
+    ACTOR_REGISTERED: "an actor added",
+    ACTOR_UPDATED: "an actor changed",
+    SOURCE_REGISTERED: "a source added",
+    SOURCE_UPDATED: "a source changed",
+    OVERDUE_FLAGGED: "an overdue flag",
+    REMINDER_SENT: "a reminder sent",
+    REMINDER_REFUSED: "a reminder refused",
+    AUDIT_COMPLETED: "an audit",
+}
+KINDS = {
+    COMMITMENT_MADE: "made",
+    PROGRESS_RECORDED: "progress",
+    STATUS_CHANGED: "status",
+    DEADLINE_CHANGED: "deadline",
+    NOTE_ADDED: "note",
+    FOLLOW_UP_SCHEDULED: "follow-up",
+    FOLLOW_UP_DONE: "follow-up done",
+    ENTRY_RETRACTED: "retraction",
+}
+
+
+def phrase(event_type: str) -> str:
+    """An event type in words ("a follow-up"); a type this version does not know is
+    still named in words, with its name in quotes for whoever investigates."""
+    return PHRASES.get(event_type, f"an entry of an unknown kind ({event_type!r})")
+
 
 def commitment_stream(commitment_id: str) -> str:
     return f"commitment:{commitment_id}"

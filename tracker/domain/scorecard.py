@@ -83,7 +83,7 @@ class Score:
         return {
             self.group: self.key,
             "name": self.name,
-            "commitments": self.commitments,
+            "made": self.commitments,
             **{status.value: n for status, n in self.counts.items()},
             "fulfilled_on_time": self.fulfilled_on_time,
             "fulfilled_late": self.fulfilled_late,

@@ -13,6 +13,7 @@ from datetime import date
 
 from tracker.domain.deadlines import DueWindow
 from tracker.domain.statuses import Status
+from tracker.domain.words import late
 
 
 def days_late_at_fulfilment(
@@ -31,4 +32,4 @@ def describe(days_late: int | None) -> str | None:
         return None
     if days_late == 0:
         return "fulfilled on time"
-    return f"fulfilled {days_late} day{'s' if days_late != 1 else ''} late"
+    return f"fulfilled {late(days_late)}"

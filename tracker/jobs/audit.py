@@ -55,6 +55,7 @@ from tracker.domain.commitment import CommitmentState, fold
 from tracker.domain.events import DomainEvent
 from tracker.domain.invariants import breaches
 from tracker.domain.scorecard import scorecard
+from tracker.domain.words import plural
 from tracker.jobs.settings import DEFAULT_STALE_DAYS
 from tracker.service_layer.app import Tracker, bulk, recorder
 from tracker.service_layer.projections import (
@@ -164,7 +165,7 @@ def _from_findings(
     if not found.total:
         return CheckResult(name, "pass", passed)
     first = found.items[0].position
-    summary = f"{failed}: {found.total} problem(s), the first at position {first}{hint}"
+    summary = f"{failed}: {plural(found.total, 'problem')}, the first at position {first}{hint}"
     return CheckResult(name, "fail", summary, [f.to_dict() for f in found.items], found.total)
 
 
@@ -408,7 +409,7 @@ def _unreadable_part(found: Findings) -> str:
     first = found.items[0]
     at = "without a position" if first.position is None else f"at position {first.position}"
     return (
-        f"{found.total} row(s) of the log cannot be read, the first {at} "
+        f"{plural(found.total, 'row')} of the log cannot be read, the first {at} "
         f"({first.stream}): their streams are left out"
     )
 
@@ -444,7 +445,8 @@ def _projection_result(folded: _Folded, log_intact: bool) -> CheckResult:
     result = CheckResult(
         "projections",
         "fail",
-        f"{len(differences)} projection row(s) differ from the log; {advice}",
+        f"{plural(len(differences), 'projection row')} "
+        f"{'differs' if len(differences) == 1 else 'differ'} from the log; {advice}",
         listed,
         len(differences),
     )

@@ -59,13 +59,35 @@ class OverdueItem:
     due_label: str
     days_late: int
     owner: str | None
+    due_start: date | None = None  # the window's first day; a follow-up's is its due day
 
     @property
     def key(self) -> str:
         return f"overdue:{self.commitment_id}:{self.item}:{self.due_end.isoformat()}"
 
     def to_dict(self) -> dict[str, object]:
-        return {**asdict(self), "due_end": self.due_end.isoformat()}
+        """The ``OverdueFlagged`` payload: the log's own keys, which stay as they are."""
+        payload = {**asdict(self), "due_end": self.due_end.isoformat()}
+        del payload["due_start"]
+        return payload
+
+    def row(self) -> dict[str, object]:
+        """The ``overdue`` listing's row, in the keys ``status`` uses for the same things
+        (``id``, ``due`` as a window, ``follow_up``; see docs/fields.md)."""
+        return {
+            "id": self.commitment_id,
+            "title": self.title,
+            "kind": self.kind,
+            "follow_up": self.item if self.kind == "follow_up" else None,
+            "task": self.task,
+            "due": {
+                "start": (self.due_start or self.due_end).isoformat(),
+                "end": self.due_end.isoformat(),
+                "label": self.due_label,
+            },
+            "days_late": self.days_late,
+            "owner": self.owner,
+        }
 
 
 def overdue_items(state: CommitmentState, day: date) -> list[OverdueItem]:
@@ -82,6 +104,7 @@ def overdue_items(state: CommitmentState, day: date) -> list[OverdueItem]:
                 state.due.label,
                 state.due.days_late(day),
                 state.owner,
+                state.due.start,
             )
         )
     for fu in state.overdue_follow_ups(day):

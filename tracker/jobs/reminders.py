@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 from tracker.adapters.eventstore import ANY_VERSION, NewEvent
 from tracker.domain import events as ev
 from tracker.domain.commitment import CommitmentState
+from tracker.domain.words import span
 from tracker.jobs.lease import give_back, new_holder_id, take
 from tracker.jobs.overdue import overdue_items, refuse_future
 from tracker.jobs.settings import DEFAULT_WITHIN_DAYS, check_within
@@ -64,7 +65,7 @@ class DigestItem:
     days: int  # days late (overdue) or days left (coming up)
 
     def line(self, late: bool) -> str:
-        days = f"{self.days} day{'' if self.days == 1 else 's'}"
+        days = span(self.days)
         when = f"{days} late" if late else "due today" if self.days == 0 else f"due in {days}"
         what = "" if self.what == "commitment" else f" — {self.what}"
         return f"{self.commitment_id}: {self.title}{what} (deadline {self.deadline}; {when})"

@@ -39,6 +39,7 @@ from tracker.domain.deadlines import DueParseError, DueWindow, parse_due
 from tracker.domain.events import DomainEvent
 from tracker.domain.names import name_key
 from tracker.domain.statuses import parse_status
+from tracker.domain.words import kind_of
 from tracker.service_layer.document import SURROGATE, Problem
 
 # C0 control characters but tab and newline (carriage returns are turned into newlines
@@ -160,7 +161,7 @@ class Fields:
         self.ok = isinstance(raw, dict)
         self.raw: dict[str, Any] = raw if self.ok else {}
         if not self.ok:
-            self.fail("", f"must be a mapping, not {type(raw).__name__}")
+            self.fail("", f"must be a mapping, not {kind_of(raw)}")
             return
         for key in self.raw:
             if key not in allowed:
@@ -180,7 +181,7 @@ class Fields:
                 self.fail(key, "is required")
             return None
         if isinstance(value, bool) or not isinstance(value, str | int | float):
-            self.fail(key, f"must be text, not {type(value).__name__}")
+            self.fail(key, f"must be text, not {kind_of(value)}")
             return None
         value = str(value).strip()
         if problem := rule_problem(rule or key, value):
@@ -245,7 +246,7 @@ class Fields:
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, list):
-            self.fail(key, "must be a list")
+            self.fail(key, f"must be a list, not {kind_of(value)}")
             return []
         out = []
         for i, item in enumerate(value):
@@ -267,7 +268,7 @@ class Fields:
         if isinstance(value, tuple):  # a repeatable command-line option
             value = list(value)
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            self.fail(key, "must be a list of text")
+            self.fail(key, "must be a list of texts")
             return []
         out = []
         for i, item in enumerate(value):
@@ -476,7 +477,7 @@ def _list(f: Fields, key: str) -> list[Any]:
     if value is None:
         return []
     if not isinstance(value, list):
-        f.fail(key, "must be a list")
+        f.fail(key, f"must be a list, not {kind_of(value)}")
         return []
     return value
 
@@ -627,4 +628,4 @@ def history_form(event: DomainEvent) -> dict[str, Any]:
         case ev.ENTRY_RETRACTED:
             on = d.get("recorded_on", on)
             return {"on": on, "kind": "retraction", "retracts": d["entry"], "note": d["reason"]}
-    raise ValueError(f"{event.type} has no place in a commitments file")
+    raise ValueError(f"{ev.phrase(event.type)} has no place in a commitments file")

@@ -29,6 +29,7 @@ from tracker.domain.commitment import (
     extend,
 )
 from tracker.domain.events import DomainEvent
+from tracker.domain.words import kind_of
 from tracker.service_layer import entries as ent
 from tracker.service_layer.app import Tracker, bulk
 from tracker.service_layer.catalog import name_clashes
@@ -67,7 +68,7 @@ def _section(data: dict[str, Any], key: str, problems: list[Problem]) -> list[An
     if value is None:
         return []
     if not isinstance(value, list):
-        problems.append(Problem(key, "must be a list"))
+        problems.append(Problem(key, f"must be a list, not {kind_of(value)}"))
         return []
     return value
 
@@ -75,13 +76,19 @@ def _section(data: dict[str, Any], key: str, problems: list[Problem]) -> list[An
 def _parse(doc: Document, problems: list[Problem]) -> _Parsed:
     data = doc.data
     if not isinstance(data, dict):
-        problems.append(Problem("", "the file must be a mapping with format: commitments/v1"))
+        found = kind_of(data)
+        what = f"the file must be a mapping with format: {FORMAT}, not {found}"
+        problems.append(Problem("", what))
         return _Parsed([], [], [])
     for key in data:
         if key not in TOP_KEYS:
             problems.append(Problem(str(key), f"unknown key (allowed: {', '.join(TOP_KEYS)})"))
-    if data.get("format") != FORMAT:
-        problems.append(Problem("format", f"must be {FORMAT!r}, not {data.get('format')!r}"))
+    if "format" not in data:
+        problems.append(Problem("format", f"is missing: the file must say format: {FORMAT}"))
+    elif data["format"] != FORMAT:
+        found = data["format"]
+        shown = repr(found) if isinstance(found, str) else kind_of(found)
+        problems.append(Problem("format", f"must be {FORMAT}, not {shown}"))
     parsed = _Parsed([], [], [])
     for i, raw in enumerate(_section(data, "actors", problems)):
         if (actor := ent.read_actor(raw, f"actors[{i}]", problems)) is not None:

@@ -246,18 +246,6 @@ def status_report(
     return rows if limit is None else rows[:limit]
 
 
-_SUMMARY = {
-    ev.COMMITMENT_MADE: "made",
-    ev.PROGRESS_RECORDED: "progress",
-    ev.STATUS_CHANGED: "status",
-    ev.DEADLINE_CHANGED: "deadline",
-    ev.NOTE_ADDED: "note",
-    ev.FOLLOW_UP_SCHEDULED: "follow-up",
-    ev.FOLLOW_UP_DONE: "follow-up done",
-    ev.ENTRY_RETRACTED: "retraction",
-}
-
-
 def _describe(event_type: str, data: dict[str, Any]) -> str:
     match event_type:
         case ev.COMMITMENT_MADE:
@@ -270,7 +258,7 @@ def _describe(event_type: str, data: dict[str, Any]) -> str:
         case ev.DEADLINE_CHANGED:
             new = data["due"]["label"] if data.get("due") else "none"
             old = data["previous"]["label"] if data.get("previous") else "none"
-            return f"deadline {old} → {new}"
+            return f"{old} → {new}"
         case ev.FOLLOW_UP_SCHEDULED:
             return f"{data['id']}: {data['task']} (due {data['due']})"
         case ev.FOLLOW_UP_DONE:
@@ -304,7 +292,20 @@ def show(tracker: Tracker, commitment_id: str, view: View) -> dict[str, Any]:
         )
     return {
         **story(state, events, source_rows, view.day),
-        "overdue_flags": [f.data for f in flags],
+        "overdue_flags": [flag_row(f.data) for f in flags],
+    }
+
+
+def flag_row(data: dict[str, Any]) -> dict[str, Any]:
+    """An ``OverdueFlagged`` payload in the words of the listings (the payload keeps
+    the log's own keys; the flag recorded the window's end and words, not its start)."""
+    follow_up = data.get("item") if data.get("kind") == "follow_up" else None
+    return {
+        "kind": data.get("kind"),
+        "follow_up": follow_up,
+        "due": {"end": data.get("due_end"), "label": data.get("due_label")},
+        "days_late": data.get("days_late"),
+        "flagged_on": data.get("flagged_on"),
     }
 
 
@@ -332,7 +333,7 @@ def story(
                 "entry": e.version,
                 "on": e.occurred_at[:10],
                 "recorded_at": e.recorded_at,
-                "kind": _SUMMARY.get(e.type, e.type),
+                "kind": ev.KINDS.get(e.type, e.type),
                 "summary": _describe(e.type, e.data),
                 "source": e.data.get("source"),
                 "quote": e.data.get("quote"),

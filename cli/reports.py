@@ -320,8 +320,8 @@ def _score_columns(group: str) -> list[Column]:
         Column("broken", "broken"),
         Column("open", "open"),
         Column("overdue", "overdue"),
-        Column("score", "score"),
-        Column("average", "average"),
+        Column("score", "score", optional=True, priority=0),
+        Column("average", "average", optional=True, priority=1),
         Column("compliance", "compliance %"),
     ]
 

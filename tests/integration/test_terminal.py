@@ -63,6 +63,22 @@ def test_at_80_columns_ids_and_dates_stay_whole_and_no_line_is_wider(cli: Cli) -
     assert "not shown at 80 columns" in table
 
 
+@pytest.mark.parametrize("width", [60, 80, 100])
+def test_at_any_width_every_header_word_and_number_of_the_scorecard_stays_whole(
+    cli: Cli, width: int
+) -> None:
+    table = cli.ok("scorecard", "--as-of", DAY, env=terminal(width)).stdout
+    lines = table.splitlines()
+    assert max(len(line) for line in lines) <= width
+    rule = next(n for n, line in enumerate(lines) if line.startswith("─"))
+    header_words = {w for line in lines[1:rule] for w in line.split()}
+    # A column that does not fit is left out and named, never cut mid-word.
+    whole = "actor name made kept on time late partly broken open overdue score average"
+    assert header_words <= {*whole.split(), "compliance", "%"}
+    if width >= 80:  # the optional score and average make room for it first
+        assert "compliance" in header_words
+
+
 def test_wide_shows_titles_whole_wrapped_at_words(cli: Cli) -> None:
     table = cli.ok("status", "--as-of", DAY, "--wide", env=terminal(160)).stdout
     assert max(len(line) for line in table.splitlines()) <= 160

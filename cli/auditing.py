@@ -15,7 +15,6 @@ from tracker.cli.output import (
     Column,
     echo_styled,
     emit,
-    json_line,
     output_options,
     progress,
 )
@@ -23,6 +22,7 @@ from tracker.cli.params import TIMESTAMP, acting_clock, clock
 from tracker.cli.reports import SCORE_COLUMNS
 from tracker.domain.words import plural
 from tracker.jobs.settings import MAX_STALE_DAYS, stale_days_from_env
+from tracker.jsontext import json_line
 
 _OUTCOME_STYLE = {"pass": "green", "fail": "bold red", "warn": "yellow", "info": None}
 

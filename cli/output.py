@@ -32,6 +32,8 @@ from typing import Any, TextIO
 
 import click
 
+from tracker.jsontext import escape_line_breaks
+
 FORMATS = ("table", "json", "jsonl", "csv", "markdown")
 KEY = "key"  # never shrinks nor wraps: ids, dates, statuses, numbers
 TEXT = "text"  # cut with "…" to the width left, or wrapped with --wide
@@ -211,23 +213,6 @@ def _page(command: str, text: str) -> bool:
 
 
 # --- formats -------------------------------------------------------------------------
-
-
-_LINE_BREAKS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029", "\u0085": "\\u0085"})
-
-
-def escape_line_breaks(text: str) -> str:
-    """JSON text with U+2028, U+2029 and U+0085 escaped (they only occur inside its
-    strings), so that no reader can split a line there; scanned first, as translating
-    megabytes costs more than the encoding."""
-    if "\u2028" in text or "\u2029" in text or "\u0085" in text:
-        return text.translate(_LINE_BREAKS)
-    return text
-
-
-def json_line(value: Any, **options: Any) -> str:
-    """JSON with U+2028, U+2029 and U+0085 escaped: no reader can split its lines there."""
-    return escape_line_breaks(json.dumps(value, ensure_ascii=False, **options))
 
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -14,7 +14,6 @@ from tracker.cli.output import (
     Column,
     echo_styled,
     emit,
-    escape_line_breaks,
     fitted_lines,
     output_options,
     pager_option,
@@ -29,6 +28,7 @@ from tracker.cli.params import (
     time_options,
 )
 from tracker.domain.words import late, plural, to_second
+from tracker.jsontext import escape_line_breaks
 from tracker.service_layer.fields import csv_keys, flat_rows
 
 
@@ -394,4 +394,4 @@ def events(app: AppContext, after: int, stream: str | None) -> None:
         else:
             found = tracker.store.read_all(conn, after=after)
         for event in found:
-            sys.stdout.write(escape_line_breaks(event_json(event)) + "\n")
+            sys.stdout.write(event_json(event) + "\n")

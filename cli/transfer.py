@@ -104,6 +104,7 @@ def export(app: AppContext, fmt: str, output: Path | None) -> None:
     """
     from tracker.service_layer.exporter import (
         export_document,
+        export_size,
         write_file,
         write_jsonl,
         write_yaml,
@@ -118,7 +119,10 @@ def export(app: AppContext, fmt: str, output: Path | None) -> None:
 
     def write(out: TextIO) -> None:
         if fmt == "yaml":
-            write_yaml(export_document(tracker), out)
+            with progress("reading the log", export_size(tracker)) as advance:
+                document = export_document(tracker, advance)
+            with progress("writing YAML", None):
+                write_yaml(document, out)
         elif fmt == "ics":
             from tracker.service_layer.publish import calendar_bytes
             from tracker.service_layer.queries import View

@@ -153,8 +153,10 @@ def test_show_json_escapes_line_separators_in_notes(cli: Cli) -> None:
     out = cli.ok("show", "darien-visit", "--format", "json").stdout
     assert "\u2028" not in out and "first\\u2028second" in out
     assert "first\u2028second" in json.dumps(json.loads(out), ensure_ascii=False)
-    events = cli.ok("events").stdout
-    assert "\u2028" not in events and "first\\u2028second" in events
+    for listing in (("events",), ("export", "--format", "jsonl")):
+        lines = cli.ok(*listing).stdout
+        assert "\u2028" not in lines and "first\\u2028second" in lines
+        assert all(json.loads(line)["hash"] for line in lines.splitlines())
 
 
 def test_csv_neutralises_formulas_but_not_numbers(cli: Cli) -> None:
@@ -224,6 +226,15 @@ def test_import_shows_progress_on_a_terminal_only(sqlite_url: str, tmp_path: Pat
     assert forced.exit_code == 0 and "reading demo.yaml" in forced.stderr
     piped = Cli(str(tmp_path / "other.db"))("import", str(DEMO))
     assert piped.exit_code == 0 and piped.stderr == ""
+
+
+def test_export_shows_progress_on_a_terminal_only(cli: Cli) -> None:
+    forced = cli("export", env={"TRACKER_FORCE_TERMINAL": "1"})
+    assert forced.exit_code == 0
+    assert "reading the log" in forced.stderr and "writing YAML" in forced.stderr
+    piped = cli("export")
+    assert piped.exit_code == 0 and piped.stderr == ""
+    assert piped.stdout == forced.stdout  # the bars never reach the file
 
 
 # --- real processes ------------------------------------------------------------------

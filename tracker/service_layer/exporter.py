@@ -17,11 +17,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from tracker.adapters import schema
 from tracker.adapters.eventstore import StoredEvent
 from tracker.domain import events as ev
+from tracker.jsontext import json_line
 from tracker.service_layer import entries as ent
 from tracker.service_layer.app import Tracker
 from tracker.service_layer.importer import FORMAT
@@ -38,9 +39,12 @@ def _reference(conn: Connection, table: Any, keys: tuple[str, ...]) -> list[dict
     return out
 
 
-def _commitments(tracker: Tracker, conn: Connection) -> Iterator[dict[str, Any]]:
+def _commitments(
+    tracker: Tracker, conn: Connection, progress: Callable[[int], object]
+) -> Iterator[dict[str, Any]]:
     stored = tracker.store.read_by_stream(conn, prefix="commitment:")
     for _, events in streams_in_order(stored):
+        progress(len(events))
         domain = [to_domain(e) for e in events]
         made, rest = domain[0], domain[1:]
         item = ent.header_form(made.data)
@@ -54,13 +58,24 @@ def _commitments(tracker: Tracker, conn: Connection) -> Iterator[dict[str, Any]]
         yield item
 
 
-def export_document(tracker: Tracker) -> dict[str, Any]:
+def export_size(tracker: Tracker) -> int:
+    """How many events an export reads: the total of its progress bar."""
+    commitment_events = select(func.count()).where(schema.events.c.stream_id.like("commitment:%"))
+    with tracker.db.read() as conn:
+        return int(conn.execute(commitment_events).scalar() or 0)
+
+
+def export_document(
+    tracker: Tracker, progress: Callable[[int], object] = lambda _n: None
+) -> dict[str, Any]:
+    """The log as one commitments/v1 document; ``progress`` hears of each commitment's
+    events as they are read."""
     with tracker.db.read() as conn:
         return {
             "format": FORMAT,
             "actors": _reference(conn, schema.actors, ent.ACTOR_KEYS),
             "sources": _reference(conn, schema.sources, ent.SOURCE_KEYS),
-            "commitments": list(_commitments(tracker, conn)),
+            "commitments": list(_commitments(tracker, conn, progress)),
         }
 
 
@@ -113,7 +128,8 @@ def _no_cycle_collection() -> Iterator[None]:
 
 
 def event_json(event: StoredEvent) -> str:
-    return json.dumps(
+    """One event as a JSON Lines record (`export --format jsonl`, `tracker events`)."""
+    return json_line(
         {
             "position": event.position,
             "stream_id": event.stream_id,
@@ -128,8 +144,7 @@ def event_json(event: StoredEvent) -> str:
             "hash": event.hash,
             # meta.recorded_by is the operating-system user; this is the database's.
             "db_user": event.db_user,
-        },
-        ensure_ascii=False,
+        }
     )
 
 

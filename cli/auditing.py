@@ -9,8 +9,12 @@ from typing import Any
 
 import click
 
-from tracker.cli.context import EXIT_PROBLEMS, AppContext, fail, handle_errors, pass_app
-from tracker.cli.output import (
+from tracker.domain.words import plural
+from tracker.jobs.settings import MAX_STALE_DAYS, stale_days_from_env
+from tracker.jsontext import json_line
+
+from .context import EXIT_PROBLEMS, AppContext, fail, handle_errors, pass_app
+from .output import (
     TEXT,
     Column,
     echo_styled,
@@ -18,11 +22,8 @@ from tracker.cli.output import (
     output_options,
     progress,
 )
-from tracker.cli.params import TIMESTAMP, acting_clock, clock
-from tracker.cli.reports import SCORE_COLUMNS
-from tracker.domain.words import plural
-from tracker.jobs.settings import MAX_STALE_DAYS, stale_days_from_env
-from tracker.jsontext import json_line
+from .params import TIMESTAMP, acting_clock, clock
+from .reports import SCORE_COLUMNS
 
 _OUTCOME_STYLE = {"pass": "green", "fail": "bold red", "warn": "yellow", "info": None}
 

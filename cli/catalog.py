@@ -6,10 +6,10 @@ from typing import Any
 
 import click
 
-from tracker.cli.context import AppContext, handle_errors, pass_app
-from tracker.cli.output import TEXT, Column, output_options
-from tracker.cli.params import empty_hint
-from tracker.cli.reports import emit_listing
+from .context import AppContext, handle_errors, pass_app
+from .output import TEXT, Column, output_options
+from .params import empty_hint
+from .reports import emit_listing
 
 ACTOR_COLUMNS = [
     Column("id", "id"),
@@ -136,10 +136,11 @@ _OPTIONS = {
 
 def _register(app: AppContext, kind: str, raw: dict[str, Any]) -> None:
     """Validate with the import's own rules, so a CLI entry and a file entry agree."""
-    from tracker.cli.recording import refuse
     from tracker.service_layer.catalog import NameTaken, register
     from tracker.service_layer.document import Problem
     from tracker.service_layer.entries import read_actor, read_source
+
+    from .recording import refuse
 
     problems: list[Problem] = []
     item = (read_actor if kind == "actor" else read_source)(raw, "", problems)

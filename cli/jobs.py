@@ -6,11 +6,12 @@ from datetime import datetime
 
 import click
 
-from tracker.cli.context import EXIT_PROBLEMS, AppContext, handle_errors, pass_app
-from tracker.cli.output import TEXT, Column, echo_styled, output_options, pager_option
-from tracker.cli.params import TIMESTAMP, acting_clock, clock
-from tracker.cli.reports import emit_listing
 from tracker.domain.words import late, plural
+
+from .context import EXIT_PROBLEMS, AppContext, handle_errors, pass_app
+from .output import TEXT, Column, echo_styled, output_options, pager_option
+from .params import TIMESTAMP, acting_clock, clock
+from .reports import emit_listing
 
 NOW_HELP = (
     "Judge at this time instead of the clock, on the log as it stood that day (UTC): "

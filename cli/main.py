@@ -13,7 +13,7 @@ from importlib.resources import files
 
 import click
 
-from tracker.cli import (
+from . import (
     auditing,
     catalog,
     jobs,
@@ -23,8 +23,8 @@ from tracker.cli import (
     scheduling,
     transfer,
 )
-from tracker.cli.context import AppContext, fail, handle_errors, pass_app
-from tracker.cli.output import echo_styled, progress
+from .context import AppContext, fail, handle_errors, pass_app
+from .output import echo_styled, progress
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 

@@ -178,7 +178,8 @@ def resolve_id(app: Any, wanted: str, what: str = "commitment", *, unknown_ok: b
 def empty_hint(app: Any, rows: list[Any]) -> str | None:
     """How to start, for a listing with no rows, when the database holds no commitment
     at all (an empty answer to a filter needs no such hint)."""
-    from tracker.cli.output import EMPTY_HINT
     from tracker.service_layer.lookup import known_ids
+
+    from .output import EMPTY_HINT
 
     return EMPTY_HINT if not rows and not known_ids(app.tracker) else None

@@ -8,8 +8,8 @@ from typing import Any
 
 import click
 
-from tracker.cli.context import AppContext, fail, handle_errors, pass_app
-from tracker.cli.params import time_options
+from .context import AppContext, fail, handle_errors, pass_app
+from .params import time_options
 
 _URL = re.compile(r"^https?://[^\s/]+(/\S*)?$")
 

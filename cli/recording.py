@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from tracker.cli.context import AppContext, handle_errors, pass_app
-from tracker.cli.params import DATE, ENTRY, STATUS, VERSION, resolve_id
 from tracker.clock import utc_today
+
+from .context import AppContext, handle_errors, pass_app
+from .params import DATE, ENTRY, STATUS, VERSION, resolve_id
 
 if TYPE_CHECKING:
     from tracker.domain.commitment import Command

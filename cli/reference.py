@@ -41,7 +41,7 @@ def _commands(
 
 def cli_reference() -> str:
     """Every command's help, in the order ``tracker --help`` lists them, depth first."""
-    from tracker.cli.main import cli
+    from .main import cli
 
     found = list(_commands(cli))
     lines = [

@@ -8,8 +8,12 @@ from typing import Any
 
 import click
 
-from tracker.cli.context import AppContext, handle_errors, pass_app
-from tracker.cli.output import (
+from tracker.domain.words import late, plural, to_second
+from tracker.jsontext import escape_line_breaks
+from tracker.service_layer.fields import csv_keys, flat_rows
+
+from .context import AppContext, handle_errors, pass_app
+from .output import (
     TEXT,
     Column,
     echo_styled,
@@ -18,7 +22,7 @@ from tracker.cli.output import (
     output_options,
     pager_option,
 )
-from tracker.cli.params import (
+from .params import (
     BIGINT_MAX,
     DATE,
     POSITION,
@@ -27,9 +31,6 @@ from tracker.cli.params import (
     resolve_id,
     time_options,
 )
-from tracker.domain.words import late, plural, to_second
-from tracker.jsontext import escape_line_breaks
-from tracker.service_layer.fields import csv_keys, flat_rows
 
 
 def _due(value: dict[str, Any] | None) -> str:

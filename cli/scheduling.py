@@ -13,12 +13,13 @@ from typing import Any
 
 import click
 
-from tracker.cli.context import EXIT_PROBLEMS, AppContext, fail, handle_errors, pass_app
-from tracker.cli.output import TEXT, Column, echo_styled, emit, output_options
-from tracker.cli.params import BIGINT_MAX, FiniteRange
 from tracker.domain.words import to_second
 from tracker.jobs.settings import LONGEST_LEASE_TTL_S, LONGEST_WAIT_S
 from tracker.jsontext import json_line
+
+from .context import EXIT_PROBLEMS, AppContext, fail, handle_errors, pass_app
+from .output import TEXT, Column, echo_styled, emit, output_options
+from .params import BIGINT_MAX, FiniteRange
 
 _OUTCOME_STYLES = {
     "ok": "green",

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, TextIO
 
 import click
 
-from tracker.cli.context import EXIT_PROBLEMS, AppContext, fail, handle_errors, pass_app
-from tracker.cli.output import progress
 from tracker.domain.words import plural
+
+from .context import EXIT_PROBLEMS, AppContext, fail, handle_errors, pass_app
+from .output import progress
 
 if TYPE_CHECKING:
     from tracker.service_layer.importer import ImportReport

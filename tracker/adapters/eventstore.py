@@ -460,6 +460,21 @@ class EventStore:
         for batch in self.read_raw(conn, after=after, batch_size=batch_size, known_at=known_at):
             yield from map(_row_to_event, batch)
 
+    def read_range(
+        self, conn: Connection, *, after: int = 0, upto: Any = None, batch_size: int = 10_000
+    ) -> Iterator[list[Row]]:
+        """The rows as stored with ``after < position <= upto`` (no upper bound when
+        ``upto`` is None), in position order, through one cursor: one query for a whole
+        range rather than one per batch, in bounded batches (server-side on PostgreSQL).
+        ``upto`` may be any stored value, a position that is not a number included:
+        the database compares it as it orders them."""
+        bound = "" if upto is None else " AND position <= ?"
+        query = Statement(
+            f"SELECT {COLUMNS} FROM events WHERE position > ?{bound} ORDER BY position"  # noqa: S608
+        )
+        params = (after,) if upto is None else (after, upto)
+        return query.batches(conn, params, batch_size)
+
     def read_raw(
         self,
         conn: Connection,

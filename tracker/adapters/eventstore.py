@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
+from itertools import pairwise
 from typing import Any
 
 from sqlalchemy import Connection
@@ -143,6 +144,7 @@ FOLD_COLUMNS = "position, stream_id, version, type, schema_version, data, occurr
 CHUNK = 500  # values per IN (…) list: well under every driver's parameter limit
 _INSERT = Statement(f"INSERT INTO events ({COLUMNS}) VALUES ({placeholders(12)})")  # noqa: S608
 _SESSION_USER = Statement("SELECT session_user")
+_COUNT = Statement("SELECT count(*) FROM events")
 _HEAD = Statement("SELECT position, hash FROM events ORDER BY position DESC LIMIT 1")
 _LAST_TWO = Statement(f"SELECT {COLUMNS} FROM events ORDER BY position DESC LIMIT 2")  # noqa: S608
 _VERSION = Statement("SELECT max(version) FROM events WHERE stream_id = ?")
@@ -151,6 +153,7 @@ _STREAM_KNOWN = Statement(
     f"SELECT {COLUMNS} FROM events WHERE stream_id = ? AND recorded_at <= ? ORDER BY version"  # noqa: S608
 )
 Row = Sequence[Any]
+StreamRange = tuple[str | None, str | None]  # stream ids after the first, up to the second
 
 
 @lru_cache(maxsize=64)
@@ -329,6 +332,15 @@ class EventStore:
             found.update({s: int(v) for s, v in _in_list(template, len(chunk)).rows(conn, chunk)})
         return found
 
+    def count(self, conn: Connection) -> int:
+        return int(_COUNT.rows(conn)[0][0])
+
+    def last_position(self, conn: Connection) -> Any:
+        """The position of the last row in position order, whatever it holds (a
+        tampered SQLite row may hold text there); None in an empty log."""
+        rows = _HEAD.rows(conn)
+        return rows[0][0] if rows else None
+
     def head(self, conn: Connection) -> tuple[int, str]:
         rows = _HEAD.rows(conn)
         return (rows[0][0], rows[0][1]) if rows else (0, GENESIS)
@@ -411,7 +423,9 @@ class EventStore:
         Rebuilds and as-of reports fold one stream at a time, so memory stays
         proportional to the longest stream, not to the log.
         """
-        for rows in self._by_stream(conn, COLUMNS, prefix, batch_size, known_at):
+        for rows in self._by_stream(
+            conn, COLUMNS, prefix, batch_size, known_at, (None, None), None
+        ):
             yield from map(_row_to_event, rows)
 
     def read_fold_rows(
@@ -421,21 +435,62 @@ class EventStore:
         prefix: str = "",
         batch_size: int = 5000,
         known_at: str | None = None,
+        streams: StreamRange = (None, None),
+        upto: Any = None,
     ) -> Iterator[list[Row]]:
         """What folding needs of every event, as :data:`FOLD_COLUMNS` rows in the order
-        of :meth:`read_by_stream`: half the bytes, for rebuilds and as-of reports."""
-        return self._by_stream(conn, FOLD_COLUMNS, prefix, batch_size, known_at)
+        of :meth:`read_by_stream`: half the bytes, for rebuilds and as-of reports.
+        ``streams`` limits them to one range of :meth:`stream_ranges`, and ``upto`` to
+        the positions up to it (as in :meth:`read_range`)."""
+        return self._by_stream(conn, FOLD_COLUMNS, prefix, batch_size, known_at, streams, upto)
+
+    def stream_ranges(self, conn: Connection, parts: int) -> list[StreamRange]:
+        """About ``parts`` ranges of streams, ``(after, upto]`` in the database's order of
+        stream ids (None: unbounded), of about as many events each.
+
+        The bounds are quantiles of the streams of events sampled at evenly spaced
+        positions, sorted by the database: its collation, not Python's, orders the
+        streams a range reads.
+        """
+        count = self.count(conn)
+        sample = sorted({1 + i * count // CHUNK for i in range(CHUNK)}) if count else []
+        template = "SELECT stream_id FROM events WHERE position IN ({}) ORDER BY stream_id"
+        ids = [r[0] for r in _in_list(template, len(sample)).rows(conn, sample)] if sample else []
+        bounds: list[str | None] = [None]
+        for part in range(1, parts):
+            if ids and ids[len(ids) * part // parts] != bounds[-1]:
+                bounds.append(ids[len(ids) * part // parts])
+        bounds.append(None)
+        return list(pairwise(bounds))
 
     def _by_stream(
-        self, conn: Connection, columns: str, prefix: str, batch_size: int, known_at: str | None
+        self,
+        conn: Connection,
+        columns: str,
+        prefix: str,
+        batch_size: int,
+        known_at: str | None,
+        streams: StreamRange,
+        upto: Any,
     ) -> Iterator[list[Row]]:
-        where, params = [], []
+        where: list[str] = []
+        params: list[Any] = []
+        after, upto = streams
+        if after is not None:
+            where.append("stream_id > ?")
+            params.append(after)
+        if upto is not None:
+            where.append("stream_id <= ?")
+            params.append(upto)
         if prefix:
             where.append("stream_id LIKE ? ESCAPE '/'")
             params.append(_like_prefix(prefix))
         if known_at is not None:
             where.append("recorded_at <= ?")
             params.append(known_at)
+        if upto is not None:
+            where.append("position <= ?")
+            params.append(upto)
         order = " ORDER BY stream_id, version LIMIT ?"
         condition = f" WHERE {' AND '.join(where)}" if where else ""
         first = Statement(f"SELECT {columns} FROM events{condition}{order}")  # noqa: S608
@@ -462,7 +517,7 @@ class EventStore:
 
     def read_range(
         self, conn: Connection, *, after: int = 0, upto: Any = None, batch_size: int = 10_000
-    ) -> Iterator[list[Row]]:
+    ) -> Iterator[list[tuple[Any, ...]]]:
         """The rows as stored with ``after < position <= upto`` (no upper bound when
         ``upto`` is None), in position order, through one cursor: one query for a whole
         range rather than one per batch, in bounded batches (server-side on PostgreSQL).

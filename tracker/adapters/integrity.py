@@ -175,7 +175,7 @@ def verify_chain(
     outcome is the one pass's, finding for finding.
     """
     result = ChainCheck(digest=digest)
-    count = 0 if db is None or jobs <= 1 else _event_count(conn)
+    count = 0 if db is None or jobs <= 1 else store.count(conn)
     parts = 1 if db is None else range_count(db, jobs, count)
     if parts == 1:
         rows = store.read_range(conn, batch_size=batch_size)
@@ -183,7 +183,7 @@ def verify_chain(
     else:
         assert db is not None
         shared = (store, digest, batch_size)
-        walks = run_ranges(db, _walk_range, shared, _ranges(conn, parts, count), jobs)
+        walks = run_ranges(db, _walk_range, shared, _ranges(store, conn, parts, count), jobs)
     digest_seen = _merge(result, walks, progress if parts > 1 else None)
     if digest is not None and digest.position > 0 and not digest_seen:
         result.chain.add(
@@ -303,18 +303,14 @@ def _merge(
     return digest_seen
 
 
-_COUNT = Statement("SELECT count(*) FROM events")
-_LAST = Statement("SELECT position FROM events ORDER BY position DESC LIMIT 1")
 _AT_OR_BEFORE = Statement(
     "SELECT position, hash FROM events WHERE position <= ? ORDER BY position DESC LIMIT 1"
 )
 
 
-def _event_count(conn: Connection) -> int:
-    return int(_COUNT.rows(conn)[0][0])
-
-
-def _ranges(conn: Connection, parts: int, count: int) -> list[tuple[int, Any, str]]:
+def _ranges(
+    store: EventStore, conn: Connection, parts: int, count: int
+) -> list[tuple[int, Any, str]]:
     """About ``parts`` ranges of the log as ``(after, upto, seed)``: the positions
     ``after < position <= upto`` and the stored hash of the row at ``after``.
 
@@ -330,7 +326,7 @@ def _ranges(conn: Connection, parts: int, count: int) -> list[tuple[int, Any, st
         if found and type(found[0][0]) is int and found[0][0] > after:
             ranges.append((after, found[0][0], seed))
             after, seed = found[0]
-    ranges.append((after, _LAST.rows(conn)[0][0], seed))
+    ranges.append((after, store.last_position(conn), seed))
     return ranges
 
 

@@ -39,17 +39,20 @@ from typing import Any, Literal
 
 from sqlalchemy import Connection
 
+from tracker.adapters.db import Database
 from tracker.adapters.eventstore import (
     ANY_VERSION,
     ChainMismatch,
     EventStore,
     NewEvent,
     Row,
+    StreamRange,
     format_ts,
     parse_ts,
     upcast,
 )
 from tracker.adapters.integrity import ChainCheck, Digest, Finding, Findings, verify_chain
+from tracker.adapters.parallel import range_count, run_ranges
 from tracker.domain import events as ev
 from tracker.domain.commitment import CommitmentState, fold
 from tracker.domain.events import DomainEvent
@@ -60,9 +63,9 @@ from tracker.jobs.settings import DEFAULT_STALE_DAYS
 from tracker.service_layer.app import Tracker, bulk, recorder
 from tracker.service_layer.projections import (
     FOLD_ERRORS,
-    OWNED,
     Comparison,
     Difference,
+    Key,
     Rows,
     commitment_rows,
     rows_for_stream,
@@ -241,10 +244,10 @@ def _event(row: Row, kind: str) -> DomainEvent:
 
 
 def _streams(
-    store: EventStore, conn: Connection
+    store: EventStore, conn: Connection, streams: StreamRange, upto: Any
 ) -> Iterator[tuple[str, list[DomainEvent], list[Finding]]]:
     """Each stream's readable events in version order, and findings for the rest."""
-    rows = itertools.chain.from_iterable(store.read_fold_rows(conn))
+    rows = itertools.chain.from_iterable(store.read_fold_rows(conn, streams=streams, upto=upto))
     for stream_id, group in itertools.groupby(rows, key=itemgetter(1)):
         kind = stream_id.partition(":")[0]
         events: list[DomainEvent] = []
@@ -291,18 +294,6 @@ def _attempt(
         return _FAILED
 
 
-def _forget(stored: dict[tuple[str, str], bytes], stream_id: str) -> None:
-    """Leave a stream's projection rows out of the comparison: an unreadable stream
-    cannot say what they should be, and the unreadable rows are the finding."""
-    kind, _, ident = stream_id.partition(":")
-    tables = OWNED.get(kind, ())
-    owned = [
-        k for k in stored if k[0] in tables and (k[1] == ident or k[1].startswith(f"{ident}/"))
-    ]
-    for key in owned:
-        del stored[key]
-
-
 def _commitment_rows(_: str, events: list[DomainEvent]) -> Rows:
     state = fold(events)
     return commitment_rows(state) if state else {}
@@ -322,6 +313,20 @@ class _Folded:
     states: list[CommitmentState] = field(default_factory=list)  # as of ``day``
     states_unreadable: Findings = field(default_factory=Findings)
     names: dict[str, str] = field(default_factory=dict)
+    events: int = 0
+
+    def absorb(self, other: _Folded) -> None:
+        """Take in what a worker learnt of the next range of streams."""
+        assert other.comparison.matched is not None
+        self.comparison.absorb(other.comparison.differences, other.comparison.matched)
+        self.unreadable.extend(other.unreadable)
+        self.commitments += other.commitments
+        self.breaches.extend(other.breaches)
+        self.rules_unreadable.extend(other.rules_unreadable)
+        self.states.extend(other.states)
+        self.states_unreadable.extend(other.states_unreadable)
+        self.names.update(other.names)
+        self.events += other.events
 
     def stream(self, stream_id: str, events: list[DomainEvent], bad: list[Finding]) -> None:
         kind = stream_id.partition(":")[0]
@@ -331,7 +336,7 @@ class _Folded:
             self.commitment(stream_id, events, bad)
             return
         if bad:
-            _forget(self.comparison.stored, stream_id)
+            self.comparison.forget(stream_id)
             return
         try:
             rows = rows_for_stream(stream_id, events)
@@ -348,13 +353,13 @@ class _Folded:
         position = _culprit(events, lambda prefix: judge(stream_id, prefix))
         problem = f"cannot be folded: {_reason(exc)}"
         self.unreadable.add(position, problem, stream_id)
-        _forget(self.comparison.stored, stream_id)
+        self.comparison.forget(stream_id)
         return Finding(position, problem, stream_id)
 
     def commitment(self, stream_id: str, events: list[DomainEvent], bad: list[Finding]) -> None:
         self.commitments += 1
         if bad:
-            _forget(self.comparison.stored, stream_id)
+            self.comparison.forget(stream_id)
             for f in bad:
                 self.rules_unreadable.add(f.position, f.problem, stream_id)
                 self.states_unreadable.add(f.position, f.problem, stream_id)
@@ -392,13 +397,57 @@ class _Folded:
             self.breaches.add(e.position, f"{commitment} entry #{e.version}: {breach.problem}")
 
 
-def _fold_log(store: EventStore, conn: Connection, day: date, progress: Progress | None) -> _Folded:
+def _fold_log(
+    tracker: Tracker, conn: Connection, day: date, progress: Progress | None, jobs: int, events: int
+) -> _Folded:
+    """The one pass over the log in stream order, or, with more than one job, its
+    ranges of streams folded by that many worker processes and taken in in order.
+
+    Workers read snapshots of their own, so they read no further than this one's last
+    position: what a writer appends meanwhile is not theirs to judge.
+    """
+    store = tracker.store
     folded = _Folded(day, Comparison(stored_digests(conn)))
-    for stream_id, events, bad in _streams(store, conn):
+    parts = range_count(tracker.db, jobs, events)
+    if parts == 1:
+        _fold_range_into(folded, store, conn, (None, None), None, progress)
+    else:
+        upto = store.last_position(conn)
+        tasks = [(streams, upto) for streams in store.stream_ranges(conn, parts)]
+        shared = (store, day, folded.comparison.stored)
+        for part in run_ranges(tracker.db, _fold_range, shared, tasks, jobs):
+            folded.absorb(part)
+            if progress:
+                progress(part.events)
+    folded.differences = folded.comparison.finish()
+    return folded
+
+
+def _fold_range_into(
+    folded: _Folded,
+    store: EventStore,
+    conn: Connection,
+    streams: StreamRange,
+    upto: Any,
+    progress: Progress | None,
+) -> None:
+    for stream_id, events, bad in _streams(store, conn, streams, upto):
         folded.stream(stream_id, events, bad)
+        folded.events += len(events) + len(bad)
         if progress:
             progress(len(events) + len(bad))
-    folded.differences = folded.comparison.finish()
+
+
+def _fold_range(
+    db: Database,
+    shared: tuple[EventStore, date, dict[Key, bytes]],
+    task: tuple[StreamRange, Any],
+) -> _Folded:
+    store, day, stored = shared
+    folded = _Folded(day, Comparison(stored, keep_matched=True))
+    with bulk(), db.read() as conn:
+        _fold_range_into(folded, store, conn, *task, None)
+    folded.comparison.stored = {}  # the parent has them: send back only what was learnt
     return folded
 
 
@@ -513,6 +562,7 @@ def run_audit(
     digest: Digest | None = None,
     record: bool = True,
     progress: Progress | None = None,
+    jobs: int = 1,
 ) -> AuditReport:
     """Run every check on one snapshot and, unless ``record`` is false, append the
     outcome as an ``AuditCompleted`` event (one per ``now``: a retried run adds none).
@@ -523,13 +573,17 @@ def run_audit(
     store refuses the append, and ``not_recorded`` says why.
 
     ``progress`` is told of events as the chain and fold passes read them (the log is
-    read twice, so the total is twice its length).
+    read twice, so the total is twice its length). With more than one job, both
+    passes over a long log are split between that many worker processes, with the
+    same outcome.
     """
     today = View.at(now).day
     keyed = tracker.store.chain.keyed
     with bulk(), tracker.db.read() as conn:
-        chain = verify_chain(tracker.store, conn, digest=digest, progress=progress)
-        folded = _fold_log(tracker.store, conn, today, progress)
+        chain = verify_chain(
+            tracker.store, conn, digest=digest, progress=progress, db=tracker.db, jobs=jobs
+        )
+        folded = _fold_log(tracker, conn, today, progress, jobs, chain.events)
     checks = _chain_results(chain, keyed)
     checks.append(_projection_result(folded, chain.ok))
     checks.append(_invariant_result(folded))

@@ -475,13 +475,13 @@ class EventStore:
     ) -> Iterator[list[Row]]:
         where: list[str] = []
         params: list[Any] = []
-        after, upto = streams
-        if after is not None:
+        lower, upper = streams  # stream ids after lower, up to upper
+        if lower is not None:
             where.append("stream_id > ?")
-            params.append(after)
-        if upto is not None:
+            params.append(lower)
+        if upper is not None:
             where.append("stream_id <= ?")
-            params.append(upto)
+            params.append(upper)
         if prefix:
             where.append("stream_id LIKE ? ESCAPE '/'")
             params.append(_like_prefix(prefix))

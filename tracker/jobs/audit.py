@@ -64,6 +64,7 @@ from tracker.service_layer.app import Tracker, bulk, recorder
 from tracker.service_layer.projections import (
     FOLD_ERRORS,
     Comparison,
+    Days,
     Difference,
     Key,
     Rows,
@@ -212,7 +213,15 @@ def _reason(exc: Exception) -> str:
     return f"its payload does not fit ({type(exc).__name__}: {exc})"
 
 
-def _event(row: Row, kind: str) -> DomainEvent:
+class _Timestamps(Days):
+    """The day of each ``occurred_at`` that is a whole timestamp, parsed once."""
+
+    def __missing__(self, occurred: str) -> date:
+        parse_ts(occurred)
+        return super().__missing__(occurred)
+
+
+def _event(row: Row, kind: str, days: _Timestamps) -> DomainEvent:
     """One row of ``EventStore.read_fold_rows`` as a domain event, as
     ``projections.domain_streams`` makes it, or :class:`_Unreadable` saying why not."""
     position, _, version, type_, schema_version, data, occurred = row
@@ -230,8 +239,7 @@ def _event(row: Row, kind: str) -> DomainEvent:
     if not isinstance(payload, dict):
         raise _Unreadable(f"data is not a JSON object but {type(payload).__name__}")
     try:
-        parse_ts(occurred)
-        on = date.fromisoformat(occurred[:10])
+        on = days[occurred]
     except (TypeError, ValueError):
         raise _Unreadable(f"occurred_at {occurred!r} is not a timestamp") from None
     try:
@@ -248,13 +256,14 @@ def _streams(
 ) -> Iterator[tuple[str, list[DomainEvent], list[Finding]]]:
     """Each stream's readable events in version order, and findings for the rest."""
     rows = itertools.chain.from_iterable(store.read_fold_rows(conn, streams=streams, upto=upto))
+    days = _Timestamps()
     for stream_id, group in itertools.groupby(rows, key=itemgetter(1)):
         kind = stream_id.partition(":")[0]
         events: list[DomainEvent] = []
         bad: list[Finding] = []
         for row in group:
             try:
-                events.append(_event(row, kind))
+                events.append(_event(row, kind, days))
             except _Unreadable as exc:
                 at = row[0] if type(row[0]) is int else None
                 bad.append(Finding(at, str(exc), stream_id))
@@ -440,7 +449,7 @@ def _fold_range_into(
 
 def _fold_range(
     db: Database,
-    shared: tuple[EventStore, date, dict[Key, bytes]],
+    shared: tuple[EventStore, date, dict[Key, int]],
     task: tuple[StreamRange, Any],
 ) -> _Folded:
     store, day, stored = shared

@@ -12,7 +12,6 @@ need, and write rows with the driver's ``executemany`` (see ``Statement``).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -25,7 +24,13 @@ from sqlalchemy import Connection, Table
 
 from tracker.adapters import schema
 from tracker.adapters.db import Statement, placeholders
-from tracker.adapters.eventstore import CHUNK, Row, StoredEvent, decode_payload, upcast
+from tracker.adapters.eventstore import (
+    CHUNK,
+    Row,
+    StoredEvent,
+    decode_payload,
+    upcast,
+)
 from tracker.adapters.hashing import canonical_json
 from tracker.domain.commitment import CommitmentState, fold
 from tracker.domain.events import DomainEvent
@@ -49,15 +54,25 @@ def domain_streams(batches: Iterable[Sequence[Row]]) -> Iterator[tuple[str, list
     The same events ``to_domain`` gives, without decoding metadata or building a
     ``StoredEvent`` per row: this is the inner loop of every rebuild and as-of report.
     """
-    loads, day = decode_payload, date.fromisoformat
+    loads, days = decode_payload, Days()
     for stream_id, rows in groupby(chain.from_iterable(batches), key=itemgetter(1)):
         yield (
             stream_id,
             [
-                DomainEvent(r[3], day(r[6][:10]), upcast(r[3], r[4], loads(r[5]))[1], r[2], r[0])
+                DomainEvent(r[3], days[r[6]], upcast(r[3], r[4], loads(r[5]))[1], r[2], r[0])
                 for r in rows
             ],
         )
+
+
+class Days(dict[str, date]):
+    """The day of each ``occurred_at`` text, parsed once: a log's events share a few
+    thousand days, and a lookup is a fraction of a parse. A text that does not start
+    with a date raises ``ValueError`` (or ``TypeError``) each time it is looked up."""
+
+    def __missing__(self, occurred: str) -> date:
+        day = self[occurred] = date.fromisoformat(occurred[:10])
+        return day
 
 
 def commitment_rows(state: CommitmentState) -> Rows:
@@ -289,15 +304,19 @@ def shown(key: tuple[Any, ...]) -> str:
     return "/".join(map(str, key))
 
 
-def _digest(values: tuple[Any, ...]) -> bytes:
-    # repr is exact for the str, int and None a projection row holds, and cheap.
-    return hashlib.blake2b(repr(values).encode(), digest_size=16).digest()
+def _digest(values: tuple[Any, ...]) -> int:
+    """A row's fingerprint: Python's hash of its values, a keyed 64-bit SipHash of the
+    str, int and None a projection row holds, several times cheaper than a
+    cryptographic digest of their text. Its key is random per process tree, so
+    fingerprints are compared only within one: the workers of a split comparison are
+    forked from the process that took the stored ones."""
+    return hash(values)
 
 
-def stored_digests(conn: Connection) -> dict[Key, bytes]:
+def stored_digests(conn: Connection) -> dict[Key, int]:
     """A small fingerprint of every projection row: comparing a large projection with
     the log then needs memory for fingerprints, not for two copies of every row."""
-    found: dict[Key, bytes] = {}
+    found: dict[Key, int] = {}
     for name, sql in _SQL.items():
         for rows in sql.select_all.batches(conn):
             for values in rows:
@@ -314,7 +333,7 @@ class Comparison:
     stored rows no range derived.
     """
 
-    def __init__(self, stored: dict[Key, bytes], *, keep_matched: bool = False) -> None:
+    def __init__(self, stored: dict[Key, int], *, keep_matched: bool = False) -> None:
         self.stored = stored
         self.differences: list[Difference] = []
         self.matched: list[Key] | None = [] if keep_matched else None

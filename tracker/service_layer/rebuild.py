@@ -115,7 +115,7 @@ class _Range:
 
 
 def _derive_range(
-    db: Database, shared: tuple[EventStore, dict[Key, bytes]], streams: StreamRange
+    db: Database, shared: tuple[EventStore, dict[Key, int]], streams: StreamRange
 ) -> _Range:
     store, stored = shared
     comparison = Comparison(stored, keep_matched=True)

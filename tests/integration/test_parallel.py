@@ -9,6 +9,8 @@ several ranges, and damage is done at positions that fall in different ones.
 from __future__ import annotations
 
 import json
+import os
+from concurrent.futures.process import BrokenProcessPool
 from itertools import pairwise
 from typing import Any
 
@@ -82,6 +84,26 @@ def test_the_ranges_cover_the_log_each_seeded_by_the_row_before_it(db: Database)
     assert ranges[0][0] == 0 and ranges[-1][1] == total
     for (_, upto, _), (after, _, seed) in pairwise(ranges):
         assert after == upto and seed == hashes[after]
+
+
+def _scaled(db: Database, factor: int, task: int) -> tuple[int, int]:
+    with db.read() as conn:  # a connection of the worker's own
+        events = event_count(conn)
+    return task * factor, events
+
+
+def _dies(db: Database, shared: None, task: int) -> int:
+    os._exit(3)
+
+
+def test_workers_answer_in_the_order_of_the_ranges(db: Database) -> None:
+    found = list(parallel.run_ranges(db, _scaled, 10, list(range(12)), 3))
+    assert found == [(task * 10, 0) for task in range(12)]
+
+
+def test_a_worker_that_dies_fails_the_pass_rather_than_hanging(db: Database) -> None:
+    with pytest.raises(BrokenProcessPool):
+        list(parallel.run_ranges(db, _dies, None, [1, 2, 3], 2))
 
 
 def test_a_split_chain_check_finds_what_one_pass_finds(tracker: Cli, db: Database) -> None:

@@ -11,6 +11,10 @@ and only each range's bounds travel to them. A forked child must never use its
 parent's connections, so it disposes of the inherited engine's pool (leaving the
 parent's connections open) and opens its own. Where there is no ``fork`` (Windows),
 or when the database lives only in the parent's memory, the pass runs in one process.
+
+A worker that dies (killed, out of memory) fails the pass with ``BrokenProcessPool``
+rather than leaving it waiting for a range that will never come. Workers ignore
+Ctrl-C: the parent stops them.
 """
 
 from __future__ import annotations
@@ -18,7 +22,9 @@ from __future__ import annotations
 import math
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
 from tracker.adapters.db import Database, sqlite_path
@@ -55,6 +61,7 @@ def _run(task: Any) -> Any:
 
 
 def _start(db: Database) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     db.engine.dispose(close=False)
 
 
@@ -70,9 +77,14 @@ def run_ranges(
     worker connects to ``db`` anew, and reads ``shared`` as inherited."""
     global _job
     _job = (work, db, shared)
+    pool = ProcessPoolExecutor(
+        min(jobs, len(tasks)),
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_start,
+        initargs=(db,),
+    )
     try:
-        context = multiprocessing.get_context("fork")
-        with context.Pool(min(jobs, len(tasks)), initializer=_start, initargs=(db,)) as pool:
-            yield from pool.imap(_run, tasks)
+        yield from pool.map(_run, tasks)
     finally:
         _job = None
+        pool.shutdown(cancel_futures=True)

@@ -252,10 +252,10 @@ def _event(row: Row, kind: str, days: _Timestamps) -> DomainEvent:
 
 
 def _streams(
-    store: EventStore, conn: Connection, streams: StreamRange, upto: Any
+    store: EventStore, conn: Connection, span: StreamRange, upto: Any
 ) -> Iterator[tuple[str, list[DomainEvent], list[Finding]]]:
     """Each stream's readable events in version order, and findings for the rest."""
-    rows = itertools.chain.from_iterable(store.read_fold_rows(conn, streams=streams, upto=upto))
+    rows = itertools.chain.from_iterable(store.read_fold_rows(conn, streams=span, upto=upto))
     days = _Timestamps()
     for stream_id, group in itertools.groupby(rows, key=itemgetter(1)):
         kind = stream_id.partition(":")[0]
@@ -422,7 +422,7 @@ def _fold_log(
         _fold_range_into(folded, store, conn, (None, None), None, progress)
     else:
         upto = store.last_position(conn)
-        tasks = [(streams, upto) for streams in store.stream_ranges(conn, parts)]
+        tasks = [(span, upto) for span in store.stream_ranges(conn, parts)]
         shared = (store, day, folded.comparison.stored)
         for part in run_ranges(tracker.db, _fold_range, shared, tasks, jobs):
             folded.absorb(part)
@@ -436,11 +436,11 @@ def _fold_range_into(
     folded: _Folded,
     store: EventStore,
     conn: Connection,
-    streams: StreamRange,
+    span: StreamRange,
     upto: Any,
     progress: Progress | None,
 ) -> None:
-    for stream_id, events, bad in _streams(store, conn, streams, upto):
+    for stream_id, events, bad in _streams(store, conn, span, upto):
         folded.stream(stream_id, events, bad)
         folded.events += len(events) + len(bad)
         if progress:

@@ -87,12 +87,12 @@ def _derive(
     store: EventStore,
     conn: Connection,
     comparison: Comparison,
-    streams: StreamRange,
+    span: StreamRange,
     progress: Progress | None,
 ) -> Iterator[Changed]:
-    """The rows of ``streams`` that differ from what is stored, stream by stream;
+    """The rows of the streams in ``span`` that differ from what is stored, stream by stream;
     :class:`DamagedLog` (the write transaction then rolls back) if one cannot be folded."""
-    fresh = derive_all(domain_streams(store.read_fold_rows(conn, streams=streams)), progress)
+    fresh = derive_all(domain_streams(store.read_fold_rows(conn, streams=span)), progress)
     try:
         for rows in fresh:
             yield comparison.feed(rows)
@@ -115,16 +115,14 @@ class _Range:
 
 
 def _derive_range(
-    db: Database, shared: tuple[EventStore, dict[Key, int]], streams: StreamRange
+    db: Database, shared: tuple[EventStore, dict[Key, int]], span: StreamRange
 ) -> _Range:
     store, stored = shared
     comparison = Comparison(stored, keep_matched=True)
     counted: list[int] = []
     with bulk(), db.read() as conn:
         changed = [
-            row
-            for rows in _derive(store, conn, comparison, streams, counted.append)
-            for row in rows
+            row for rows in _derive(store, conn, comparison, span, counted.append) for row in rows
         ]
     assert comparison.matched is not None
     return _Range(sum(counted), comparison.differences, changed, comparison.matched)

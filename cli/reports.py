@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from tracker.domain.words import late, plural, to_second
-from tracker.jsontext import escape_line_breaks
+from tracker.jsontext import escape_line_breaks, listing
 from tracker.service_layer.fields import csv_keys, flat_rows
 
 from .context import AppContext, handle_errors, pass_app
@@ -192,6 +192,12 @@ def status(
       tracker status --upcoming 14 --as-of 2024-02-01
       tracker status --due-before 2024-03-01 --format jsonl
     """
+    whole = not (by or statuses or tags or overdue_only or sort or limit or due_before)
+    today = as_of is None and known_at is None and upcoming is None
+    # Today's whole report for scripts: the stored rows, read without SQLAlchemy.
+    if whole and today and fmt in ("json", "jsonl") and (lines := stored_status(app)) is not None:
+        sys.stdout.write(listing(lines, fmt))
+        return
     from tracker.service_layer.queries import View, status_report
 
     wanted = tuple(s.value for s in statuses)
@@ -209,6 +215,16 @@ def status(
         limit=limit,
     )
     print_status(rows, fmt, view.day.isoformat(), empty=empty_hint(app, rows))
+
+
+def stored_status(app: AppContext) -> list[str] | None:
+    """Today's status rows, encoded, as the projection stores them; None when it cannot
+    say (see tracker.adapters.statusread), and the full path answers instead."""
+    from tracker.clock import utc_today
+    from tracker.config import resolve_db_url
+    from tracker.service_layer.statusrows import stored_report
+
+    return stored_report(resolve_db_url(app.db_option), utc_today())
 
 
 @click.command()

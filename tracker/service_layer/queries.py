@@ -25,9 +25,9 @@ from tracker.domain.commitment import CommitmentState, fold
 from tracker.domain.events import DomainEvent
 from tracker.domain.names import ActorDirectory
 from tracker.domain.statuses import Status
-from tracker.domain.timeliness import days_late_at_fulfilment
 from tracker.service_layer.app import Tracker, bulk
 from tracker.service_layer.projections import domain_streams, to_domain
+from tracker.service_layer.statusrows import report_order, status_row
 
 
 class QueryError(ValueError):
@@ -137,35 +137,6 @@ def resolve_actor(conn: Connection, text: str) -> tuple[str, set[str]]:
         members |= extra
         changed = bool(extra)
     return actor, members
-
-
-def status_row(state: CommitmentState, day: date) -> dict[str, Any]:
-    open_fus = sorted(state.open_follow_ups(), key=lambda f: f.due)
-    overdue = state.is_overdue(day)
-    return {
-        "id": state.id,
-        "title": state.title,
-        "made_by": state.made_by,
-        "made_on": state.made_on.isoformat(),
-        "status": state.status.value,
-        "due": state.due.to_dict() if state.due else None,
-        "overdue": overdue,
-        "days_late": state.due.days_late(day) if overdue and state.due else None,
-        "days_late_at_fulfilment": days_late_at_fulfilment(
-            state.status, state.status_on, state.due
-        ),
-        "owner": state.owner,
-        "tags": state.tags,
-        "next_follow_up": open_fus[0].due.isoformat() if open_fus else None,
-        "overdue_follow_ups": len(state.overdue_follow_ups(day)),
-        "last_evidence_on": state.last_evidence_on.isoformat() if state.last_evidence_on else None,
-    }
-
-
-def report_order(row: dict[str, Any]) -> tuple[bool, bool, str, str]:
-    """Overdue first, then those with an overdue follow-up, then by deadline."""
-    due = row["due"]["end"] if row["due"] else "9999-12-31"
-    return (not row["overdue"], not row["overdue_follow_ups"], due, row["id"])
 
 
 SORTS = ("due", "status", "id", "made_on", "late")

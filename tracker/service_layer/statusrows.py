@@ -1,0 +1,109 @@
+"""The status report's rows, and the form the ``commitments`` projection keeps them in.
+
+A row is the same on every day but for three keys: ``overdue``, ``days_late`` and
+``overdue_follow_ups``. So the projection keeps the row pre-encoded as it reads on a
+day nothing is late (``status_row``), beside what judging it needs: the last day of an
+open commitment's deadline (``overdue_after``; NULL when it cannot be overdue) and
+the due days of its open follow-ups (``open_follow_ups_due``). ``tracker status
+--format json`` then answers today's question from that text (:func:`stored_listing`)
+without decoding states or importing SQLAlchemy, and gives the same bytes as the
+full path (:func:`status_row` encoded by ``tracker.jsontext.encode_row``).
+
+The day-dependent keys are put into the stored text by replacing its "nothing late"
+pieces. That replacement cannot hit anything else: inside a JSON string every ``"`` is
+escaped as ``\\"``, so ``"overdue": false`` can only be the row's own key and value.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Iterable
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from tracker.adapters.statusread import stored_status_rows
+from tracker.domain.timeliness import days_late_at_fulfilment
+from tracker.jsontext import encode_row
+
+if TYPE_CHECKING:
+    from tracker.domain.commitment import CommitmentState
+
+NOT_LATE = '"overdue": false, "days_late": null'
+NO_FOLLOW_UP_LATE = '"overdue_follow_ups": 0'
+NO_DEADLINE = "9999-12-31"  # sorts after every deadline
+# One stored row: id, due_end, status_row, overdue_after, open_follow_ups_due.
+StoredRow = tuple[str, str | None, str, str | None, str]
+
+
+def timeless_row(state: CommitmentState) -> dict[str, Any]:
+    """The row as it reads on a day nothing is late: what the projection stores."""
+    open_fus = sorted(state.open_follow_ups(), key=lambda f: f.due)
+    return {
+        "id": state.id,
+        "title": state.title,
+        "made_by": state.made_by,
+        "made_on": state.made_on.isoformat(),
+        "status": state.status.value,
+        "due": state.due.to_dict() if state.due else None,
+        "overdue": False,
+        "days_late": None,
+        "days_late_at_fulfilment": days_late_at_fulfilment(
+            state.status, state.status_on, state.due
+        ),
+        "owner": state.owner,
+        "tags": state.tags,
+        "next_follow_up": open_fus[0].due.isoformat() if open_fus else None,
+        "overdue_follow_ups": 0,
+        "last_evidence_on": state.last_evidence_on.isoformat() if state.last_evidence_on else None,
+    }
+
+
+def status_row(state: CommitmentState, day: date) -> dict[str, Any]:
+    """The commitment's row in the status report, judged on ``day``."""
+    row = timeless_row(state)
+    if state.is_overdue(day) and state.due:
+        row["overdue"] = True
+        row["days_late"] = state.due.days_late(day)
+    row["overdue_follow_ups"] = len(state.overdue_follow_ups(day))
+    return row
+
+
+def status_columns(state: CommitmentState) -> dict[str, Any]:
+    """The projection's columns for the status report (see the module's docstring)."""
+    open_days = sorted(f.due.isoformat() for f in state.open_follow_ups())
+    return {
+        "status_row": encode_row(timeless_row(state)),
+        "overdue_after": state.due.end.isoformat() if state.due and not state.terminal else None,
+        "open_follow_ups_due": " ".join(open_days),
+    }
+
+
+def report_order(row: dict[str, Any]) -> tuple[bool, bool, str, str]:
+    """Overdue first, then those with an overdue follow-up, then by deadline."""
+    due = row["due"]["end"] if row["due"] else NO_DEADLINE
+    return (not row["overdue"], not row["overdue_follow_ups"], due, row["id"])
+
+
+def stored_listing(rows: Iterable[StoredRow], day: date) -> list[str]:
+    """The status report's rows on ``day``, encoded, in the report's order, from the
+    stored columns: each line equal to ``encode_row(status_row(state, day))``."""
+    today = day.isoformat()
+    keyed = []
+    for ident, due_end, text, overdue_after, follow_ups_due in rows:
+        late = False
+        if overdue_after is not None and overdue_after < today:
+            late, days = True, (day - date.fromisoformat(overdue_after)).days
+            text = text.replace(NOT_LATE, f'"overdue": true, "days_late": {days}', 1)
+        chasing = bisect_left(follow_ups_due.split(), today) if follow_ups_due else 0
+        if chasing:
+            text = text.replace(NO_FOLLOW_UP_LATE, f'"overdue_follow_ups": {chasing}', 1)
+        keyed.append(((not late, not chasing, due_end or NO_DEADLINE, ident), text))
+    keyed.sort(key=lambda pair: pair[0])
+    return [text for _, text in keyed]
+
+
+def stored_report(url: str, day: date) -> list[str] | None:
+    """Today's status report, encoded, from the stored rows read with the bare driver;
+    None when they cannot give it (see :mod:`tracker.adapters.statusread`)."""
+    rows = stored_status_rows(url)
+    return None if rows is None else stored_listing(rows, day)

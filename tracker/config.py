@@ -15,6 +15,7 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
 DB_ENV = "TRACKER_DB"
@@ -132,7 +133,7 @@ def sqlite_path(url: str) -> Path | None:
     return Path(path) if path and path != ":memory:" else None
 
 
-def pg_connect_args(url: str) -> dict[str, int]:
+def pg_connect_args(url: str) -> dict[str, Any]:
     """What every PostgreSQL connection is opened with besides its URL."""
     return {} if "connect_timeout=" in url else {"connect_timeout": PG_CONNECT_TIMEOUT_S}
 

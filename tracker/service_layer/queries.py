@@ -99,7 +99,9 @@ def states(tracker: Tracker, conn: Connection, view: View) -> Iterator[Commitmen
             for (text,) in rows:
                 yield CommitmentState.from_dict(decode_payload(text))
         return
-    rows = tracker.store.read_fold_rows(conn, prefix="commitment:", known_at=view.known_at_text)
+    rows = tracker.store.read_fold_rows(
+        conn, prefix="commitment:", known_at=view.known_at_text, happened_by=view.as_of
+    )
     for _, domain in domain_streams(rows):
         state = commitment_as_of(domain, view.as_of)
         if state is not None:

@@ -23,6 +23,7 @@ from support.cli import Cli
 
 import tracker.service_layer.queries as queries
 import tracker.service_layer.statusrows as statusrows
+from tracker.service_layer.statusrows import SORTS
 
 ROOT = Path(__file__).resolve().parents[2]
 # A title holding the text the stored row's day-dependent keys are found by.
@@ -76,9 +77,22 @@ def _days() -> list[date]:
     return [*days, first + timedelta(days=span + 400), date(2031, 7, 2)]
 
 
-def _status_on(cli: Cli, day: date, fmt: str) -> str:
+def _status_on(cli: Cli, day: date, fmt: str, *options: str) -> str:
     with time_machine.travel(datetime.combine(day, time(12), tzinfo=UTC), tick=False):
-        return str(cli.ok("status", "--format", fmt).stdout)
+        return str(cli.ok("status", "--format", fmt, *options).stdout)
+
+
+def _fast_and_full(
+    cli: Cli, days: list[date], fmt: str, options: list[str], monkeypatch: pytest.MonkeyPatch
+) -> tuple[list[str], list[str]]:
+    """The command's output on each day from the stored rows, and from the full path."""
+    with monkeypatch.context() as stored_only:
+        stored_only.setattr(queries, "status_report", _never)
+        fast = [_status_on(cli, day, fmt, *options) for day in days]
+    with monkeypatch.context() as full_only:
+        full_only.setattr(statusrows, "stored_report", lambda *_args, **_kwargs: None)
+        full = [_status_on(cli, day, fmt, *options) for day in days]
+    return fast, full
 
 
 @pytest.mark.parametrize("fmt", ["json", "jsonl"])
@@ -86,12 +100,7 @@ def test_the_stored_rows_give_the_full_paths_bytes_on_every_day(
     generated: Cli, fmt: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     days = _days()
-    with monkeypatch.context() as stored_only:
-        stored_only.setattr(queries, "status_report", _never)
-        fast = [_status_on(generated, day, fmt) for day in days]
-    with monkeypatch.context() as full_only:
-        full_only.setattr(statusrows, "stored_report", lambda _url, _day: None)
-        full = [_status_on(generated, day, fmt) for day in days]
+    fast, full = _fast_and_full(generated, days, fmt, [], monkeypatch)
     for day, got, want in zip(days, fast, full, strict=True):
         assert got == want, day
     # The days do judge differently, and the tricky title came through whole.
@@ -99,6 +108,27 @@ def test_the_stored_rows_give_the_full_paths_bytes_on_every_day(
     assert overdue[0] == 0 and len(set(overdue)) > 3
     (late,) = [row for row in _rows(fast[-1], fmt) if row["title"] == TRICKY]
     assert late["overdue"] and late["days_late"] and late["overdue_follow_ups"] == 1
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        ["--overdue"],
+        ["--limit", "7"],
+        ["--due-before", "2024-03-01"],
+        ["--status", "pledged", "--status", "in-progress"],
+        *(["--sort", sort] for sort in SORTS),
+        ["--sort", "late", "--overdue", "--status", "stalled", "--limit", "40"],
+    ],
+)
+def test_the_options_it_takes_give_the_full_paths_bytes_too(
+    generated: Cli, options: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    days = _days()[::3]
+    fast, full = _fast_and_full(generated, days, "json", options, monkeypatch)
+    for day, got, want in zip(days, fast, full, strict=True):
+        assert got == want, (day, options)
+    assert any(len(_rows(text, "json")) > 1 for text in fast)
 
 
 def _never(*_args: Any, **_kwargs: Any) -> Any:
@@ -139,13 +169,9 @@ def test_options_the_stored_rows_cannot_honour_take_the_full_path(
     for extra in (
         ["--as-of", "2024-02-11"],
         ["--known-at", "2030-01-01"],
-        ["--overdue"],
-        ["--limit", "3"],
-        ["--sort", "id"],
         ["--upcoming", "0"],
-        ["--due-before", "2024-03-01"],
-        ["--status", "pledged"],
         ["--tag", "migration"],
+        ["--by", "mx"],
     ):
         generated.ok("status", "--format", "json", *extra)
     generated.ok("status", "--format", "csv")

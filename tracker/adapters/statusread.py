@@ -18,7 +18,10 @@ from tracker.config import pg_connect_args, sqlite_path
 
 _VERSION = "SELECT version_num FROM alembic_version"
 # The columns tracker.service_layer.statusrows.stored_listing takes.
-_ROWS = "SELECT id, due_end, status_row, overdue_after, open_follow_ups_due FROM commitments"
+_ROWS = (
+    "SELECT id, status, made_on, due_end, status_row, overdue_after, open_follow_ups_due "
+    "FROM commitments"
+)
 _BUSY_TIMEOUT_S = 30  # as tracker.adapters.db waits for a writer's lock
 
 

@@ -9,7 +9,7 @@ so a report can be reproduced exactly as the tracker gave it on that day.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -24,10 +24,9 @@ from tracker.domain import events as ev
 from tracker.domain.commitment import CommitmentState, fold
 from tracker.domain.events import DomainEvent
 from tracker.domain.names import ActorDirectory
-from tracker.domain.statuses import Status
 from tracker.service_layer.app import Tracker, bulk
 from tracker.service_layer.projections import domain_streams, to_domain
-from tracker.service_layer.statusrows import report_order, status_row
+from tracker.service_layer.statusrows import SORTS, sort_key, status_row
 
 
 class QueryError(ValueError):
@@ -141,26 +140,11 @@ def resolve_actor(conn: Connection, text: str) -> tuple[str, set[str]]:
     return actor, members
 
 
-SORTS = ("due", "status", "id", "made_on", "late")
-_STATUS_RANK = {status.value: n for n, status in enumerate(Status)}  # pledged first
-
-
-def _sort_key(sort: str | None) -> Any:
-    """The order of ``--sort``; None is the report's own (overdue first)."""
-    match sort:
-        case None:
-            return report_order
-        case "due":
-            return lambda r: ((r["due"] or {}).get("end") or "9999-12-31", r["id"])
-        case "status":
-            return lambda r: (_STATUS_RANK.get(r["status"], 99), report_order(r))
-        case "id":
-            return lambda r: r["id"]
-        case "made_on":
-            return lambda r: (r["made_on"], r["id"])
-        case "late":
-            return lambda r: (-(r["days_late"] or -1), report_order(r))
-    raise QueryError(f"cannot sort by {sort!r}: choose one of {', '.join(SORTS)}")
+def _sort_key(sort: str | None) -> Callable[[dict[str, Any]], Any]:
+    key = sort_key(sort)
+    if key is None:
+        raise QueryError(f"cannot sort by {sort!r}: choose one of {', '.join(SORTS)}")
+    return key
 
 
 def _upcoming(state: CommitmentState, start: date, end: date) -> bool:

@@ -17,11 +17,12 @@ escaped as ``\\"``, so ``"overdue": false`` can only be the row's own key and va
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from tracker.adapters.statusread import stored_status_rows
+from tracker.domain.statuses import Status
 from tracker.domain.timeliness import days_late_at_fulfilment
 from tracker.jsontext import encode_row
 
@@ -31,8 +32,9 @@ if TYPE_CHECKING:
 NOT_LATE = '"overdue": false, "days_late": null'
 NO_FOLLOW_UP_LATE = '"overdue_follow_ups": 0'
 NO_DEADLINE = "9999-12-31"  # sorts after every deadline
-# One stored row: id, due_end, status_row, overdue_after, open_follow_ups_due.
-StoredRow = tuple[str, str | None, str, str | None, str]
+# One stored row: id, status, made_on, due_end, status_row, overdue_after,
+# open_follow_ups_due (tracker.adapters.statusread reads them in this order).
+StoredRow = tuple[str, str, str, str | None, str, str | None, str]
 
 
 def timeless_row(state: CommitmentState) -> dict[str, Any]:
@@ -84,26 +86,79 @@ def report_order(row: dict[str, Any]) -> tuple[bool, bool, str, str]:
     return (not row["overdue"], not row["overdue_follow_ups"], due, row["id"])
 
 
-def stored_listing(rows: Iterable[StoredRow], day: date) -> list[str]:
-    """The status report's rows on ``day``, encoded, in the report's order, from the
-    stored columns: each line equal to ``encode_row(status_row(state, day))``."""
+SORTS = ("due", "status", "id", "made_on", "late")
+_STATUS_RANK = {status.value: n for n, status in enumerate(Status)}  # pledged first
+
+
+def sort_key(sort: str | None) -> Callable[[dict[str, Any]], Any] | None:
+    """The order of ``--sort`` over rows (None: the report's own, overdue first); None
+    for a sort that is not one of :data:`SORTS`."""
+    match sort:
+        case None:
+            return report_order
+        case "due":
+            return lambda r: ((r["due"] or {}).get("end") or NO_DEADLINE, r["id"])
+        case "status":
+            return lambda r: (_STATUS_RANK.get(r["status"], 99), report_order(r))
+        case "id":
+            return lambda r: r["id"]
+        case "made_on":
+            return lambda r: (r["made_on"], r["id"])
+        case "late":
+            return lambda r: (-(r["days_late"] or -1), report_order(r))
+    return None
+
+
+def stored_listing(
+    rows: Iterable[StoredRow],
+    day: date,
+    *,
+    status: tuple[str, ...] = (),
+    overdue_only: bool = False,
+    due_before: date | None = None,
+    sort: str | None = None,
+    limit: int | None = None,
+) -> list[str]:
+    """The status report's rows on ``day``, encoded, filtered and ordered as
+    ``queries.status_report`` does, from the stored columns: each line equal to
+    ``encode_row(status_row(state, day))``."""
     today = day.isoformat()
+    before = due_before.isoformat() if due_before else None
+    order = sort_key(sort)
+    assert order is not None, sort  # the command line offers only SORTS
     keyed = []
-    for ident, due_end, text, overdue_after, follow_ups_due in rows:
-        late = False
+    for ident, status_value, made_on, due_end, text, overdue_after, follow_ups_due in rows:
+        if status and status_value not in status:
+            continue
+        if before is not None and not (due_end is not None and due_end < before):
+            continue
+        days_late = None
         if overdue_after is not None and overdue_after < today:
-            late, days = True, (day - date.fromisoformat(overdue_after)).days
-            text = text.replace(NOT_LATE, f'"overdue": true, "days_late": {days}', 1)
+            days_late = (day - date.fromisoformat(overdue_after)).days
+            text = text.replace(NOT_LATE, f'"overdue": true, "days_late": {days_late}', 1)
         chasing = bisect_left(follow_ups_due.split(), today) if follow_ups_due else 0
         if chasing:
             text = text.replace(NO_FOLLOW_UP_LATE, f'"overdue_follow_ups": {chasing}', 1)
-        keyed.append(((not late, not chasing, due_end or NO_DEADLINE, ident), text))
+        elif overdue_only and days_late is None:
+            continue
+        # What the orders read of a row; the rest of it is in the stored text.
+        row = {
+            "id": ident,
+            "status": status_value,
+            "made_on": made_on,
+            "due": {"end": due_end} if due_end is not None else None,
+            "overdue": days_late is not None,
+            "days_late": days_late,
+            "overdue_follow_ups": chasing,
+        }
+        keyed.append((order(row), text))
     keyed.sort(key=lambda pair: pair[0])
-    return [text for _, text in keyed]
+    return [text for _, text in keyed[:limit]]
 
 
-def stored_report(url: str, day: date) -> list[str] | None:
-    """Today's status report, encoded, from the stored rows read with the bare driver;
-    None when they cannot give it (see :mod:`tracker.adapters.statusread`)."""
+def stored_report(url: str, day: date, **options: Any) -> list[str] | None:
+    """The status report on ``day``, encoded, from the stored rows read with the bare
+    driver (``options`` as :func:`stored_listing` takes them); None when they cannot
+    give it (see :mod:`tracker.adapters.statusread`)."""
     rows = stored_status_rows(url)
-    return None if rows is None else stored_listing(rows, day)
+    return None if rows is None else stored_listing(rows, day, **options)

@@ -82,8 +82,14 @@ def status_columns(state: CommitmentState) -> dict[str, Any]:
 
 def report_order(row: dict[str, Any]) -> tuple[bool, bool, str, str]:
     """Overdue first, then those with an overdue follow-up, then by deadline."""
-    due = row["due"]["end"] if row["due"] else NO_DEADLINE
-    return (not row["overdue"], not row["overdue_follow_ups"], due, row["id"])
+    due_end = row["due"]["end"] if row["due"] else None
+    return _report_key(row["overdue"], row["overdue_follow_ups"], due_end, row["id"])
+
+
+def _report_key(
+    overdue: bool, chasing: int, due_end: str | None, ident: str
+) -> tuple[bool, bool, str, str]:
+    return (not overdue, not chasing, due_end or NO_DEADLINE, ident)
 
 
 SORTS = ("due", "status", "id", "made_on", "late")
@@ -124,8 +130,8 @@ def stored_listing(
     ``encode_row(status_row(state, day))``."""
     today = day.isoformat()
     before = due_before.isoformat() if due_before else None
-    order = sort_key(sort)
-    assert order is not None, sort  # the command line offers only SORTS
+    order = None if sort is None else sort_key(sort)
+    assert sort is None or order is not None, sort  # the command line offers only SORTS
     keyed = []
     for ident, status_value, made_on, due_end, text, overdue_after, follow_ups_due in rows:
         if status and status_value not in status:
@@ -141,7 +147,10 @@ def stored_listing(
             text = text.replace(NO_FOLLOW_UP_LATE, f'"overdue_follow_ups": {chasing}', 1)
         elif overdue_only and days_late is None:
             continue
-        # What the orders read of a row; the rest of it is in the stored text.
+        if order is None:  # the report's own order, without a row to read it from
+            keyed.append((_report_key(days_late is not None, chasing, due_end, ident), text))
+            continue
+        # What the other orders read of a row; the rest of it is in the stored text.
         row = {
             "id": ident,
             "status": status_value,
@@ -152,7 +161,7 @@ def stored_listing(
             "overdue_follow_ups": chasing,
         }
         keyed.append((order(row), text))
-    keyed.sort(key=lambda pair: pair[0])
+    keyed.sort()  # every key ends in the id, unique: the texts are never compared
     return [text for _, text in keyed[:limit]]
 
 

@@ -196,9 +196,9 @@ def collect(states: list[CommitmentState], day: date, within_days: int) -> list[
         due_soon, follow_ups = _upcoming(state, day, horizon)
         if state.owner:
             digest(state.owner).due_soon.extend(due_soon)
-        for owner, item in follow_ups:
+        for owner, follow_up in follow_ups:
             if owner:
-                digest(owner).follow_ups.append(item)
+                digest(owner).follow_ups.append(follow_up)
     for d in digests.values():
         d.overdue.sort(key=lambda i: -i.days)
         d.due_soon.sort(key=lambda i: i.days)

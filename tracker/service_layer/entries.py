@@ -62,15 +62,24 @@ HISTORY_KINDS = ("progress", "status", "due", "note", "follow_up_done", "follow_
 
 # --- the field rules: how long, and whether more than one line ----------------------
 
-_STREAM = schema.events.c.stream_id.type.length
-_KEY = schema.events.c.idempotency_key.type.length
+
+def _width(column: Any) -> int:
+    """A string column's declared length: the rules are read off the schema, so a
+    value the file reader accepts always fits where it is stored."""
+    length = column.type.length
+    assert isinstance(length, int), column
+    return length
+
+
+_STREAM = _width(schema.events.c.stream_id)
+_KEY = _width(schema.events.c.idempotency_key)
 # The longest id that fits wherever ids go: stream names (``commitment:ID``) and, twice,
 # the overdue flag's idempotency key (``overdue:ID:FOLLOW-UP-ID:YYYY-MM-DD``).
 ID_MOST = min(_STREAM - len("commitment:"), (_KEY - len("overdue:::YYYY-MM-DD")) // 2)
 # The longest owner: its column, the reminder stream (``reminders:OWNER``) and the
 # digest's idempotency key (``reminder:OWNER:YYYY-MM-DD``).
 OWNER_MOST = min(
-    schema.commitments.c.owner.type.length,
+    _width(schema.commitments.c.owner),
     _STREAM - len("reminders:"),
     _KEY - len("reminder::YYYY-MM-DD"),
 )
@@ -103,9 +112,9 @@ RULES: dict[str, Rule] = {
     "tags": Rule(100),
     "label": Rule(200),  # a deadline's words
     "url": Rule(2000),
-    "language": Rule(schema.sources.c.language.type.length),
-    "kind": Rule(schema.actors.c.kind.type.length),
-    "status": Rule(schema.commitments.c.status.type.length),
+    "language": Rule(_width(schema.sources.c.language)),
+    "kind": Rule(_width(schema.actors.c.kind)),
+    "status": Rule(_width(schema.commitments.c.status)),
     "note": Rule(20_000, lines=True),
     "quote": Rule(20_000, lines=True),
 }
@@ -328,18 +337,23 @@ def unique(items: Iterable[str]) -> list[str]:
 def read_actor(raw: Any, path: str, problems: list[Problem]) -> dict[str, Any] | None:
     f = Fields(raw, path, problems, ACTOR_KEYS)
     before = len(problems)
+    name, kind, aliases = (
+        f.text("name", required=True),
+        f.text("kind", required=True),
+        f.texts("aliases"),
+    )
     actor = {
         "id": f.slug("id", required=True),
-        "name": f.text("name", required=True),
-        "kind": f.text("kind", required=True),
+        "name": name,
+        "kind": kind,
         "member_of": f.slug("member_of"),
         "role": f.text("role"),
-        "aliases": f.texts("aliases"),
+        "aliases": aliases,
     }
-    if actor["kind"] is not None and actor["kind"] not in ACTOR_KINDS:
-        f.fail("kind", f"{actor['kind']!r} is not one of {', '.join(ACTOR_KINDS)}")
-    names = [("name", actor["name"])] if actor["name"] else []
-    for key, text in [*names, *((f"aliases[{i}]", a) for i, a in enumerate(actor["aliases"]))]:
+    if kind is not None and kind not in ACTOR_KINDS:
+        f.fail("kind", f"{kind!r} is not one of {', '.join(ACTOR_KINDS)}")
+    names = [("name", name)] if name else []
+    for key, text in [*names, *((f"aliases[{i}]", a) for i, a in enumerate(aliases))]:
         if not name_key(text):  # a lookup could never find it
             f.fail(key, f"{text!r} has no letters or digits")
     return actor if len(problems) == before else None
@@ -595,8 +609,8 @@ def header_form(data: dict[str, Any]) -> dict[str, Any]:
     out = {k: data.get(k) for k in COMMITMENT_KEYS[:11]}
     out["due"] = due_form(data.get("due"))
     for key in ("made_by", "made_to", "tags"):  # repeats recorded before they were dropped
-        if out[key]:
-            out[key] = unique(out[key])
+        if repeated := out[key]:
+            out[key] = unique(repeated)
     return clean(out)
 
 

@@ -306,12 +306,12 @@ def _write_projections(conn: Connection, parsed: _Parsed, states: list[Commitmen
         ("actors", parsed.actors, actor_row),
         ("sources", parsed.sources, source_row),
     ):
-        rows = [to_row(item) for _, item in items]
-        replace_rows(conn, name, [r["id"] for r in rows], rows)
+        table = [to_row(item) for _, item in items]
+        replace_rows(conn, name, [r["id"] for r in table], table)
     rows: dict[str, list[dict[str, Any]]] = {"commitments": [], "follow_ups": []}
     for state in states:
-        for name, items in commitment_rows(state).items():
-            rows[name].extend(items)
+        for name, entries in commitment_rows(state).items():
+            rows[name].extend(entries)
     ids = [s.id for s in states]
     replace_rows(conn, "follow_ups", ids, rows["follow_ups"])
     replace_rows(conn, "commitments", ids, rows["commitments"])

@@ -95,8 +95,8 @@ def states(tracker: Tracker, conn: Connection, view: View) -> Iterator[Commitmen
     """Every commitment as the view sees it: the one source of states for the reports
     (`status`, `scorecard`) and the jobs (`overdue`, `remind`)."""
     if _projections_answer(conn, view):
-        for rows in _STATES.batches(conn):
-            for (text,) in rows:
+        for batch in _STATES.batches(conn):
+            for (text,) in batch:
                 yield CommitmentState.from_dict(decode_payload(text))
         return
     rows = tracker.store.read_fold_rows(conn, prefix="commitment:", known_at=view.known_at_text)
@@ -249,7 +249,7 @@ def status_report(
 def _describe(event_type: str, data: dict[str, Any]) -> str:
     match event_type:
         case ev.COMMITMENT_MADE:
-            return data["title"]
+            return str(data["title"])
         case ev.STATUS_CHANGED:
             text = f"{data.get('previous', '?')} → {data['status']}"
             return text + (
@@ -324,7 +324,7 @@ def story(
         for e in events
         if e.type == ev.ENTRY_RETRACTED and e.version in kept
     }
-    timeline = []
+    timeline: list[dict[str, Any]] = []
     for e in events:
         if e.version not in kept:
             continue

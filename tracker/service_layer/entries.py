@@ -19,7 +19,7 @@ from datetime import date, datetime
 from typing import Any
 
 from tracker.adapters import schema
-from tracker.domain import days
+from tracker.domain import days, streams
 from tracker.domain import events as ev
 from tracker.domain.addresses import address_problem
 from tracker.domain.commitment import (
@@ -35,8 +35,7 @@ from tracker.domain.commitment import (
     RetractEntry,
     ScheduleFollowUp,
 )
-from tracker.domain.deadlines import DueParseError, DueWindow, parse_due
-from tracker.domain.events import DomainEvent
+from tracker.domain.deadlines import DueParseError, DueWindow, due_form, parse_due
 from tracker.domain.names import name_key
 from tracker.domain.statuses import parse_status
 from tracker.domain.words import kind_of
@@ -57,7 +56,8 @@ _BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _ADDRESS_PART = r"[^@\s\x00-\x1f\x7f-\x9f\ud800-\udfff]+"
 EMAIL = re.compile(rf"^{_ADDRESS_PART}@{_ADDRESS_PART}\.{_ADDRESS_PART}\Z")
 ACTOR_KINDS = ("government", "person", "organization", "body")
-HISTORY_KINDS = ("progress", "status", "due", "note", "follow_up_done", "follow_up", "retraction")
+# The kinds of a history entry and the keys they may hold: see ``events.HistoryForm``.
+HISTORY_KINDS = tuple(ev.HISTORY_FORMS)
 
 
 # --- the field rules: how long, and whether more than one line ----------------------
@@ -75,12 +75,12 @@ _STREAM = _width(schema.events.c.stream_id)
 _KEY = _width(schema.events.c.idempotency_key)
 # The longest id that fits wherever ids go: stream names (``commitment:ID``) and, twice,
 # the overdue flag's idempotency key (``overdue:ID:FOLLOW-UP-ID:YYYY-MM-DD``).
-ID_MOST = min(_STREAM - len("commitment:"), (_KEY - len("overdue:::YYYY-MM-DD")) // 2)
+ID_MOST = min(_STREAM - len(streams.commitment("")), (_KEY - len("overdue:::YYYY-MM-DD")) // 2)
 # The longest owner: its column, the reminder stream (``reminders:OWNER``) and the
 # digest's idempotency key (``reminder:OWNER:YYYY-MM-DD``).
 OWNER_MOST = min(
     _width(schema.commitments.c.owner),
-    _STREAM - len("reminders:"),
+    _STREAM - len(streams.reminders("")),
     _KEY - len("reminder::YYYY-MM-DD"),
 )
 
@@ -402,20 +402,8 @@ COMMITMENT_KEYS = (
     "history",
 )
 FOLLOW_UP_KEYS = ("id", "due", "task", "owner")
-HISTORY_KEYS = (
-    "on",
-    "kind",
-    "status",
-    "due",
-    "note",
-    "source",
-    "quote",
-    "superseded_by",
-    "follow_up",
-    "id",
-    "task",
-    "owner",
-    "retracts",
+HISTORY_KEYS = tuple(
+    dict.fromkeys(["on", "kind", *(k for form in ev.HISTORY_FORMS.values() for k in form.fields)])
 )
 
 
@@ -504,7 +492,8 @@ def read_history(f: Fields, refs: list[tuple[str, str, str]]) -> Entry | None:
         f.fail("kind", f"{kind!r} is not one of {', '.join(HISTORY_KINDS)}")
         return None
     reader = _HISTORY_READERS.get(kind or "")
-    allowed = _HISTORY_FIELDS.get(kind or "", ())
+    form = ev.HISTORY_FORMS.get(kind or "")
+    allowed = form.fields if form else ()
     for key in f.raw:
         if key in HISTORY_KEYS and key not in ("on", "kind", *allowed):
             f.fail(key, f"does not go with kind {kind}")
@@ -575,34 +564,9 @@ _HISTORY_READERS: dict[str, Callable[[Fields, date, str | None], Command | None]
     "follow_up": _follow_up,
     "retraction": _retraction,
 }
-_EVIDENCE = ("source", "quote", "note")
-_HISTORY_FIELDS: dict[str, tuple[str, ...]] = {
-    "progress": _EVIDENCE,
-    "status": ("status", "superseded_by", *_EVIDENCE),
-    "due": ("due", *_EVIDENCE),
-    "note": _EVIDENCE,
-    "follow_up_done": ("follow_up", *_EVIDENCE),
-    "follow_up": ("id", "due", "task", "owner"),
-    "retraction": ("retracts", "note"),
-}
 
 
 # --- events back to file form ------------------------------------------------------
-
-
-def due_form(window: dict[str, Any] | None) -> Any:
-    """A deadline as the file writes it: its words if they still mean the same window."""
-    if window is None:
-        return None
-    label = window.get("label")
-    if label:
-        try:
-            parsed = parse_due(label)
-        except DueParseError:
-            parsed = None
-        if parsed is not None and parsed.to_dict() == window:
-            return label
-    return {k: window[k] for k in ("start", "end", "label") if window.get(k)}
 
 
 def header_form(data: dict[str, Any]) -> dict[str, Any]:
@@ -616,30 +580,3 @@ def header_form(data: dict[str, Any]) -> dict[str, Any]:
 
 def follow_up_form(data: dict[str, Any]) -> dict[str, Any]:
     return clean({k: data.get(k) for k in FOLLOW_UP_KEYS})
-
-
-def history_form(event: DomainEvent) -> dict[str, Any]:
-    d, on = event.data, event.on.isoformat()
-    evidence = {k: d.get(k) for k in _EVIDENCE}
-    match event.type:
-        case ev.PROGRESS_RECORDED:
-            return clean({"on": on, "kind": "progress", **evidence})
-        case ev.STATUS_CHANGED:
-            extra = {"status": d["status"], "superseded_by": d.get("superseded_by")}
-            return clean({"on": on, "kind": "status", **extra, **evidence})
-        case ev.DEADLINE_CHANGED:
-            out = clean({"on": on, "kind": "due", **evidence})
-            out["due"] = due_form(d.get("due"))
-            return out
-        case ev.NOTE_ADDED:
-            return clean({"on": on, "kind": "note", **evidence})
-        case ev.FOLLOW_UP_DONE:
-            return clean(
-                {"on": on, "kind": "follow_up_done", "follow_up": d["follow_up"], **evidence}
-            )
-        case ev.FOLLOW_UP_SCHEDULED:
-            return {"on": on, "kind": "follow_up", **follow_up_form(d)}
-        case ev.ENTRY_RETRACTED:
-            on = d.get("recorded_on", on)
-            return {"on": on, "kind": "retraction", "retracts": d["entry"], "note": d["reason"]}
-    raise ValueError(f"{ev.phrase(event.type)} has no place in a commitments file")

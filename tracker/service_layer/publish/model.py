@@ -17,6 +17,7 @@ from sqlalchemy import select
 from tracker.adapters import schema
 from tracker.adapters.eventstore import StoredEvent
 from tracker.domain import events as ev
+from tracker.domain import streams
 from tracker.domain.commitment import CommitmentState, fold
 from tracker.domain.events import DomainEvent
 from tracker.domain.scorecard import Score, scorecard
@@ -102,7 +103,7 @@ def collect(tracker: Tracker, view: View) -> Site:
         site.genesis = first_batch[0][10] if first_batch else None
         sources = {r["id"]: dict(r) for r in conn.execute(select(schema.sources)).mappings()}
         stored = tracker.store.read_by_stream(
-            conn, prefix="commitment:", known_at=view.known_at_text
+            conn, prefix=streams.prefix(streams.COMMITMENT), known_at=view.known_at_text
         )
         for _, all_events in streams_in_order(stored):
             events = _as_of(all_events, view.as_of)

@@ -14,6 +14,7 @@ import pytest
 from tracker.domain import events as ev
 from tracker.domain import streams
 from tracker.domain.commitment import (
+    ENTRY_READERS,
     CommitmentState,
     FollowUpSpec,
     MakeCommitment,
@@ -152,7 +153,7 @@ def test_every_history_form_has_an_example_and_a_reader() -> None:
         name for name, t in ev.TYPES.items() if t.history is not None
     )
     # A form without a reader could be exported but never imported or recorded.
-    assert set(entries._HISTORY_READERS) == set(ev.HISTORY_FORMS)
+    assert set(ENTRY_READERS) == set(ev.HISTORY_FORMS)
 
 
 @pytest.mark.parametrize("payload", SAMPLES, ids=lambda p: type(p).__name__)

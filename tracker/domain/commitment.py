@@ -18,14 +18,14 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from tracker.domain import days
 from tracker.domain import events as ev
 from tracker.domain.deadlines import DueWindow
 from tracker.domain.events import DomainEvent, world_key, world_order
 from tracker.domain.invariants import Breach, breaches
-from tracker.domain.statuses import PROGRESS_MOVES, Status
+from tracker.domain.statuses import PROGRESS_MOVES, Status, parse_status
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 
@@ -164,6 +164,95 @@ Command = (
     | CompleteFollowUp
     | RetractEntry
 )
+
+
+# --- commands from a commitments file's entries ----------------------------------
+
+
+class EntryFields(Protocol):
+    """An entry of a commitments file (or a ``record`` command's options), read key by
+    key: each method checks the value by the file's rules and, if it breaks one, notes
+    the problem and returns None. ``entries.Fields`` is the one the service layer
+    passes; the readers below only say which keys make which command."""
+
+    raw: dict[str, Any]
+
+    def fail(self, key: str, message: str) -> None: ...
+    def text(self, key: str, *, required: bool = False, rule: str | None = None) -> str | None: ...
+    def slug(self, key: str, *, required: bool = False) -> str | None: ...
+    def email(self, key: str) -> str | None: ...
+    def day(self, key: str, *, required: bool = False) -> date | None: ...
+    def due(self, key: str) -> DueWindow | None: ...
+    def integer(self, key: str, *, required: bool = False) -> int | None: ...
+
+
+def read_follow_up(f: EntryFields) -> FollowUpSpec | None:
+    fid, due = f.slug("id", required=True), f.day("due", required=True)
+    task = f.text("task", required=True)
+    owner = f.email("owner")
+    if fid and due and task:
+        return FollowUpSpec(fid, due, task, owner)
+    return None
+
+
+def _read_progress(f: EntryFields, on: date, source: str | None) -> Command | None:
+    return RecordProgress(on, source, f.text("quote"), f.text("note"))
+
+
+def _read_status(f: EntryFields, on: date, source: str | None) -> Command | None:
+    raw = f.text("status", required=True)
+    if raw is None:
+        return None
+    try:
+        status = parse_status(raw)
+    except ValueError as exc:
+        f.fail("status", str(exc))
+        return None
+    return ChangeStatus(
+        on, status, source, f.text("quote"), f.text("note"), f.slug("superseded_by")
+    )
+
+
+def _read_due(f: EntryFields, on: date, source: str | None) -> Command | None:
+    if "due" not in f.raw:
+        f.fail("due", "is required (the new deadline, or null for none)")
+        return None
+    note = f.text("note", required=True)
+    due = f.due("due")
+    return ChangeDeadline(on, due, note or "", source, f.text("quote")) if note else None
+
+
+def _read_note(f: EntryFields, on: date, source: str | None) -> Command | None:
+    note = f.text("note", required=True)
+    return AddNote(on, note, source, f.text("quote")) if note else None
+
+
+def _read_done(f: EntryFields, on: date, source: str | None) -> Command | None:
+    fid = f.slug("follow_up", required=True)
+    return CompleteFollowUp(on, fid, f.text("note"), source, f.text("quote")) if fid else None
+
+
+def _read_follow_up(f: EntryFields, on: date, source: str | None) -> Command | None:
+    spec = read_follow_up(f)
+    return ScheduleFollowUp(on, spec) if spec else None
+
+
+def _read_retraction(f: EntryFields, on: date, source: str | None) -> Command | None:
+    entry, note = f.integer("retracts", required=True), f.text("note", required=True)
+    return RetractEntry(on, entry, note) if entry is not None and note else None
+
+
+# The command each kind of history entry (``events.HistoryForm.key``) makes, given its
+# day and its source (already read, as references to check).
+ENTRY_READERS: dict[str, Callable[[EntryFields, date, str | None], Command | None]] = {
+    "progress": _read_progress,
+    "status": _read_status,
+    "due": _read_due,
+    "note": _read_note,
+    "follow_up_done": _read_done,
+    "follow_up": _read_follow_up,
+    "retraction": _read_retraction,
+}
 
 
 # --- state -------------------------------------------------------------------------

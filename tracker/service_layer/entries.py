@@ -13,7 +13,7 @@ prints, with a ``note`` saying why).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -23,21 +23,15 @@ from tracker.domain import days, streams
 from tracker.domain import events as ev
 from tracker.domain.addresses import address_problem
 from tracker.domain.commitment import (
+    ENTRY_READERS,
     SLUG,
-    AddNote,
-    ChangeDeadline,
-    ChangeStatus,
     Command,
-    CompleteFollowUp,
-    FollowUpSpec,
     MakeCommitment,
-    RecordProgress,
-    RetractEntry,
     ScheduleFollowUp,
+    read_follow_up,
 )
 from tracker.domain.deadlines import DueParseError, DueWindow, due_form, parse_due
 from tracker.domain.names import name_key
-from tracker.domain.statuses import parse_status
 from tracker.domain.words import kind_of
 from tracker.service_layer.document import SURROGATE, Problem
 
@@ -424,15 +418,6 @@ class CommitmentEntries:
     valid: bool = True  # False: the file has problems here, so only its references are checked
 
 
-def read_follow_up(f: Fields) -> FollowUpSpec | None:
-    fid, due, task = f.slug("id", required=True), f.day("due", required=True), None
-    task = f.text("task", required=True)
-    owner = f.email("owner")
-    if fid and due and task:
-        return FollowUpSpec(fid, due, task, owner)
-    return None
-
-
 def read_commitment(raw: Any, path: str, problems: list[Problem]) -> CommitmentEntries:
     f = Fields(raw, path, problems, COMMITMENT_KEYS)
     before = len(problems)
@@ -491,7 +476,7 @@ def read_history(f: Fields, refs: list[tuple[str, str, str]]) -> Entry | None:
     if kind is not None and kind not in HISTORY_KINDS:
         f.fail("kind", f"{kind!r} is not one of {', '.join(HISTORY_KINDS)}")
         return None
-    reader = _HISTORY_READERS.get(kind or "")
+    reader = ENTRY_READERS.get(kind or "")
     form = ev.HISTORY_FORMS.get(kind or "")
     allowed = form.fields if form else ()
     for key in f.raw:
@@ -506,64 +491,6 @@ def read_history(f: Fields, refs: list[tuple[str, str, str]]) -> Entry | None:
     if target := getattr(command, "superseded_by", None):
         refs.append((f.at("superseded_by"), "commitment", target))
     return Entry(f.path, command) if command else None
-
-
-def _progress(f: Fields, on: date, source: str | None) -> Command | None:
-    return RecordProgress(on, source, f.text("quote"), f.text("note"))
-
-
-def _status(f: Fields, on: date, source: str | None) -> Command | None:
-    raw = f.text("status", required=True)
-    if raw is None:
-        return None
-    try:
-        status = parse_status(raw)
-    except ValueError as exc:
-        f.fail("status", str(exc))
-        return None
-    return ChangeStatus(
-        on, status, source, f.text("quote"), f.text("note"), f.slug("superseded_by")
-    )
-
-
-def _due(f: Fields, on: date, source: str | None) -> Command | None:
-    if "due" not in f.raw:
-        f.fail("due", "is required (the new deadline, or null for none)")
-        return None
-    note = f.text("note", required=True)
-    due = f.due("due")
-    return ChangeDeadline(on, due, note or "", source, f.text("quote")) if note else None
-
-
-def _note(f: Fields, on: date, source: str | None) -> Command | None:
-    note = f.text("note", required=True)
-    return AddNote(on, note, source, f.text("quote")) if note else None
-
-
-def _done(f: Fields, on: date, source: str | None) -> Command | None:
-    fid = f.slug("follow_up", required=True)
-    return CompleteFollowUp(on, fid, f.text("note"), source, f.text("quote")) if fid else None
-
-
-def _follow_up(f: Fields, on: date, source: str | None) -> Command | None:
-    spec = read_follow_up(f)
-    return ScheduleFollowUp(on, spec) if spec else None
-
-
-def _retraction(f: Fields, on: date, source: str | None) -> Command | None:
-    entry, note = f.integer("retracts", required=True), f.text("note", required=True)
-    return RetractEntry(on, entry, note) if entry is not None and note else None
-
-
-_HISTORY_READERS: dict[str, Callable[[Fields, date, str | None], Command | None]] = {
-    "progress": _progress,
-    "status": _status,
-    "due": _due,
-    "note": _note,
-    "follow_up_done": _done,
-    "follow_up": _follow_up,
-    "retraction": _retraction,
-}
 
 
 # --- events back to file form ------------------------------------------------------

@@ -27,6 +27,7 @@ from tracker.domain.commitment import (
 from tracker.domain.deadlines import parse_due
 from tracker.domain.events import DomainEvent
 from tracker.jobs.audit import KNOWN_TYPES
+from tracker.jobs.overdue import OverdueItem
 from tracker.service_layer import entries
 from tracker.service_layer.document import Problem
 
@@ -81,6 +82,18 @@ def test_the_file_kinds_are_listed_as_they_always_were() -> None:
         "follow_up",
         "retraction",
     )
+
+
+def _names(payload: type) -> list[str]:
+    return [f.name for f in dataclasses.fields(payload)]
+
+
+def test_the_declared_payloads_are_what_is_written() -> None:
+    # The commitment's own are built from them (`events.event`); these are checked here.
+    assert _names(ev.ActorRegistered) == _names(ev.ActorUpdated) == list(entries.ACTOR_KEYS)
+    assert _names(ev.SourceRegistered) == _names(ev.SourceUpdated) == list(entries.SOURCE_KEYS)
+    flagged = [f for f in _names(OverdueItem) if f != "due_start"]
+    assert _names(ev.OverdueFlagged) == [*flagged, "flagged_on"]
 
 
 def test_a_new_event_has_exactly_its_declared_payload() -> None:

@@ -22,10 +22,13 @@ import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tracker.domain import streams
 from tracker.domain.deadlines import due_form
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 Data = Mapping[str, Any]
 
@@ -91,7 +94,7 @@ class EventType:
     """One event type: see :func:`_declare`."""
 
     name: str
-    payload: type
+    payload: type[DataclassInstance]
     stream: str
     phrase: str
     kind: str | None
@@ -104,7 +107,7 @@ TYPES: dict[str, EventType] = {}
 
 
 def _declare(
-    payload: type,
+    payload: type[DataclassInstance],
     stream: str,
     phrase: str,
     *,
@@ -123,18 +126,18 @@ def _declare(
     ``history``: its form in a commitments file, if it has one there.
     """
     name = payload.__name__
-    if name in TYPES or not dataclasses.is_dataclass(payload):
-        raise TypeError(f"{name}: declare each event type once, with a dataclass payload")
+    if name in TYPES:
+        raise TypeError(f"{name} is declared twice: declare each event type once")
     TYPES[name] = EventType(name, payload, stream, phrase, kind, summary, after_final, history)
     return name
 
 
-def event(payload: object, on: date) -> DomainEvent:
+def event(payload: DataclassInstance, on: date) -> DomainEvent:
     """A new event of the type ``payload`` declares, its data the payload's fields."""
     name = type(payload).__name__
     if name not in TYPES:
         raise TypeError(f"{name} is not a declared event payload")
-    data = {f.name: getattr(payload, f.name) for f in dataclasses.fields(payload)}  # type: ignore[arg-type]
+    data = {f.name: getattr(payload, f.name) for f in dataclasses.fields(payload)}
     return DomainEvent(name, on, data)
 
 
@@ -309,6 +312,7 @@ ENTRY_RETRACTED = _declare(
 
 
 # --- reference data -----------------------------------------------------------------
+# Written as the file's mapping reads them (``entries.read_actor``, ``read_source``).
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -348,6 +352,7 @@ SOURCE_UPDATED = _declare(SourceUpdated, streams.SOURCE, "a source changed")
 
 
 # --- the jobs' records --------------------------------------------------------------
+# The jobs write these payloads as dicts of the same keys, in their own streams.
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -2,9 +2,8 @@
 
 A stream's name is its kind, a colon and the id of what it is about
 (``commitment:darien-visit``); the audit's stream has no id. The kind says which event
-types the stream may hold (see ``events.TYPES``) and which projection tables it owns,
-so code that reads a name takes its kind with :func:`kind_of` rather than parse it.
-Field rules derive their longest ids from these names (``entries.ID_MOST``).
+types the stream may hold (see ``events.types_in``) and which projection tables it
+owns. Field rules derive their longest ids from these names (``entries.ID_MOST``).
 """
 
 from __future__ import annotations
@@ -50,7 +49,3 @@ def reminders(owner: str) -> str:
 def prefix(kind: str) -> str:
     """What every name of a kind starts with, to read all its streams at once."""
     return _named(kind, "")
-
-
-def kind_of(stream_id: str) -> str:
-    return stream_id.partition(":")[0]

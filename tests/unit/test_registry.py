@@ -195,7 +195,7 @@ def test_evolve_has_a_branch_for_every_commitment_type(monkeypatch: pytest.Monke
     # A type declared for a commitment's stream but forgotten by evolve is caught.
     payload = dataclasses.make_dataclass("ReviewRequested", [], frozen=True)
     declared = ev.EventType(
-        "ReviewRequested", payload, streams.COMMITMENT, "a review", None, str, False, None
+        "ReviewRequested", payload, streams.COMMITMENT, "a review", None, str, False, False, None
     )
     monkeypatch.setitem(ev.TYPES, "ReviewRequested", declared)
     assert unhandled(ev.types_in(streams.COMMITMENT)) == ["ReviewRequested"]

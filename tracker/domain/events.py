@@ -79,8 +79,9 @@ class HistoryForm:
     and ``kind``, in the order export writes them. ``write`` turns a payload into those
     fields (by default: the payload's keys of the same names); empty ones are left out,
     as a person writing the file would, except those in ``kept`` (``due: null`` says
-    the deadline was removed). Reading an entry back into a command is the service
-    layer's (``entries.read_history``), which checks the file's text as it goes.
+    the deadline was removed). The command an entry makes is the commitment's to say
+    (``commitment.ENTRY_READERS``, by ``key``); ``entries.read_history`` checks the
+    file's text on the way.
     """
 
     key: str
@@ -100,6 +101,7 @@ class EventType:
     kind: str | None
     summary: Callable[[Data], str]
     after_final: bool
+    in_feed: bool
     history: HistoryForm | None
 
 
@@ -114,6 +116,7 @@ def _declare(
     kind: str | None = None,
     summary: Callable[[Data], str] = _note,
     after_final: bool = False,
+    in_feed: bool = False,
     history: HistoryForm | None = None,
 ) -> str:
     """Declare an event type; its name is its payload's class name.
@@ -123,19 +126,23 @@ def _declare(
     "FollowUpScheduled"). ``kind``: the short word a timeline shows. ``summary``: the
     entry in one line, for ``show``, mail, the site and the feed (by default its note).
     ``after_final``: whether it may follow a final status (the audit's rule).
+    ``in_feed``: whether the published feed announces it: what was said and what
+    happened, not the desk's follow-up chores.
     ``history``: its form in a commitments file, if it has one there.
     """
     name = payload.__name__
     if name in TYPES:
         raise TypeError(f"{name} is declared twice: declare each event type once")
-    TYPES[name] = EventType(name, payload, stream, phrase, kind, summary, after_final, history)
+    TYPES[name] = EventType(
+        name, payload, stream, phrase, kind, summary, after_final, in_feed, history
+    )
     return name
 
 
 def event(payload: DataclassInstance, on: date) -> DomainEvent:
     """A new event of the type ``payload`` declares, its data the payload's fields."""
     name = type(payload).__name__
-    if name not in TYPES:
+    if name not in TYPES or TYPES[name].payload is not type(payload):
         raise TypeError(f"{name} is not a declared event payload")
     data = {f.name: getattr(payload, f.name) for f in dataclasses.fields(payload)}
     return DomainEvent(name, on, data)
@@ -244,6 +251,7 @@ COMMITMENT_MADE = _declare(
     streams.COMMITMENT,
     "the commitment being made",
     kind="made",
+    in_feed=True,
     summary=lambda data: str(data["title"]),
 )
 PROGRESS_RECORDED = _declare(
@@ -251,6 +259,7 @@ PROGRESS_RECORDED = _declare(
     streams.COMMITMENT,
     "progress",
     kind="progress",
+    in_feed=True,
     history=HistoryForm("progress", _EVIDENCE),
 )
 STATUS_CHANGED = _declare(
@@ -258,6 +267,7 @@ STATUS_CHANGED = _declare(
     streams.COMMITMENT,
     "a status change",
     kind="status",
+    in_feed=True,
     summary=_status_summary,
     after_final=True,  # a reopen, with its reason, or another verdict
     history=HistoryForm("status", ("status", "superseded_by", *_EVIDENCE)),
@@ -267,6 +277,7 @@ DEADLINE_CHANGED = _declare(
     streams.COMMITMENT,
     "a deadline change",
     kind="deadline",
+    in_feed=True,
     summary=_deadline_summary,
     history=HistoryForm("due", (*_EVIDENCE, "due"), _deadline_written, frozenset({"due"})),
 )
@@ -275,6 +286,7 @@ NOTE_ADDED = _declare(
     streams.COMMITMENT,
     "a note",
     kind="note",
+    in_feed=True,
     after_final=True,
     history=HistoryForm("note", _EVIDENCE),
 )
@@ -300,6 +312,7 @@ ENTRY_RETRACTED = _declare(
     streams.COMMITMENT,
     "a retraction",
     kind="retraction",
+    in_feed=True,
     summary=lambda data: f"retracts entry #{data['entry']}: {data['reason']}",
     after_final=True,  # it takes the mistaken entry out of the history altogether
     history=HistoryForm(
@@ -411,6 +424,8 @@ PHRASES = {name: t.phrase for name, t in TYPES.items()}
 KINDS = {name: t.kind for name, t in TYPES.items() if t.kind is not None}
 # What may follow a final status (see ``invariants``).
 AFTER_FINAL = frozenset(name for name, t in TYPES.items() if t.after_final)
+# What the published feed announces.
+IN_FEED = frozenset(name for name, t in TYPES.items() if t.in_feed)
 # The forms of a commitments file's history, by the entry's ``kind``.
 HISTORY_FORMS = {t.history.key: t.history for t in TYPES.values() if t.history is not None}
 

@@ -29,18 +29,6 @@ from tracker.service_layer.projections import streams_in_order, to_domain
 from tracker.service_layer.queries import View, actor_names, report_order, story
 
 UPCOMING_DAYS = 42  # "the deadlines of the next weeks" on the index
-# The entries the feed announces: what was said and what happened, not the desk's
-# follow-up chores.
-FEED_KINDS = frozenset(
-    {
-        ev.COMMITMENT_MADE,
-        ev.PROGRESS_RECORDED,
-        ev.STATUS_CHANGED,
-        ev.DEADLINE_CHANGED,
-        ev.NOTE_ADDED,
-        ev.ENTRY_RETRACTED,
-    }
-)
 
 
 @dataclass
@@ -120,7 +108,7 @@ def collect(tracker: Tracker, view: View) -> Site:
             domains.append(domain)
             by_entry = {t["entry"]: t for t in item["timeline"]}
             for e in events:
-                if e.type in FEED_KINDS and e.version in by_entry:
+                if e.type in ev.IN_FEED and e.version in by_entry:
                     site.feed.append(
                         FeedItem(state.id, state.title, by_entry[e.version], e.hash, e.position)
                     )

@@ -22,13 +22,10 @@ import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any, ClassVar, Protocol
 
 from tracker.domain import streams
 from tracker.domain.deadlines import due_form
-
-if TYPE_CHECKING:
-    from _typeshed import DataclassInstance
 
 Data = Mapping[str, Any]
 
@@ -63,6 +60,12 @@ def world_order(events: Iterable[DomainEvent]) -> list[DomainEvent]:
 # --- how a type is declared ----------------------------------------------------------
 
 
+class Payload(Protocol):
+    """An event's payload: an instance of a dataclass (declared with :func:`_declare`)."""
+
+    __dataclass_fields__: ClassVar[dict[str, Any]]
+
+
 def _note(data: Data) -> str:
     return data.get("note") or ""
 
@@ -95,7 +98,7 @@ class EventType:
     """One event type: see :func:`_declare`."""
 
     name: str
-    payload: type[DataclassInstance]
+    payload: type[Payload]
     stream: str
     phrase: str
     kind: str | None
@@ -109,7 +112,7 @@ TYPES: dict[str, EventType] = {}
 
 
 def _declare(
-    payload: type[DataclassInstance],
+    payload: type[Payload],
     stream: str,
     phrase: str,
     *,
@@ -139,7 +142,7 @@ def _declare(
     return name
 
 
-def event(payload: DataclassInstance, on: date) -> DomainEvent:
+def event(payload: Payload, on: date) -> DomainEvent:
     """A new event of the type ``payload`` declares, its data the payload's fields."""
     name = type(payload).__name__
     if name not in TYPES or TYPES[name].payload is not type(payload):

@@ -2,7 +2,11 @@
 
 Import and export share this module so that ``import -> export -> import`` is
 lossless by construction: an entry already in the log is recognised by turning the
-stored event back into its file form and comparing it with the file's entry.
+stored event back into its file form and comparing it with the file's entry. The
+history's kinds are declared with the events (``events.HistoryForm``): the command an
+entry makes is read by ``commitment.ENTRY_READERS``, through :class:`Fields`, which
+holds every value to the field rules below; an event is written back by
+``events.history_entry``.
 
 Two history kinds go beyond the written format, because the log can hold them and
 export must not drop them: ``follow_up`` (a check-in scheduled after the commitment

@@ -3,9 +3,10 @@
 Each declaration (:func:`_declare`) says everything the rest of the code needs to know
 about a type: its payload (a frozen dataclass, named as the type is), the kind of
 stream it belongs to, its words in a message, its summary in a timeline, whether it
-may follow a final status, and its entry in a commitments/v1 file's history. The
-lists other modules once kept by hand (the audit's known types, ``AFTER_FINAL``, the
-history kinds and keys, the summaries) are derived from these declarations, so adding
+may follow a final status, whether the feed announces it, and its entry in a
+commitments/v1 file's history. The lists other modules once kept by hand (the audit's
+known types, ``AFTER_FINAL``, the feed's types, the history kinds and keys, the
+summaries) are derived from these declarations, so adding
 a type means declaring it here and giving it a ``decide``/``evolve`` branch (see
 docs/ARCHITECTURE.md).
 

@@ -397,11 +397,11 @@ def fitted_table(
         lines.append(_styled(cut(title, display.width), "bold", colour))
     headers = [textwrap.wrap(columns[i].header, w) or [""] for i, w in shown]
     for n in range(max(map(len, headers))):
-        parts = [
+        labels = [
             _pad(cut(h[n] if n < len(h) else "", w), w)
             for h, (_, w) in zip(headers, shown, strict=True)
         ]
-        lines.append(_styled(GAP.join(parts).rstrip(), "bold", colour))
+        lines.append(_styled(GAP.join(labels).rstrip(), "bold", colour))
     lines.append(GAP.join("─" * w for _, w in shown))
     plan = [
         (cells[i], sizes[i], w, columns[i].style if colour else None, columns[i].kind == TEXT)

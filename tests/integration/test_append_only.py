@@ -193,8 +193,8 @@ def write_as_0001(db: Database, count: int) -> None:
 
 
 @pytest.fixture
-def empty(db_url: str) -> Any:
-    database = Database(db_url)
+def empty(empty_db_url: str) -> Any:
+    database = Database(empty_db_url)
     yield database
     database.dispose()
 

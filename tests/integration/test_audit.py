@@ -24,6 +24,7 @@ from tracker.adapters.eventstore import ANY_VERSION, EventStore, NewEvent, hashe
 from tracker.adapters.hashing import GENESIS, Chain
 from tracker.adapters.integrity import verify_chain
 from tracker.domain import events as ev
+from tracker.domain import streams
 from tracker.jobs.audit import run_audit
 from tracker.service_layer.app import Tracker
 from tracker.service_layer.rebuild import event_count, rebuild_projections
@@ -754,7 +755,7 @@ def test_an_audit_in_the_past_judges_the_world_as_of_that_day(tracker: Cli) -> N
 
 def test_a_rule_broken_in_the_log_is_a_warning(tracker: Cli, app: Tracker, db: Database) -> None:
     """Written straight to the store, as an older version or a bulk load could have."""
-    stream = ev.commitment_stream(FENTANYL)
+    stream = streams.commitment(FENTANYL)
     on = datetime(2024, 2, 5, tzinfo=UTC)
     verdict = {
         "status": "fulfilled",

@@ -27,8 +27,8 @@ from tracker.adapters.schema import SCHEMA_REVISION, metadata
 
 
 @pytest.fixture
-def empty(db_url: str) -> Iterator[Database]:
-    database = Database(db_url)
+def empty(empty_db_url: str) -> Iterator[Database]:
+    database = Database(empty_db_url)
     yield database
     database.dispose()
 
@@ -139,11 +139,11 @@ def test_a_new_sqlite_file_is_private_and_in_wal_mode(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_processes_opening_a_fresh_database_together_upgrade_it_once(db_url: str) -> None:
+def test_processes_opening_a_fresh_database_together_upgrade_it_once(empty_db_url: str) -> None:
     processes = 4
     start = store_workers.SPAWN.Barrier(processes)
     revisions = store_workers.run_processes(
-        [(store_workers.ensure_schema, (db_url, start)) for _ in range(processes)]
+        [(store_workers.ensure_schema, (empty_db_url, start)) for _ in range(processes)]
     )
     assert revisions == [SCHEMA_REVISION] * processes
 

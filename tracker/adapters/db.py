@@ -68,12 +68,12 @@ class Statement:
             raise _wrapped(conn, sql, exc) from exc
         return cursor
 
-    def rows(self, conn: Connection, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        return self.execute(conn, params).fetchall()  # type: ignore[no-any-return]
+    def rows(self, conn: Connection, params: Sequence[Any] = ()) -> list[Sequence[Any]]:
+        return self.execute(conn, params).fetchall()
 
     def batches(
         self, conn: Connection, params: Sequence[Any] = (), size: int = 5000
-    ) -> Iterator[list[tuple[Any, ...]]]:
+    ) -> Iterator[Sequence[Sequence[Any]]]:
         """The rows ``size`` at a time, never all in memory: psycopg loads a whole
         result into the client, so PostgreSQL reads through a server-side cursor."""
         sql = self._sql(conn)
@@ -166,7 +166,7 @@ def _check_sqlite_header(file: Path) -> None:
 
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         # Autocommit at the driver level so that we, not pysqlite, emit BEGIN.
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()

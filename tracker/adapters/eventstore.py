@@ -51,7 +51,9 @@ def register_upcaster(event_type: str, from_version: int) -> Callable[[Upcaster]
     return decorate
 
 
-def upcast(event_type: str, schema_version: int, data: dict[str, Any]) -> tuple[int, dict]:
+def upcast(
+    event_type: str, schema_version: int, data: dict[str, Any]
+) -> tuple[int, dict[str, Any]]:
     while (step := _UPCASTERS.get((event_type, schema_version))) is not None:
         data = step(data)
         schema_version += 1
@@ -187,7 +189,20 @@ def _row_to_event(row: Row) -> StoredEvent:
 
 def hashed_bytes(row: Row) -> bytes:
     """What the hash of a :data:`COLUMNS` row covers (every column but the hash)."""
-    return canonical_row(*row[:10], row[11])
+    position, stream, version, type_, schema_version, data, meta, occurred, recorded, key = row[:10]
+    return canonical_row(
+        position,
+        stream,
+        version,
+        type_,
+        schema_version,
+        data,
+        meta,
+        occurred,
+        recorded,
+        key,
+        row[11],
+    )
 
 
 def session_user(conn: Connection) -> str | None:
@@ -206,7 +221,8 @@ def session_user(conn: Connection) -> str | None:
     info = conn.connection.info
     if "tracker_session_user" not in info:
         info["tracker_session_user"] = _SESSION_USER.rows(conn)[0][0]
-    return info["tracker_session_user"]  # type: ignore[no-any-return]
+    user: str | None = info["tracker_session_user"]
+    return user
 
 
 def _like_prefix(prefix: str) -> str:
@@ -375,7 +391,10 @@ class EventStore:
         template = "SELECT idempotency_key, position FROM events WHERE idempotency_key IN ({})"
         for start in range(0, len(keys), CHUNK):
             chunk = keys[start : start + CHUNK]
-            found.update(dict(_in_list(template, len(chunk)).rows(conn, chunk)))
+            found.update(
+                (key, position)
+                for key, position in _in_list(template, len(chunk)).rows(conn, chunk)
+            )
         return found
 
     def read_stream(

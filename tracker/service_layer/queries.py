@@ -21,6 +21,7 @@ from tracker.adapters.db import Statement
 from tracker.adapters.eventstore import StoredEvent, decode_payload, format_ts
 from tracker.clock import utc_today
 from tracker.domain import events as ev
+from tracker.domain import streams
 from tracker.domain.commitment import CommitmentState, fold
 from tracker.domain.events import DomainEvent
 from tracker.domain.names import ActorDirectory
@@ -86,7 +87,7 @@ def _projections_answer(conn: Connection, view: View) -> bool:
         return False
     if view.as_of is None:
         return True
-    (last,) = _LAST_DAY.rows(conn, ("commitment:%",))[0]
+    (last,) = _LAST_DAY.rows(conn, (f"{streams.prefix(streams.COMMITMENT)}%",))[0]
     return last is None or date.fromisoformat(last[:10]) <= view.as_of
 
 
@@ -94,12 +95,15 @@ def states(tracker: Tracker, conn: Connection, view: View) -> Iterator[Commitmen
     """Every commitment as the view sees it: the one source of states for the reports
     (`status`, `scorecard`) and the jobs (`overdue`, `remind`)."""
     if _projections_answer(conn, view):
-        for rows in _STATES.batches(conn):
-            for (text,) in rows:
+        for batch in _STATES.batches(conn):
+            for (text,) in batch:
                 yield CommitmentState.from_dict(decode_payload(text))
         return
     rows = tracker.store.read_fold_rows(
-        conn, prefix="commitment:", known_at=view.known_at_text, happened_by=view.as_of
+        conn,
+        prefix=streams.prefix(streams.COMMITMENT),
+        known_at=view.known_at_text,
+        happened_by=view.as_of,
     )
     for _, domain in domain_streams(rows):
         state = commitment_as_of(domain, view.as_of)
@@ -203,31 +207,9 @@ def status_report(
     return rows if limit is None else rows[:limit]
 
 
-def _describe(event_type: str, data: dict[str, Any]) -> str:
-    match event_type:
-        case ev.COMMITMENT_MADE:
-            return data["title"]
-        case ev.STATUS_CHANGED:
-            text = f"{data.get('previous', '?')} → {data['status']}"
-            return text + (
-                f" (superseded by {data['superseded_by']})" if data.get("superseded_by") else ""
-            )
-        case ev.DEADLINE_CHANGED:
-            new = data["due"]["label"] if data.get("due") else "none"
-            old = data["previous"]["label"] if data.get("previous") else "none"
-            return f"{old} → {new}"
-        case ev.FOLLOW_UP_SCHEDULED:
-            return f"{data['id']}: {data['task']} (due {data['due']})"
-        case ev.FOLLOW_UP_DONE:
-            return f"{data['follow_up']} done"
-        case ev.ENTRY_RETRACTED:
-            return f"retracts entry #{data['entry']}: {data['reason']}"
-    return data.get("note") or ""
-
-
 def show(tracker: Tracker, commitment_id: str, view: View) -> dict[str, Any]:
     """One commitment: its state on the view's day, its sources with quotes, its timeline."""
-    stream = ev.commitment_stream(commitment_id)
+    stream = streams.commitment(commitment_id)
     with tracker.db.read() as conn:
         events = tracker.store.read_stream(conn, stream, known_at=view.known_at_text)
         state = commitment_as_of([to_domain(e) for e in events], view.as_of)
@@ -245,7 +227,7 @@ def show(tracker: Tracker, commitment_id: str, view: View) -> dict[str, Any]:
             ).mappings()
         }
         flags = tracker.store.read_stream(
-            conn, f"overdue:{commitment_id}", known_at=view.known_at_text
+            conn, streams.overdue(commitment_id), known_at=view.known_at_text
         )
     return {
         **story(state, events, source_rows, view.day),
@@ -281,7 +263,7 @@ def story(
         for e in events
         if e.type == ev.ENTRY_RETRACTED and e.version in kept
     }
-    timeline = []
+    timeline: list[dict[str, Any]] = []
     for e in events:
         if e.version not in kept:
             continue
@@ -291,7 +273,7 @@ def story(
                 "on": e.occurred_at[:10],
                 "recorded_at": e.recorded_at,
                 "kind": ev.KINDS.get(e.type, e.type),
-                "summary": _describe(e.type, e.data),
+                "summary": ev.summary(e.type, e.data),
                 "source": e.data.get("source"),
                 "quote": e.data.get("quote"),
                 "note": e.data.get("note") if e.type != ev.NOTE_ADDED else None,

@@ -40,7 +40,7 @@ def _read(conn: Any) -> list[tuple[Any, ...]] | None:
     version = conn.execute(_VERSION).fetchone()
     if version is None or version[0] != SCHEMA_REVISION:
         return None
-    return conn.execute(_ROWS).fetchall()  # type: ignore[no-any-return]
+    return conn.execute(_ROWS).fetchall()
 
 
 def _from_sqlite(url: str) -> list[tuple[Any, ...]] | None:

@@ -9,6 +9,10 @@ the due days of its open follow-ups (``open_follow_ups_due``). ``tracker status
 without decoding states or importing SQLAlchemy, and gives the same bytes as the
 full path (:func:`status_row` encoded by ``tracker.jsontext.encode_row``).
 
+Changing what a row holds therefore needs a migration that fills the columns again
+(as ``0003`` first filled them): until then the audit reports every row as differing
+from the log, and ``projections rebuild`` is the remedy.
+
 The day-dependent keys are put into the stored text by replacing its "nothing late"
 pieces. That replacement cannot hit anything else: inside a JSON string every ``"`` is
 escaped as ``\\"``, so ``"overdue": false`` can only be the row's own key and value.

@@ -414,6 +414,26 @@ def test_a_tampered_projection_is_named_and_rebuilt(tracker: Cli, db: Database) 
     assert FENTANYL in tracker.ok("show", FENTANYL).stdout
 
 
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [("status_row", "{}"), ("overdue_after", "2099-01-01"), ("open_follow_ups_due", "")],
+)
+def test_a_tampered_stored_status_row_is_named_and_rebuilt(
+    tracker: Cli, db: Database, column: str, value: str
+) -> None:
+    """The status report's stored columns are projection columns like the others."""
+    status = tracker.ok("status", "--format", "json").stdout
+    sql(db, f"UPDATE commitments SET {column} = :v WHERE id = :id", v=value, id="darien-visit")
+
+    found = audit(tracker, code=1)
+    assert check(found, "projections")["findings"] == [
+        {"table": "commitments", "key": "darien-visit", "problem": "differs from the log"}
+    ]
+    tracker.ok("projections", "rebuild")
+    assert outcomes(audit(tracker)) == CLEAN
+    assert tracker.ok("status", "--format", "json").stdout == status
+
+
 def test_no_projection_is_rebuilt_from_a_row_that_cannot_be_read(
     tracker: Cli, db: Database
 ) -> None:

@@ -9,7 +9,7 @@ so a report can be reproduced exactly as the tracker gave it on that day.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -25,10 +25,9 @@ from tracker.domain import streams
 from tracker.domain.commitment import CommitmentState, fold
 from tracker.domain.events import DomainEvent
 from tracker.domain.names import ActorDirectory
-from tracker.domain.statuses import Status
-from tracker.domain.timeliness import days_late_at_fulfilment
 from tracker.service_layer.app import Tracker, bulk
 from tracker.service_layer.projections import domain_streams, to_domain
+from tracker.service_layer.statusrows import SORTS, sort_key, status_row
 
 
 class QueryError(ValueError):
@@ -101,7 +100,10 @@ def states(tracker: Tracker, conn: Connection, view: View) -> Iterator[Commitmen
                 yield CommitmentState.from_dict(decode_payload(text))
         return
     rows = tracker.store.read_fold_rows(
-        conn, prefix=streams.prefix(streams.COMMITMENT), known_at=view.known_at_text
+        conn,
+        prefix=streams.prefix(streams.COMMITMENT),
+        known_at=view.known_at_text,
+        happened_by=view.as_of,
     )
     for _, domain in domain_streams(rows):
         state = commitment_as_of(domain, view.as_of)
@@ -142,55 +144,11 @@ def resolve_actor(conn: Connection, text: str) -> tuple[str, set[str]]:
     return actor, members
 
 
-def status_row(state: CommitmentState, day: date) -> dict[str, Any]:
-    open_fus = sorted(state.open_follow_ups(), key=lambda f: f.due)
-    overdue = state.is_overdue(day)
-    return {
-        "id": state.id,
-        "title": state.title,
-        "made_by": state.made_by,
-        "made_on": state.made_on.isoformat(),
-        "status": state.status.value,
-        "due": state.due.to_dict() if state.due else None,
-        "overdue": overdue,
-        "days_late": state.due.days_late(day) if overdue and state.due else None,
-        "days_late_at_fulfilment": days_late_at_fulfilment(
-            state.status, state.status_on, state.due
-        ),
-        "owner": state.owner,
-        "tags": state.tags,
-        "next_follow_up": open_fus[0].due.isoformat() if open_fus else None,
-        "overdue_follow_ups": len(state.overdue_follow_ups(day)),
-        "last_evidence_on": state.last_evidence_on.isoformat() if state.last_evidence_on else None,
-    }
-
-
-def report_order(row: dict[str, Any]) -> tuple[bool, bool, str, str]:
-    """Overdue first, then those with an overdue follow-up, then by deadline."""
-    due = row["due"]["end"] if row["due"] else "9999-12-31"
-    return (not row["overdue"], not row["overdue_follow_ups"], due, row["id"])
-
-
-SORTS = ("due", "status", "id", "made_on", "late")
-_STATUS_RANK = {status.value: n for n, status in enumerate(Status)}  # pledged first
-
-
-def _sort_key(sort: str | None) -> Any:
-    """The order of ``--sort``; None is the report's own (overdue first)."""
-    match sort:
-        case None:
-            return report_order
-        case "due":
-            return lambda r: ((r["due"] or {}).get("end") or "9999-12-31", r["id"])
-        case "status":
-            return lambda r: (_STATUS_RANK.get(r["status"], 99), report_order(r))
-        case "id":
-            return lambda r: r["id"]
-        case "made_on":
-            return lambda r: (r["made_on"], r["id"])
-        case "late":
-            return lambda r: (-(r["days_late"] or -1), report_order(r))
-    raise QueryError(f"cannot sort by {sort!r}: choose one of {', '.join(SORTS)}")
+def _sort_key(sort: str | None) -> Callable[[dict[str, Any]], Any]:
+    key = sort_key(sort)
+    if key is None:
+        raise QueryError(f"cannot sort by {sort!r}: choose one of {', '.join(SORTS)}")
+    return key
 
 
 def _upcoming(state: CommitmentState, start: date, end: date) -> bool:

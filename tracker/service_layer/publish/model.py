@@ -26,7 +26,8 @@ from tracker.domain.timeliness import describe
 from tracker.domain.trend import month_ends, status_by_month
 from tracker.service_layer.app import Tracker, bulk
 from tracker.service_layer.projections import streams_in_order, to_domain
-from tracker.service_layer.queries import View, actor_names, report_order, story
+from tracker.service_layer.queries import View, actor_names, story
+from tracker.service_layer.statusrows import report_order
 
 UPCOMING_DAYS = 42  # "the deadlines of the next weeks" on the index
 

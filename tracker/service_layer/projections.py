@@ -24,16 +24,11 @@ from sqlalchemy import Connection, Table
 
 from tracker.adapters import schema
 from tracker.adapters.db import Statement, placeholders
-from tracker.adapters.eventstore import (
-    CHUNK,
-    Row,
-    StoredEvent,
-    decode_payload,
-    upcast,
-)
+from tracker.adapters.eventstore import CHUNK, Row, StoredEvent, decode_payload, upcast
 from tracker.adapters.hashing import canonical_json
 from tracker.domain.commitment import CommitmentState, fold
 from tracker.domain.events import DomainEvent
+from tracker.service_layer.statusrows import status_columns
 
 Rows = dict[str, list[dict[str, Any]]]
 
@@ -91,6 +86,7 @@ def commitment_rows(state: CommitmentState) -> Rows:
                 "last_evidence_on": d["last_evidence_on"],
                 "version": state.version,
                 "state": canonical_json(d),
+                **status_columns(state),
             }
         ],
         "follow_ups": follow_up_rows(state),

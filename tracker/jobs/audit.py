@@ -33,7 +33,7 @@ import itertools
 import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from operator import itemgetter
 from typing import Any, Literal
 
@@ -58,7 +58,7 @@ from tracker.domain import streams
 from tracker.domain.commitment import CommitmentState, fold
 from tracker.domain.events import DomainEvent
 from tracker.domain.invariants import breaches
-from tracker.domain.scorecard import scorecard
+from tracker.domain.scorecard import Score, add_tallies, ranked, tally
 from tracker.domain.words import plural
 from tracker.jobs.settings import DEFAULT_STALE_DAYS
 from tracker.service_layer.app import Tracker, bulk, recorder
@@ -298,13 +298,19 @@ class _Folded:
     """What the checks that fold the log learn from one pass over it."""
 
     day: date
+    stale_days: int
     comparison: Comparison
     differences: list[Difference] = field(default_factory=list)
     unreadable: Findings = field(default_factory=Findings)  # for the projections
     commitments: int = 0
     breaches: Findings = field(default_factory=Findings)
     rules_unreadable: Findings = field(default_factory=Findings)
-    states: list[CommitmentState] = field(default_factory=list)  # as of ``day``
+    # Of each commitment as it stood on ``day``, what staleness and the scorecard need:
+    # counted as it is folded, rather than every state kept (or sent back by a worker).
+    current: int = 0
+    open: int = 0
+    stale: list[dict[str, Any]] = field(default_factory=list)
+    scores: dict[str, Score] = field(default_factory=dict)
     states_unreadable: Findings = field(default_factory=Findings)
     names: dict[str, str] = field(default_factory=dict)
     events: int = 0
@@ -317,7 +323,10 @@ class _Folded:
         self.commitments += other.commitments
         self.breaches.extend(other.breaches)
         self.rules_unreadable.extend(other.rules_unreadable)
-        self.states.extend(other.states)
+        self.current += other.current
+        self.open += other.open
+        self.stale.extend(other.stale)
+        add_tallies(self.scores, other.scores)
         self.states_unreadable.extend(other.states_unreadable)
         self.names.update(other.names)
         self.events += other.events
@@ -378,8 +387,27 @@ class _Folded:
             self.states_unreadable.add(failed.position, failed.problem, stream_id)
             return
         if state is not None:
-            state.history = []  # what the checks need is the state: keep no events
-            self.states.append(state)
+            self.judge(state)
+
+    def judge(self, state: CommitmentState) -> None:
+        """Count a commitment as it stood on ``day`` for the scorecard, and note it
+        when it is open but has had no evidence for over ``stale_days``."""
+        self.current += 1
+        tally([state], self.day, self.scores)
+        if state.terminal:
+            return
+        self.open += 1
+        last = state.last_evidence_on or state.made_on
+        if (self.day - last).days > self.stale_days:
+            self.stale.append(
+                {
+                    "id": state.id,
+                    "title": state.title,
+                    "status": state.status.value,
+                    "last_evidence_on": last.isoformat(),
+                    "days_without_evidence": (self.day - last).days,
+                }
+            )
 
     def rules(self, stream_id: str, events: list[DomainEvent]) -> None:
         found = _attempt(breaches, events, self.rules_unreadable, stream_id, "judged")
@@ -392,23 +420,30 @@ class _Folded:
 
 
 def _fold_log(
-    tracker: Tracker, conn: Connection, day: date, progress: Progress | None, jobs: int, events: int
+    tracker: Tracker,
+    conn: Connection,
+    judged: tuple[date, int],
+    progress: Progress | None,
+    jobs: int,
+    events: int,
 ) -> _Folded:
     """The one pass over the log in stream order, or, with more than one job, its
     ranges of streams folded by that many worker processes and taken in in order.
+    ``judged``: the day staleness and the scorecard judge, and how many days without
+    evidence make an open commitment stale.
 
     Workers read snapshots of their own, so they read no further than this one's last
     position: what a writer appends meanwhile is not theirs to judge.
     """
     store = tracker.store
-    folded = _Folded(day, Comparison(stored_digests(conn)))
+    folded = _Folded(*judged, Comparison(stored_digests(conn)))
     parts = range_count(tracker.db, jobs, events)
     if parts == 1:
         _fold_range_into(folded, store, conn, (None, None), None, progress)
     else:
         upto = store.last_position(conn)
         tasks = [(span, upto) for span in store.stream_ranges(conn, parts)]
-        shared = (store, day, folded.comparison.stored)
+        shared = (store, judged, folded.comparison.stored)
         for part in run_ranges(tracker.db, _fold_range, shared, tasks, jobs):
             folded.absorb(part)
             if progress:
@@ -434,11 +469,11 @@ def _fold_range_into(
 
 def _fold_range(
     db: Database,
-    shared: tuple[EventStore, date, dict[Key, int]],
+    shared: tuple[EventStore, tuple[date, int], dict[Key, int]],
     task: tuple[StreamRange, Any],
 ) -> _Folded:
-    store, day, stored = shared
-    folded = _Folded(day, Comparison(stored, keep_matched=True))
+    store, judged, stored = shared
+    folded = _Folded(*judged, Comparison(stored, keep_matched=True))
     with bulk(), db.read() as conn:
         _fold_range_into(folded, store, conn, *task, None)
     folded.comparison.stored = {}  # the parent has them: send back only what was learnt
@@ -513,25 +548,9 @@ def _invariant_result(folded: _Folded) -> CheckResult:
     return _with_unreadable(result, folded.rules_unreadable)
 
 
-def _staleness_result(today: date, stale_days: int, open_states: list[Any]) -> CheckResult:
-    try:
-        cutoff = today - timedelta(days=stale_days)
-    except OverflowError:  # before the first day there is: nothing can be stale
-        cutoff = date.min
-    stale = []
-    for s in open_states:
-        last = s.last_evidence_on or s.made_on
-        if last < cutoff:
-            stale.append(
-                {
-                    "id": s.id,
-                    "title": s.title,
-                    "status": s.status.value,
-                    "last_evidence_on": last.isoformat(),
-                    "days_without_evidence": (today - last).days,
-                }
-            )
-    stale.sort(key=lambda r: (-r["days_without_evidence"], r["id"]))
+def _staleness_result(folded: _Folded) -> CheckResult:
+    stale_days = folded.stale_days
+    stale = sorted(folded.stale, key=lambda r: (-r["days_without_evidence"], r["id"]))
     if not stale:
         return CheckResult(
             "staleness",
@@ -541,7 +560,7 @@ def _staleness_result(today: date, stale_days: int, open_states: list[Any]) -> C
     return CheckResult(
         "staleness",
         "warn",
-        f"{len(stale)} of {len(open_states)} open commitments have no evidence for "
+        f"{len(stale)} of {folded.open} open commitments have no evidence for "
         f"over {stale_days} days",
         stale,
         len(stale),
@@ -577,24 +596,18 @@ def run_audit(
         chain = verify_chain(
             tracker.store, conn, digest=digest, progress=progress, db=tracker.db, jobs=jobs
         )
-        folded = _fold_log(tracker, conn, today, progress, jobs, chain.events)
+        folded = _fold_log(tracker, conn, (today, stale_days), progress, jobs, chain.events)
     checks = _chain_results(chain, keyed)
     checks.append(_projection_result(folded, chain.ok))
     checks.append(_invariant_result(folded))
-    current = folded.states
-    open_states = [s for s in current if not s.terminal]
-    checks.append(
-        _with_unreadable(
-            _staleness_result(today, stale_days, open_states), folded.states_unreadable
-        )
-    )
-    cards = scorecard(current, today, folded.names)
+    checks.append(_with_unreadable(_staleness_result(folded), folded.states_unreadable))
+    cards = ranked(folded.scores.values(), folded.names)
     checks.append(
         _with_unreadable(
             CheckResult(
                 "scorecard",
                 "info",
-                f"{len(cards)} actors, {len(current)} commitments, {len(open_states)} open",
+                f"{len(cards)} actors, {folded.current} commitments, {folded.open} open",
                 [c.to_dict() for c in cards],
                 len(cards),
             ),

@@ -14,7 +14,8 @@ or when the database lives only in the parent's memory, the pass runs in one pro
 
 A worker that dies (killed, out of memory) fails the pass with ``BrokenProcessPool``
 rather than leaving it waiting for a range that will never come. Workers ignore
-Ctrl-C: the parent stops them.
+Ctrl-C: the interrupted parent cancels the ranges not yet begun and waits for those
+under way to end.
 """
 
 from __future__ import annotations

@@ -16,6 +16,11 @@ not know or whose payload the fold cannot apply is a finding, naming its positio
 stream, of every check that needed it, and its stream is left out of that check. Such
 a check fails, whatever its outcome otherwise, because it could not judge everything.
 
+Given more than one job, both passes are split into ranges (of positions, then of
+streams) read by worker processes over connections of their own, no further than this
+snapshot's last position (``tracker.adapters.parallel``); their findings are merged in
+log order, so the report is the one pass's.
+
 Staleness and the scorecard judge the log as of the audit's day, like ``--as-of``:
 entries dated after it are left out, so an audit ``--now`` in the past reports what
 was stale and kept on that day. The integrity checks always cover the whole log.

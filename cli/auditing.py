@@ -206,9 +206,7 @@ def audit_digest(app: AppContext, output: Path | None, jobs: int | None) -> None
     tracker = app.tracker
     with tracker.db.read() as conn, progress("verifying", event_count(conn)) as advance:
         try:
-            digest = take_digest(
-                tracker.store, conn, progress=advance, db=tracker.db, jobs=jobs_count(jobs)
-            )
+            digest = take_digest(tracker.store, conn, progress=advance, jobs=jobs_count(jobs))
         except BrokenChain as exc:
             fail(str(exc), EXIT_PROBLEMS)
     text = json.dumps(digest.to_dict(), indent=2) + "\n"

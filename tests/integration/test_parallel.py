@@ -57,7 +57,7 @@ def audit(tracker: Cli, jobs: str, code: int) -> dict[str, Any]:
 
 def chain_check(db: Database, jobs: int) -> dict[str, Any]:
     with db.read() as conn:
-        check = verify_chain(EventStore(Chain()), conn, db=db, jobs=jobs)
+        check = verify_chain(EventStore(Chain()), conn, jobs=jobs)
     return {
         "events": check.events,
         "head": (check.head_position, check.head_hash),

@@ -26,7 +26,7 @@ from sqlalchemy import Connection
 from tracker.adapters.db import Database, Statement
 from tracker.adapters.eventstore import EventStore, Row, format_ts, hashed_bytes
 from tracker.adapters.hashing import GENESIS
-from tracker.adapters.parallel import range_count, run_ranges
+from tracker.adapters.parallel import database_of, range_count, run_ranges
 from tracker.clock import utc_now
 
 DIGEST_FORMAT = "tracker-digest/v1"
@@ -101,12 +101,11 @@ def take_digest(
     conn: Connection,
     *,
     progress: Callable[[int], None] | None = None,
-    db: Database | None = None,
     jobs: int = 1,
 ) -> Digest:
     """The head of a log whose every link verifies (:class:`BrokenChain` otherwise);
-    ``db`` and ``jobs`` as for :func:`verify_chain`."""
-    check = verify_chain(store, conn, progress=progress, db=db, jobs=jobs)
+    ``jobs`` as for :func:`verify_chain`."""
+    check = verify_chain(store, conn, progress=progress, jobs=jobs)
     if not check.ok:
         raise BrokenChain(check)
     return Digest(check.head_position, check.head_hash, store.chain.keyed, format_ts(utc_now()))
@@ -164,24 +163,23 @@ def verify_chain(
     digest: Digest | None = None,
     progress: Callable[[int], None] | None = None,
     batch_size: int = 10_000,
-    db: Database | None = None,
     jobs: int = 1,
 ) -> ChainCheck:
     """Recompute every link, check positions 1..N and each stream's versions 1..n, and,
     given a digest, that the log still holds its head unchanged.
 
-    Given ``db`` (what ``conn`` reads) and more than one job, a long log is split into
-    ranges of positions verified by that many worker processes (:mod:`parallel`); the
-    outcome is the one pass's, finding for finding.
+    Given more than one job, a long log is split into ranges of positions verified by
+    that many worker processes, each connecting through ``conn``'s engine
+    (:mod:`parallel`); the outcome is the one pass's, finding for finding.
     """
     result = ChainCheck(digest=digest)
-    count = 0 if db is None or jobs <= 1 else store.count(conn)
-    parts = 1 if db is None else range_count(db, jobs, count)
+    count = store.count(conn) if jobs > 1 else 0
+    db = database_of(conn)
+    parts = range_count(db, jobs, count)
     if parts == 1:
         rows = store.read_range(conn, batch_size=batch_size)
         walks: Iterable[_Walk] = [_walk(store, rows, GENESIS, 0, digest, progress)]
     else:
-        assert db is not None
         shared = (store, digest, batch_size)
         walks = run_ranges(db, _walk_range, shared, _ranges(store, conn, parts, count), jobs)
     digest_seen = _merge(result, walks, progress if parts > 1 else None)

@@ -28,6 +28,8 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
+from sqlalchemy import Connection
+
 from tracker.adapters.db import Database, sqlite_path
 
 Task = TypeVar("Task")
@@ -53,6 +55,11 @@ def range_count(db: Database, jobs: int, rows: int) -> int:
     if db.is_sqlite and sqlite_path(db.url) is None:  # in memory: other processes cannot see it
         return 1
     return max(1, min(jobs * RANGES_PER_JOB, math.ceil(rows / MIN_ROWS)))
+
+
+def database_of(conn: Connection) -> Database:
+    """The database ``conn`` is a connection to, for workers to connect to as well."""
+    return Database(conn.engine.url.render_as_string(hide_password=False), conn.engine)
 
 
 def _run(task: Any) -> Any:

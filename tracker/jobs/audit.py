@@ -598,9 +598,7 @@ def run_audit(
     today = View.at(now).day
     keyed = tracker.store.chain.keyed
     with bulk(), tracker.db.read() as conn:
-        chain = verify_chain(
-            tracker.store, conn, digest=digest, progress=progress, db=tracker.db, jobs=jobs
-        )
+        chain = verify_chain(tracker.store, conn, digest=digest, progress=progress, jobs=jobs)
         folded = _fold_log(tracker, conn, (today, stale_days), progress, jobs, chain.events)
     checks = _chain_results(chain, keyed)
     checks.append(_projection_result(folded, chain.ok))

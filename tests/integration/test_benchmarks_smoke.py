@@ -84,3 +84,20 @@ def test_the_benchmarks_report_postgresql_beside_sqlite(
     w1 = found["W1", "postgresql"]
     assert w1["figures"]["round_trips"] >= 1 and w1["figures"]["es_round_trips"] >= 1
     assert "round_trips" in {g["measure"] for g in w1["goals"]}
+
+
+def test_commands_get_jobs_only_if_they_take_the_option(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The benchmarks run before and after `--jobs` exists: they pass it only where the
+    command declares it."""
+    import click
+
+    sys.path.insert(0, str(ROOT))  # benchmarks/__init__.py takes the checkout off again
+    from benchmarks.workloads import cli_jobs
+    from tracker.cli.main import cli
+
+    audit = cli.commands["audit"]
+    without = [p for p in audit.params if p.name != "jobs"]
+    monkeypatch.setattr(audit, "params", without)
+    assert cli_jobs("audit") == []
+    monkeypatch.setattr(audit, "params", [*without, click.Option(["--jobs"], type=int)])
+    assert cli_jobs("audit")[0] == "--jobs" and int(cli_jobs("audit")[1]) >= 1

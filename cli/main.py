@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from importlib.resources import files
+from typing import Literal
 
 import click
 
@@ -287,7 +288,10 @@ def db_grant(app: AppContext, readers: tuple[str, ...], writers: tuple[str, ...]
         fail("name at least one role: --reader ROLE or --writer ROLE")
     refuse_sqlite(resolve_db_url(app.db_option))  # before opening creates a file
     db = app.tracker.db
-    wanted = [*((r, "reader") for r in readers), *((w, "writer") for w in writers)]
+    wanted: list[tuple[str, Literal["reader", "writer"]]] = [
+        *((r, "reader") for r in readers),
+        *((w, "writer") for w in writers),
+    ]
     for done in grant(db, wanted):
         rights = "; ".join(f"{what} on {on}" for what, on in done.privileges)
         click.echo(f"{done.role}: {done.kind} on {db.where}: {rights}")

@@ -2,10 +2,16 @@
 
 The PostgreSQL half needs the server binaries; without them it is skipped locally but
 fails under CI, so a CI image that lost PostgreSQL cannot pass silently.
+
+A test's database is a copy of one migrated once per session (a file copy on SQLite,
+``CREATE DATABASE … TEMPLATE`` on PostgreSQL): migrating costs more than most tests.
+Tests of migrating itself, or of what tracker makes of a database it did not make,
+ask for ``empty_db_url``.
 """
 
 from __future__ import annotations
 
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,21 +30,71 @@ def pg_server() -> Iterator[PgServer]:
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def pg_template(pg_server: PgServer) -> str:
+    """The name of a PostgreSQL database migrated to the head, to clone."""
+    name = "t_template"
+    _migrate(pg_server.create_database(name))
+    return name
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated to the head, to copy."""
+    path = tmp_path_factory.mktemp("template") / "tracker.db"
+    _migrate(f"sqlite:///{path}")
+    return path
+
+
+def _migrate(url: str) -> None:
+    database = Database(url)
+    try:
+        database.ensure_schema()
+    finally:
+        database.dispose()
+
+
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path}/tracker.db"
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database on each backend; PostgreSQL gets a fresh database per test."""
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database on each backend (on SQLite, no file yet)."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path}/tracker.db"
         return
     server: PgServer = request.getfixturevalue("pg_server")
     name = f"t_{uuid.uuid4().hex}"
-    url = server.create_database(name)
-    yield url
+    yield server.create_database(name)
+    server.drop_database(name)
+
+
+@pytest.fixture
+def sqlite_db_url(tmp_path: Path, sqlite_template: Path) -> str:
+    """A SQLite database of its own, at the current schema.
+
+    Modules whose checks do not depend on the backend (parsing, refusing, wording)
+    override ``db_url`` with it, so that they run once.
+    """
+    path = tmp_path / "tracker.db"
+    shutil.copy2(sqlite_template, path)  # keeps its 0600
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database of its own per test on each backend, at the current schema."""
+    if request.param == "sqlite":
+        yield request.getfixturevalue("sqlite_db_url")
+        return
+    server: PgServer = request.getfixturevalue("pg_server")
+    name = f"t_{uuid.uuid4().hex}"
+    yield server.create_database(name, template=request.getfixturevalue("pg_template"))
     server.drop_database(name)
 
 

@@ -31,6 +31,7 @@ CASES = [
     (("scheduler", "run", "--once", "--jobs", ","), "'--jobs'"),
     (("scheduler", "run", "--once", "--jobs", "audit", "--remind-every", "1d"), "'--jobs'"),
     (("remind", "--dry-run", "--within", "9223372036854775808"), "'--within'"),
+    (("remind", "--dry-run", "--within", "3651"), "'--within'"),  # the variable's bound too
     (("audit", "--stale-days", "9223372036854775808"), "'--stale-days'"),
     (("record", "darien-visit", "retract", "9223372036854775808", "--reason", "x"), "'ENTRY'"),
     (("record", "darien-visit", "retract", "0", "--reason", "x"), "'ENTRY'"),
@@ -39,6 +40,12 @@ CASES = [
         "'--expect-version'",
     ),
 ]
+
+
+@pytest.fixture
+def db_url(sqlite_db_url: str) -> str:
+    """What is refused, and in which words, does not depend on the backend: once, on SQLite."""
+    return sqlite_db_url
 
 
 @pytest.fixture

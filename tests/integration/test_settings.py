@@ -92,8 +92,8 @@ def test_a_missing_database_on_a_live_server_is_an_error(pg_server: object) -> N
     assert "postgres:***@" in out
 
 
-def test_db_current_reports_a_new_database_as_empty(db_url: str) -> None:
-    result = invoke("--db", db_url, "db", "current")
+def test_db_current_reports_a_new_database_as_empty(empty_db_url: str) -> None:
+    result = invoke("--db", empty_db_url, "db", "current")
     assert result.exit_code == 0, result.output
     assert "empty (no schema yet)" in result.output or "no database yet" in result.output
 
@@ -110,13 +110,13 @@ def test_db_current_creates_no_file(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def foreign_url(db_url: str) -> Iterator[str]:
+def foreign_url(empty_db_url: str) -> Iterator[str]:
     """A database holding someone else's table and no alembic_version."""
-    engine = sa.create_engine(db_url)
+    engine = sa.create_engine(empty_db_url)
     with engine.begin() as conn:
         conn.execute(sa.text("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)"))
     engine.dispose()
-    yield db_url
+    yield empty_db_url
 
 
 def table_names(url: str) -> set[str]:

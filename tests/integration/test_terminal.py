@@ -241,7 +241,12 @@ def test_export_shows_progress_on_a_terminal_only(cli: Cli) -> None:
 
 
 def _tracker(*args: str) -> list[str]:
-    return [sys.executable, "-m", "tracker.cli.main", *args]
+    """The installed ``tracker`` script, as a user runs it.
+
+    Not ``python -m tracker.cli.main``: run from the checkout, ``-m`` puts the source
+    tree's ``tracker/`` (which has no ``cli``) ahead of the installed package.
+    """
+    return [str(Path(sys.executable).with_name("tracker")), *args]
 
 
 def _clean_env(**extra: str) -> dict[str, str]:

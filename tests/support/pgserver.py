@@ -62,8 +62,12 @@ class PgServer:
     def url(self, dbname: str = "postgres") -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{dbname}"
 
-    def create_database(self, name: str) -> str:
-        self._execute("CREATE DATABASE {}", name)
+    def create_database(self, name: str, template: str | None = None) -> str:
+        """A new database, empty or a copy of ``template`` (which nobody may be using)."""
+        if template is None:
+            self._execute("CREATE DATABASE {}", name)
+        else:
+            self._execute("CREATE DATABASE {} TEMPLATE {}", name, template)
         return self.url(name)
 
     def drop_database(self, name: str) -> None:
@@ -98,20 +102,21 @@ class PgServer:
         shutil.rmtree(self.tempdir, ignore_errors=True)
         self._stopped = True
 
-    def _execute(self, statement: str, dbname: str) -> None:
+    def _execute(self, statement: str, *dbnames: str) -> None:
         """Run one statement on an autocommit connection (CREATE/DROP DATABASE need one)."""
-        if not _DBNAME.fullmatch(dbname):
-            raise ValueError(
-                f"invalid database name {dbname!r}: use 1-63 lowercase letters, digits or "
-                "underscores, not starting with a digit"
-            )
+        for dbname in dbnames:
+            if not _DBNAME.fullmatch(dbname):
+                raise ValueError(
+                    f"invalid database name {dbname!r}: use 1-63 lowercase letters, digits "
+                    "or underscores, not starting with a digit"
+                )
         import psycopg  # imported late: finding binaries must work without the driver
         from psycopg import sql
 
         with psycopg.connect(
             host="127.0.0.1", port=self.port, user="postgres", dbname="postgres", autocommit=True
         ) as conn:
-            conn.execute(sql.SQL(statement).format(sql.Identifier(dbname)))
+            conn.execute(sql.SQL(statement).format(*map(sql.Identifier, dbnames)))
 
 
 def require_pg_bin() -> None:

@@ -19,16 +19,13 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import ArgumentError, DBAPIError
 
-from tracker.adapters.schema import SCHEMA_REVISION
-from tracker.config import ConfigError, redact
+from tracker.adapters.revision import SCHEMA_REVISION
+from tracker.config import ConfigError, pg_connect_args, redact, sqlite_path
 
 # An arbitrary constant shared by every tracker process: the advisory lock's key.
 ADVISORY_LOCK_KEY = 0x7472_6B72  # "trkr"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 SQLITE_HEADER = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite database file
-# A server that does not answer is reported after this long rather than the operating
-# system's two minutes; a connect_timeout in the URL wins.
-PG_CONNECT_TIMEOUT_S = 10
 VERSION_TABLE = "alembic_version"
 
 
@@ -71,12 +68,12 @@ class Statement:
             raise _wrapped(conn, sql, exc) from exc
         return cursor
 
-    def rows(self, conn: Connection, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        return self.execute(conn, params).fetchall()  # type: ignore[no-any-return]
+    def rows(self, conn: Connection, params: Sequence[Any] = ()) -> list[Sequence[Any]]:
+        return self.execute(conn, params).fetchall()
 
     def batches(
         self, conn: Connection, params: Sequence[Any] = (), size: int = 5000
-    ) -> Iterator[list[tuple[Any, ...]]]:
+    ) -> Iterator[Sequence[Sequence[Any]]]:
         """The rows ``size`` at a time, never all in memory: psycopg loads a whole
         result into the client, so PostgreSQL reads through a server-side cursor."""
         sql = self._sql(conn)
@@ -124,14 +121,6 @@ def placeholders(count: int) -> str:
 _BEGIN, _BEGIN_IMMEDIATE = Statement("BEGIN"), Statement("BEGIN IMMEDIATE")
 
 
-def sqlite_path(url: str) -> Path | None:
-    """The file of an ``sqlite:///PATH`` URL; None for anything else."""
-    if not url.startswith("sqlite:///"):
-        return None
-    path = url.removeprefix("sqlite:///").split("?", 1)[0]
-    return Path(path) if path and path != ":memory:" else None
-
-
 def _prepare_sqlite_file(url: str) -> None:
     """Create the file private to its user before SQLite creates it world-readable, and
     refuse a path SQLite cannot use as a database with a message saying why."""
@@ -177,7 +166,7 @@ def _check_sqlite_header(file: Path) -> None:
 
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         # Autocommit at the driver level so that we, not pysqlite, emit BEGIN.
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
@@ -217,8 +206,7 @@ def _create_engine(url: str) -> Engine:
             raise ConfigError(
                 "PostgreSQL needs the 'postgres' extra: pip install 'tracker[postgres]'"
             ) from exc
-        timeout = {} if "connect_timeout=" in url else {"connect_timeout": PG_CONNECT_TIMEOUT_S}
-        return create_engine(url, pool_pre_ping=True, connect_args=timeout)
+        return create_engine(url, pool_pre_ping=True, connect_args=pg_connect_args(url))
     raise ConfigError(f"unsupported database URL: {redact(url)}")
 
 

@@ -47,7 +47,7 @@ def canonical_row(
     ``db_user`` is added only when there is one (PostgreSQL, from schema 0002 on), so
     every row written before it existed, and every SQLite row, hashes as it always did.
     """
-    fields = (
+    fields: tuple[str, ...] = (
         str(position),
         stream_id,
         str(version),

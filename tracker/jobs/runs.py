@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy import CursorResult, Row, func, insert, select, update
 
 from tracker.adapters.db import Database
 from tracker.adapters.eventstore import format_ts
@@ -55,6 +55,13 @@ def _row_to_run(row: Row) -> JobRun:
     return JobRun(run_id, job, holder, started, finished, outcome, json.loads(counts), error)
 
 
+def _new_id(result: CursorResult[Any]) -> int:
+    """The id the database gave the row just inserted."""
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
 def _ts(now: datetime | None) -> str:
     return format_ts(now or utc_now())
 
@@ -66,7 +73,7 @@ def start_run(db: Database, job: str, holder: str, now: datetime | None = None) 
                 job=job, holder=holder, started_at=_ts(now), outcome=RUNNING, counts="{}"
             )
         )
-        return int(result.inserted_primary_key[0])
+        return _new_id(result)
 
 
 def finish_run(
@@ -106,7 +113,7 @@ def record_skipped(
                 error=reason,
             )
         )
-        return int(result.inserted_primary_key[0])
+        return _new_id(result)
 
 
 def mark_interrupted(db: Database, holder: str, now: datetime | None = None) -> list[JobRun]:

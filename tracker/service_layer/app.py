@@ -30,7 +30,7 @@ from tracker.adapters.eventstore import (
 )
 from tracker.clock import utc_today
 from tracker.config import resolve_db_url
-from tracker.domain import events as ev
+from tracker.domain import streams
 from tracker.domain.commitment import (
     Command,
     CommitmentState,
@@ -122,7 +122,7 @@ class Tracker:
 
     def load(self, conn: Any, commitment_id: str) -> CommitmentState | None:
         return fold(
-            to_domain(e) for e in self.store.read_stream(conn, ev.commitment_stream(commitment_id))
+            to_domain(e) for e in self.store.read_stream(conn, streams.commitment(commitment_id))
         )
 
     def handle(
@@ -142,7 +142,7 @@ class Tracker:
         against today's date in UTC, so nothing is recorded as happening in the future.
         """
         key = key or f"cmd:{uuid.uuid4()}"
-        stream = ev.commitment_stream(commitment_id)
+        stream = streams.commitment(commitment_id)
         for attempt in range(RETRIES):
             try:
                 with self.db.write() as conn:

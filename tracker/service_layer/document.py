@@ -122,8 +122,8 @@ class _UniqueKeys:
     every history entry's ``on:`` key into ``True``. A ``"\\ud800"`` escape is refused:
     half a UTF-16 pair is no character (libyaml refuses it too; PyYAML does not)."""
 
-    def construct_scalar(self, node: yaml.ScalarNode) -> Any:
-        value = super().construct_scalar(node)  # type: ignore[misc]
+    def construct_scalar(self, node: yaml.ScalarNode | yaml.MappingNode) -> str:
+        value: str = super().construct_scalar(node)  # type: ignore[misc]
         if isinstance(value, str) and (bad := SURROGATE.search(value)):
             raise _Refused(
                 None,
@@ -152,8 +152,8 @@ class _UniqueKeyLoader(_UniqueKeys, yaml.SafeLoader):
 
     _depth = 0
 
-    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
-        event = self.peek_event()
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        event: Any = self.peek_event()  # type: ignore[no-untyped-call]
         if isinstance(event, yaml.AliasEvent) or event.anchor is not None:
             what = "an alias *" if isinstance(event, yaml.AliasEvent) else "an anchor &"
             raise _Refused(
@@ -168,7 +168,7 @@ class _UniqueKeyLoader(_UniqueKeys, yaml.SafeLoader):
             raise _Refused(None, None, message, event.start_mark)
         self._depth += 1
         try:
-            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+            return super().compose_node(parent, index)
         finally:
             self._depth -= 1
 

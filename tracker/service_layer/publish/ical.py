@@ -47,7 +47,8 @@ def calendar(site: Site, title: str, base_url: str | None = None) -> bytes:
             for follow_up in item["follow_ups"]:
                 if follow_up["done_on"] is None:
                     cal.add_component(_to_do(item, follow_up, stamp, domain, url))
-    return cal.to_ical()
+    calendar: bytes = cal.to_ical()
+    return calendar
 
 
 def _deadline(item: dict[str, Any], stamp: Any, domain: str, url: str | None) -> Event:

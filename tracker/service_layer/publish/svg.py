@@ -83,7 +83,7 @@ def trend(ends: Sequence[date], counts: Sequence[dict[Status, int]]) -> dict[str
     step = plot / max(1, months)
     bar = round(max(1.0, min(36.0, step * 0.8)), 1)
     top = max((sum(c.values()) for c in counts), default=0) or 1
-    bars = []
+    bars: list[dict[str, Any]] = []
     for i, (end, count) in enumerate(zip(ends, counts, strict=True)):
         x = round(LEFT + i * step + (step - bar) / 2, 1)
         y = float(TREND_HEIGHT)

@@ -2,7 +2,9 @@
 
 The chain is recomputed over the stored text of every row (before any upcasting), in
 position order, one bounded batch at a time, so an audit of a log of any length runs
-in constant memory except for one integer per stream (the last version seen).
+in constant memory except for one integer per stream (the last version seen). A long
+log can be split into ranges of positions checked by worker processes, each seeded
+with the stored hash of the row before it (:func:`verify_chain`'s ``jobs``).
 
 After a broken link the check goes on from the stored hash, so that each tampered row
 is reported at its own position rather than every row after it. Rows are hashed as

@@ -12,6 +12,7 @@ import json
 import os
 from concurrent.futures.process import BrokenProcessPool
 from itertools import pairwise
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -48,8 +49,10 @@ def sql(db: Database, statement: str, **params: Any) -> None:
         conn.execute(text(statement), params)
 
 
-def audit(tracker: Cli, jobs: str, code: int) -> dict[str, Any]:
-    result = tracker("audit", "--format", "json", "--no-record", "--now", NOW, "--jobs", jobs)
+def audit(tracker: Cli, jobs: str, code: int, *extra: str) -> dict[str, Any]:
+    result = tracker(
+        "audit", "--format", "json", "--no-record", "--now", NOW, "--jobs", jobs, *extra
+    )
     assert result.exit_code == code, result.output
     report: dict[str, Any] = json.loads(result.stdout)
     return report
@@ -139,6 +142,29 @@ def test_a_split_audit_reports_what_one_pass_reports(tracker: Cli, db: Database)
     }
     for jobs in JOBS:
         assert audit(tracker, jobs, 1) == one, jobs
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "UPDATE events SET hash = :zeros WHERE position = 63",  # the digest's head rewritten
+        "DELETE FROM events WHERE position > 40",  # the log cut short of it
+    ],
+)
+def test_a_split_audit_holds_the_log_to_a_kept_digest_as_one_pass_does(
+    tracker: Cli, db: Database, tmp_path: Path, damage: str
+) -> None:
+    kept = tmp_path / "head.json"
+    tracker.ok("audit", "digest", "-o", str(kept), "--jobs", "3")
+    assert json.loads(kept.read_text(encoding="utf-8"))["position"] == 63
+    assert audit(tracker, "3", 0, "--digest", str(kept)) == audit(
+        tracker, "1", 0, "--digest", str(kept)
+    )
+    sql(db, damage, zeros="0" * 64)
+    one = audit(tracker, "1", 1, "--digest", str(kept))
+    assert "digest" in json.dumps(one["checks"][0]["findings"])
+    for jobs in JOBS:
+        assert audit(tracker, jobs, 1, "--digest", str(kept)) == one, jobs
 
 
 def test_numbers_stored_as_text_are_found_by_whichever_worker_reads_them(

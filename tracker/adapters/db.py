@@ -4,6 +4,12 @@ Every writer takes one global write lock for the length of its transaction: SQLi
 ``BEGIN IMMEDIATE`` and a PostgreSQL transaction-scoped advisory lock. That is what
 makes ``position = last + 1`` gap-free and equal to commit order without a sequence.
 Readers never take it.
+
+On PostgreSQL a command's cost is its round trips, not its statements: a command
+(:meth:`Database.run_command`) sends what it reads in one batch and what it writes,
+with its COMMIT, in another (see :class:`Transaction`), on a pooled connection that is
+not pinged first. Every other checkout is pinged, as SQLAlchemy's ``pool_pre_ping``
+would.
 """
 
 from __future__ import annotations
@@ -11,13 +17,14 @@ from __future__ import annotations
 import itertools
 import os
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
-from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError
 
 from tracker.adapters.schema import SCHEMA_REVISION
 from tracker.config import ConfigError, redact
@@ -30,6 +37,9 @@ SQLITE_HEADER = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite dat
 # system's two minutes; a connect_timeout in the URL wins.
 PG_CONNECT_TIMEOUT_S = 10
 VERSION_TABLE = "alembic_version"
+# Where a pooled PostgreSQL connection keeps its ``session_user`` (see eventstore).
+SESSION_USER_INFO = "tracker_session_user"
+T = TypeVar("T")
 
 
 class SchemaError(RuntimeError):
@@ -122,6 +132,10 @@ def placeholders(count: int) -> str:
 
 
 _BEGIN, _BEGIN_IMMEDIATE = Statement("BEGIN"), Statement("BEGIN IMMEDIATE")
+_COMMIT, _ROLLBACK = Statement("COMMIT"), Statement("ROLLBACK")
+_LOCK_AND_USER = Statement("SELECT pg_advisory_xact_lock(?), session_user")
+# True while a command checks out its connection: the one checkout not pinged.
+_UNPINGED: ContextVar[bool] = ContextVar("tracker_unpinged", default=False)
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -218,8 +232,104 @@ def _create_engine(url: str) -> Engine:
                 "PostgreSQL needs the 'postgres' extra: pip install 'tracker[postgres]'"
             ) from exc
         timeout = {} if "connect_timeout=" in url else {"connect_timeout": PG_CONNECT_TIMEOUT_S}
-        return create_engine(url, pool_pre_ping=True, connect_args=timeout)
+        engine = create_engine(url, connect_args=timeout)
+        _configure_postgresql(engine)
+        return engine
     raise ConfigError(f"unsupported database URL: {redact(url)}")
+
+
+def _configure_postgresql(engine: Engine) -> None:
+    @event.listens_for(engine, "checkout")
+    def _ping(dbapi_conn, _record, _proxy) -> None:  # type: ignore[no-untyped-def]
+        """``pool_pre_ping``, but for a command's checkout: a ping is a round trip, and a
+        command retries on a dead connection instead (see :meth:`Database.run_command`).
+        Raising ``DisconnectionError`` makes the pool replace the connection."""
+        if _UNPINGED.get():
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            if engine.dialect.is_disconnect(exc, dbapi_conn, None):
+                raise DisconnectionError(str(exc)) from exc
+            raise
+
+
+class StaleConnection(Exception):
+    """A command's first batch found its pooled connection dead.
+
+    Nothing of the command took effect: that batch writes nothing, and its transaction
+    died with the connection. So the command may run again on a new connection.
+    """
+
+    def __init__(self, error: DBAPIError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+class Transaction:
+    """A command's write transaction, sent in batches: two round trips on PostgreSQL.
+
+    Statements executed inside :meth:`batch` travel together when the block ends
+    (psycopg's pipeline mode, one Sync a batch), and their cursors are read after it.
+    The first batch opens the transaction and takes the write lock before anything it
+    holds; the one with ``commit=True`` ends with COMMIT. A command reads in the first
+    (lock, idempotency key, stream, head) and writes in the last (events, projections):
+    two round trips, where one a statement made ten. Statements run outside a batch
+    (a reference check) cost one each, as ever.
+
+    On SQLite there is no network: statements run as they are executed, and SQLite's
+    ``BEGIN IMMEDIATE`` and commit come from :meth:`Database.write`, as for any writer.
+    """
+
+    def __init__(self, conn: Connection, raw: Any = None, *, retry: bool = False) -> None:
+        self.conn = conn
+        self._raw = raw  # the psycopg connection; None on SQLite
+        self._retry = retry
+        self._opened = False
+        self.committed = False
+
+    @contextmanager
+    def batch(self, *, commit: bool = False) -> Iterator[Connection]:
+        if self._raw is None:
+            yield self.conn
+            return
+        first, self._opened = not self._opened, True
+        try:
+            with self._raw.pipeline():
+                if first:
+                    _BEGIN.execute(self.conn).close()
+                    lock = _LOCK_AND_USER.execute(self.conn, (ADVISORY_LOCK_KEY,))
+                yield self.conn
+                if commit:
+                    _COMMIT.execute(self.conn).close()
+        except (DBAPIError, self.conn.dialect.loaded_dbapi.Error) as exc:
+            raise self._failed(exc, first) from exc
+        if first:
+            self.conn.connection.info[SESSION_USER_INFO] = lock.fetchone()[1]
+        self.committed = self.committed or commit
+
+    def _failed(self, exc: Exception, first: bool) -> Exception:
+        error = exc if isinstance(exc, DBAPIError) else _wrapped(self.conn, "", exc)
+        if not self.conn.dialect.is_disconnect(error.orig, self._raw, None):
+            return error
+        self.conn.invalidate(error.orig)
+        # Only the first batch can be sent again: a later one may have committed.
+        return StaleConnection(error) if first and self._retry else error
+
+    def close(self) -> None:
+        """Roll back a transaction left open (a duplicate, a refusal, an error)."""
+        raw = self._raw
+        if raw is None or self.committed or self.conn.invalidated or raw.broken:
+            return
+        from psycopg.pq import TransactionStatus
+
+        status = raw.info.transaction_status
+        if status == TransactionStatus.INTRANS:
+            # A healthy transaction (a duplicate, a refusal): one statement ends it.
+            # psycopg's rollback() would also forget its prepared statements.
+            _ROLLBACK.execute(self.conn).close()
+        elif status != TransactionStatus.IDLE:
+            raw.rollback()  # a failed one, maybe in an aborted pipeline: psycopg knows how
 
 
 class Database:
@@ -254,6 +364,32 @@ class Database:
                         text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY}
                     )
                 yield conn
+
+    def run_command(self, body: Callable[[Transaction], T]) -> T:
+        """``body`` in a :class:`Transaction`, committed if it commits; run once more on
+        a new, pinged connection if the first batch found the pooled one dead."""
+        try:
+            return self._command(body, ping=False)
+        except StaleConnection:
+            return self._command(body, ping=True)
+
+    def _command(self, body: Callable[[Transaction], T], *, ping: bool) -> T:
+        if self.is_sqlite:
+            with self.write() as conn:
+                return body(Transaction(conn))
+        token = _UNPINGED.set(not ping)
+        try:
+            conn = self.engine.connect()
+        finally:
+            _UNPINGED.reset(token)
+        with conn:
+            # psycopg would otherwise send BEGIN on its own, a round trip of its own.
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            tx = Transaction(conn, conn.connection.driver_connection, retry=not ping)
+            try:
+                return body(tx)
+            finally:
+                tx.close()
 
     @contextmanager
     def read(self) -> Iterator[Connection]:

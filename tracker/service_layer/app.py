@@ -1,7 +1,8 @@
 """The application service: one command, one transaction, events and projections together.
 
-Commands run under the global write lock (see ``Database.write``), reading the
-stream, deciding and appending inside it; a ``ConcurrencyConflict`` can then only
+Commands run under the global write lock (see ``Database.run_command``), reading the
+stream, deciding and appending inside it, in two round trips on PostgreSQL (what is
+read, then what is written and COMMIT: ``Transaction``); a ``ConcurrencyConflict`` can then only
 come from a caller's own ``expected_version`` or a lock-less writer, and is retried a
 few times by re-reading and re-deciding. Every invocation carries an idempotency key,
 so a retry after a commit whose answer was lost appends nothing.
@@ -21,7 +22,7 @@ from typing import Any
 
 from sqlalchemy.exc import OperationalError
 
-from tracker.adapters.db import Database
+from tracker.adapters.db import Database, Transaction
 from tracker.adapters.eventstore import (
     AppendResult,
     ConcurrencyConflict,
@@ -143,39 +144,47 @@ class Tracker:
         """
         key = key or f"cmd:{uuid.uuid4()}"
         stream = ev.commitment_stream(commitment_id)
+
+        def run(tx: Transaction) -> AppendResult:
+            with tx.batch() as conn:
+                sent = self.store.send_command_reads(conn, stream, f"{key}#0")
+            read = sent()
+            if read.duplicate:
+                with tx.batch(commit=True):  # what it read: cheaper to end than to roll back
+                    return AppendResult([], duplicate=True)
+            state = fold(to_domain(e) for e in read.events)
+            version = state.version if state else 0
+            if expected_version is not None and expected_version != version:
+                raise ConcurrencyConflict(stream, expected_version, version)
+            if check:
+                check(tx.conn, state)
+            try:
+                decided = decide(state, command, today=utc_today())
+            except NoSuchCommitment as exc:
+                raise exc.naming(commitment_id) from None
+            new = self.new_events(decided, command=name, key=key)
+            before = follow_up_rows(state) if state else None
+            with tx.batch(commit=True) as conn:
+                # The first key was checked above, under the lock; the unique index
+                # guards the rest. No second read: the new state is the old one
+                # extended with what was just appended.
+                result = self.store.append_batch(
+                    conn, [(stream, version, new)], read_versions={stream: version}, head=read.head
+                )
+                for i, (event, position) in enumerate(
+                    zip(decided, result.positions, strict=True), start=1
+                ):
+                    numbered = replace(event, version=version + i, position=position)
+                    state = extend(state, numbered)
+                assert state is not None  # decide returns at least one event
+                rows = commitment_rows(state)
+                same = ("follow_ups",) if rows["follow_ups"] == before else ()
+                write_stream_rows(conn, stream, rows, unchanged=same)
+            return result
+
         for attempt in range(RETRIES):
             try:
-                with self.db.write() as conn:
-                    if self.store.positions_for_keys(conn, [f"{key}#0"]):
-                        return AppendResult([], duplicate=True)
-                    state = self.load(conn, commitment_id)
-                    version = state.version if state else 0
-                    if expected_version is not None and expected_version != version:
-                        raise ConcurrencyConflict(stream, expected_version, version)
-                    if check:
-                        check(conn, state)
-                    try:
-                        decided = decide(state, command, today=utc_today())
-                    except NoSuchCommitment as exc:
-                        raise exc.naming(commitment_id) from None
-                    new = self.new_events(decided, command=name, key=key)
-                    before = follow_up_rows(state) if state else None
-                    # The first key was checked above, under the lock; the unique index
-                    # guards the rest. No second read: the new state is the old one
-                    # extended with what was just appended.
-                    result = self.store.append_batch(
-                        conn, [(stream, version, new)], read_versions={stream: version}
-                    )
-                    for i, (event, position) in enumerate(
-                        zip(decided, result.positions, strict=True), start=1
-                    ):
-                        numbered = replace(event, version=version + i, position=position)
-                        state = extend(state, numbered)
-                    assert state is not None  # decide returns at least one event
-                    rows = commitment_rows(state)
-                    same = ("follow_ups",) if rows["follow_ups"] == before else ()
-                    write_stream_rows(conn, stream, rows, unchanged=same)
-                    return result
+                return self.db.run_command(run)
             except ConcurrencyConflict:
                 if expected_version is not None or attempt == RETRIES - 1:
                     raise

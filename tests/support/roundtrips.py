@@ -36,15 +36,15 @@ class RoundTrips:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.per_checkout: list[int] = []
+        self.per_checkout: list[int] = []  # of the connections returned to the pool
+        self.checkouts = 0  # with those invalidated, never returned
         self._traces: dict[int, IO[str]] = {}
-        self._made = 0
 
     def start(self, dbapi_conn: Any) -> None:
-        self._made += 1
+        self.checkouts += 1
         # libpq writes through this very descriptor (psycopg fdopen()s it, without a
         # dup): it stays open until the trace stops, when libpq has flushed it.
-        file = (self.folder / f"trace-{self._made}.txt").open("w+")
+        file = (self.folder / f"trace-{self.checkouts}.txt").open("w+")
         dbapi_conn.pgconn.trace(file.fileno())
         dbapi_conn.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS | pq.Trace.REGRESS_MODE)
         self._traces[id(dbapi_conn)] = file

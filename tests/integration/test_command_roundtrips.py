@@ -1,0 +1,193 @@
+"""A recording command on PostgreSQL: two round trips, nothing of its guarantees lost.
+
+What a command reads goes in one batch (BEGIN, the write lock, its idempotency key,
+its stream, the log's head) and what it writes in another (events, projections,
+COMMIT), each a psycopg pipeline; its connection is not pinged first. Counted here
+from libpq's own protocol trace (``support.roundtrips``), per checkout of a pooled
+connection. A connection found dead by the first batch is replaced once, since nothing
+of the command took effect; one lost after it is not retried, since it may have
+committed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import pytest
+from sqlalchemy import Connection, text
+from sqlalchemy.exc import OperationalError
+from support import store_workers
+from support.pgserver import PgServer
+from support.roundtrips import counting
+
+from tracker.adapters.db import Database
+from tracker.adapters.integrity import verify_chain
+from tracker.domain.commitment import (
+    AddNote,
+    ChangeStatus,
+    CommitmentState,
+    DomainError,
+    FollowUpSpec,
+    MakeCommitment,
+    RecordProgress,
+    ScheduleFollowUp,
+)
+from tracker.domain.statuses import Status
+from tracker.service_layer.app import Tracker
+from tracker.service_layer.rebuild import check_projections, event_count
+
+DAY = date(2024, 1, 19)
+
+
+def made(cid: str) -> MakeCommitment:
+    follow_up = FollowUpSpec("ask", date(2024, 3, 1), "Ask whether it happened", None)
+    return MakeCommitment(
+        id=cid, title="A pledge", made_by=("mx",), made_on=DAY, follow_ups=(follow_up,)
+    )
+
+
+def progress(note: str) -> RecordProgress:
+    return RecordProgress(date(2024, 2, 1), None, None, note)
+
+
+@pytest.fixture
+def pg_tracker(pg_server: PgServer) -> Iterator[Tracker]:
+    name = f"t_{uuid.uuid4().hex}"
+    tracker = Tracker.open(pg_server.create_database(name))
+    yield tracker
+    tracker.close()
+    pg_server.drop_database(name)
+
+
+def backend_pid(tracker: Tracker) -> int:
+    """The server process of the connection the pool hands out next."""
+    with tracker.db.engine.connect() as conn:
+        return int(conn.connection.driver_connection.info.backend_pid)
+
+
+def terminate(pg_server: PgServer, pid: int) -> None:
+    """End a backend from another connection, as an administrator or a restart would."""
+    other = Database(pg_server.url())
+    try:
+        with other.engine.connect() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(:pid, 10000)"), {"pid": pid})
+            conn.commit()
+    finally:
+        other.dispose()
+
+
+def assert_consistent(tracker: Tracker) -> None:
+    """The chain verifies, positions and versions run without a gap, and the
+    projections equal a fresh fold of the log."""
+    with tracker.db.read() as conn:
+        checked = verify_chain(tracker.store, conn)
+        assert checked.ok, (checked.chain, checked.contiguity)
+        assert check_projections(tracker, conn) == []
+
+
+def events(tracker: Tracker) -> int:
+    with tracker.db.read() as conn:
+        return event_count(conn)
+
+
+@pytest.mark.postgres
+def test_each_recording_command_takes_at_most_two_round_trips(pg_tracker: Tracker) -> None:
+    commands: list[tuple[str, Any, str | None]] = [
+        ("made", made("a"), None),  # the first: a new connection, its session_user unknown
+        ("progress", progress("talks began"), "k1"),
+        ("retry", progress("talks began"), "k1"),  # the same key: nothing appended
+        ("note", AddNote(date(2024, 2, 2), "on track"), None),
+        ("follow-up", ScheduleFollowUp(date(2024, 2, 3), FollowUpSpec("b", DAY, "?", None)), None),
+        ("status", ChangeStatus(date(2024, 2, 4), Status.FULFILLED, source=None), None),
+    ]
+    trips, refused = {}, {}
+    for label, command, key in commands:
+        with counting(pg_tracker.db.engine) as counted:
+            try:
+                pg_tracker.handle("a", command, name=label, key=key)
+            except DomainError:
+                refused[label] = counted.per_checkout
+                continue
+        trips[label] = counted.per_checkout
+
+    assert trips == {label: [2] for label, _, _ in commands[:-1]}
+    # A refusal ends with ROLLBACK, after which psycopg drops its prepared statements
+    # (DEALLOCATE ALL): one round trip more, for a command that recorded nothing.
+    assert list(refused) == ["status"]  # fulfilled needs a source
+    assert len(refused["status"]) == 1 and refused["status"][0] <= 3
+    assert events(pg_tracker) == 5  # made and its follow-up, progress, note, follow-up
+    assert_consistent(pg_tracker)
+
+
+@pytest.mark.postgres
+def test_a_read_still_pings_its_connection(pg_tracker: Tracker) -> None:
+    with counting(pg_tracker.db.engine) as counted, pg_tracker.db.read() as conn:
+        conn.execute(text("SELECT 1")).scalar()
+    assert counted.per_checkout == [4]  # the ping, BEGIN, the query, COMMIT
+
+
+@pytest.mark.postgres
+def test_a_connection_dropped_before_a_command_is_replaced_once(
+    pg_tracker: Tracker, pg_server: PgServer
+) -> None:
+    pg_tracker.handle("a", made("a"), name="add")
+    dead = backend_pid(pg_tracker)
+    terminate(pg_server, dead)
+
+    with counting(pg_tracker.db.engine) as counted:
+        result = pg_tracker.handle("a", progress("after the restart"), name="record progress")
+
+    assert result.appended == 1
+    # The dead connection (invalidated, never returned), then a new one, pinged: a
+    # connection that died may have company in the pool.
+    assert counted.checkouts == 2
+    assert counted.per_checkout == [3]
+    assert backend_pid(pg_tracker) != dead
+    assert events(pg_tracker) == 3
+    assert_consistent(pg_tracker)
+
+
+@pytest.mark.postgres
+def test_a_connection_lost_after_the_first_batch_is_not_retried(
+    pg_tracker: Tracker, pg_server: PgServer
+) -> None:
+    pg_tracker.handle("a", made("a"), name="add")
+    checks: list[int] = []
+
+    def lose_connection(conn: Connection, _state: CommitmentState | None) -> None:
+        checks.append(int(conn.connection.driver_connection.info.backend_pid))
+        terminate(pg_server, checks[-1])
+
+    with pytest.raises(OperationalError):
+        pg_tracker.handle("a", progress("lost"), name="record progress", check=lose_connection)
+
+    assert len(checks) == 1  # decided once: the write batch may have committed
+    assert events(pg_tracker) == 2  # here it had not: the transaction died with it
+    assert pg_tracker.handle("a", progress("again"), name="record progress").appended == 1
+    assert_consistent(pg_tracker)
+
+
+@pytest.mark.slow
+def test_concurrent_commands_on_one_commitment_each_land_once(db: Database) -> None:
+    tracker = Tracker(db)
+    tracker.handle("shared", made("shared"), name="add")
+    workers, per_worker = 4, 10
+    start = store_workers.SPAWN.Barrier(workers)
+    appended = store_workers.run_processes(
+        [
+            (store_workers.record_progress, (db.url, "shared", w, per_worker, start))
+            for w in range(workers)
+        ]
+    )
+
+    assert appended == [per_worker] * workers
+    with db.read() as conn:
+        stream = tracker.store.read_stream(conn, "commitment:shared")
+    notes = sorted(e.data["note"] for e in stream if e.type == "ProgressRecorded")
+    expected = sorted(f"worker {w} entry {n}" for w in range(workers) for n in range(per_worker))
+    assert notes == expected
+    assert [e.version for e in stream] == list(range(1, len(stream) + 1))
+    assert_consistent(tracker)

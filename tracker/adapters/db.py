@@ -133,6 +133,7 @@ def placeholders(count: int) -> str:
 
 _BEGIN, _BEGIN_IMMEDIATE = Statement("BEGIN"), Statement("BEGIN IMMEDIATE")
 _COMMIT, _ROLLBACK = Statement("COMMIT"), Statement("ROLLBACK")
+_BATCH = "(a batch of statements, sent together)"  # what a batch's error names as its SQL
 _LOCK_AND_USER = Statement("SELECT pg_advisory_xact_lock(?), session_user")
 # True while a command checks out its connection: the one checkout not pinged.
 _UNPINGED: ContextVar[bool] = ContextVar("tracker_unpinged", default=False)
@@ -261,10 +262,6 @@ class StaleConnection(Exception):
     died with the connection. So the command may run again on a new connection.
     """
 
-    def __init__(self, error: DBAPIError) -> None:
-        super().__init__(str(error))
-        self.error = error
-
 
 class Transaction:
     """A command's write transaction, sent in batches: two round trips on PostgreSQL.
@@ -303,18 +300,24 @@ class Transaction:
                 if commit:
                     _COMMIT.execute(self.conn).close()
         except (DBAPIError, self.conn.dialect.loaded_dbapi.Error) as exc:
-            raise self._failed(exc, first) from exc
+            error = exc if isinstance(exc, DBAPIError) else _wrapped(self.conn, _BATCH, exc)
+            # Only the first batch may be sent again: a later one may have committed.
+            if self._lost(error) and first and self._retry:
+                raise StaleConnection(str(error)) from exc
+            if error is exc:
+                raise
+            raise error from exc
         if first:
             self.conn.connection.info[SESSION_USER_INFO] = lock.fetchone()[1]
         self.committed = self.committed or commit
 
-    def _failed(self, exc: Exception, first: bool) -> Exception:
-        error = exc if isinstance(exc, DBAPIError) else _wrapped(self.conn, "", exc)
-        if not self.conn.dialect.is_disconnect(error.orig, self._raw, None):
-            return error
-        self.conn.invalidate(error.orig)
-        # Only the first batch can be sent again: a later one may have committed.
-        return StaleConnection(error) if first and self._retry else error
+    def _lost(self, error: BaseException) -> bool:
+        """Whether the connection died; if so it is invalidated: the pool replaces it."""
+        orig = getattr(error, "orig", None)
+        if orig is None or not self.conn.dialect.is_disconnect(orig, self._raw, None):
+            return False
+        self.conn.invalidate(orig)
+        return True
 
     def close(self) -> None:
         """Roll back a transaction left open (a duplicate, a refusal, an error)."""

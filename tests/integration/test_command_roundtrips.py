@@ -54,9 +54,9 @@ def progress(note: str) -> RecordProgress:
 
 
 @pytest.fixture
-def pg_tracker(pg_server: PgServer) -> Iterator[Tracker]:
+def pg_tracker(pg_server: PgServer, pg_template: str) -> Iterator[Tracker]:
     name = f"t_{uuid.uuid4().hex}"
-    tracker = Tracker.open(pg_server.create_database(name))
+    tracker = Tracker.open(pg_server.create_database(name, template=pg_template))
     yield tracker
     tracker.close()
     pg_server.drop_database(name)

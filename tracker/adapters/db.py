@@ -241,7 +241,7 @@ def _create_engine(url: str) -> Engine:
 
 def _configure_postgresql(engine: Engine) -> None:
     @event.listens_for(engine, "checkout")
-    def _ping(dbapi_conn, _record, _proxy) -> None:  # type: ignore[no-untyped-def]
+    def _ping(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
         """``pool_pre_ping``, but for a command's checkout: a ping is a round trip, and a
         command retries on a dead connection instead (see :meth:`Database.run_command`).
         Raising ``DisconnectionError`` makes the pool replace the connection."""

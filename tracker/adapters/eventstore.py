@@ -433,8 +433,7 @@ class EventStore:
         for start in range(0, len(keys), CHUNK):
             chunk = keys[start : start + CHUNK]
             found.update(
-                (key, position)
-                for key, position in _in_list(_KEYS, len(chunk)).rows(conn, chunk)
+                (key, position) for key, position in _in_list(_KEYS, len(chunk)).rows(conn, chunk)
             )
         return found
 

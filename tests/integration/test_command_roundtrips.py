@@ -191,3 +191,19 @@ def test_concurrent_commands_on_one_commitment_each_land_once(db: Database) -> N
     assert notes == expected
     assert [e.version for e in stream] == list(range(1, len(stream) + 1))
     assert_consistent(tracker)
+
+
+@pytest.mark.postgres
+def test_without_pipelines_a_command_still_works(
+    pg_tracker: Tracker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A libpq older than PostgreSQL 14's has no pipeline mode: one statement a trip."""
+    monkeypatch.setattr("tracker.adapters.db._has_pipeline", lambda: False)
+    pg_tracker.handle("a", made("a"), name="add")
+    with counting(pg_tracker.db.engine) as counted:
+        pg_tracker.handle("a", progress("slowly"), name="record progress", key="k")
+        assert pg_tracker.handle("a", progress("slowly"), name="again", key="k").duplicate
+
+    assert counted.per_checkout[0] > 2
+    assert events(pg_tracker) == 3
+    assert_consistent(pg_tracker)

@@ -18,7 +18,7 @@ import itertools
 import os
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, TypeVar
@@ -255,6 +255,12 @@ def _configure_postgresql(engine: Engine) -> None:
             raise
 
 
+def _has_pipeline() -> bool:
+    from psycopg import Pipeline
+
+    return Pipeline.is_supported()
+
+
 class StaleConnection(Exception):
     """A command's first batch found its pooled connection dead.
 
@@ -271,8 +277,9 @@ class Transaction:
     The first batch opens the transaction and takes the write lock before anything it
     holds; the one with ``commit=True`` ends with COMMIT. A command reads in the first
     (lock, idempotency key, stream, head) and writes in the last (events, projections):
-    two round trips, where one a statement made ten. Statements run outside a batch
-    (a reference check) cost one each, as ever.
+    two round trips, where a statement at a time took ten. Statements run outside a
+    batch (a reference check) cost one each, as ever; so does every statement with a
+    libpq too old for pipelines (before PostgreSQL 14's), which still works.
 
     On SQLite there is no network: statements run as they are executed, and SQLite's
     ``BEGIN IMMEDIATE`` and commit come from :meth:`Database.write`, as for any writer.
@@ -283,6 +290,7 @@ class Transaction:
         self._raw = raw  # the psycopg connection; None on SQLite
         self._retry = retry
         self._opened = False
+        self._pipelined = raw is not None and _has_pipeline()
         self.committed = False
 
     @contextmanager
@@ -292,7 +300,7 @@ class Transaction:
             return
         first, self._opened = not self._opened, True
         try:
-            with self._raw.pipeline():
+            with self._raw.pipeline() if self._pipelined else nullcontext():
                 if first:
                     _BEGIN.execute(self.conn).close()
                     lock = _LOCK_AND_USER.execute(self.conn, (ADVISORY_LOCK_KEY,))

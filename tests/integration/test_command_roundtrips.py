@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, text
+from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from support import store_workers
 from support.pgserver import PgServer
@@ -28,15 +28,16 @@ from tracker.adapters.integrity import verify_chain
 from tracker.domain.commitment import (
     AddNote,
     ChangeStatus,
-    CommitmentState,
     DomainError,
     FollowUpSpec,
     MakeCommitment,
     RecordProgress,
     ScheduleFollowUp,
+    decide,
 )
 from tracker.domain.statuses import Status
-from tracker.service_layer.app import Tracker
+from tracker.service_layer.app import Tracker, UnknownReferences
+from tracker.service_layer.catalog import register
 from tracker.service_layer.rebuild import check_projections, event_count
 
 DAY = date(2024, 1, 19)
@@ -152,22 +153,42 @@ def test_a_connection_dropped_before_a_command_is_replaced_once(
 
 @pytest.mark.postgres
 def test_a_connection_lost_after_the_first_batch_is_not_retried(
-    pg_tracker: Tracker, pg_server: PgServer
+    pg_tracker: Tracker, pg_server: PgServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pg_tracker.handle("a", made("a"), name="add")
-    checks: list[int] = []
+    pid = backend_pid(pg_tracker)  # the pooled connection the command will use
+    decisions: list[Any] = []
 
-    def lose_connection(conn: Connection, _state: CommitmentState | None) -> None:
-        checks.append(int(conn.connection.driver_connection.info.backend_pid))
-        terminate(pg_server, checks[-1])
+    def decide_then_lose_the_connection(*args: Any, **kwargs: Any) -> Any:
+        decisions.append(args)
+        terminate(pg_server, pid)
+        return decide(*args, **kwargs)
 
+    monkeypatch.setattr("tracker.service_layer.app.decide", decide_then_lose_the_connection)
     with pytest.raises(OperationalError):
-        pg_tracker.handle("a", progress("lost"), name="record progress", check=lose_connection)
+        pg_tracker.handle("a", progress("lost"), name="record progress")
 
-    assert len(checks) == 1  # decided once: the write batch may have committed
+    assert len(decisions) == 1  # decided once: the write batch may have committed
     assert events(pg_tracker) == 2  # here it had not: the transaction died with it
+    monkeypatch.undo()
     assert pg_tracker.handle("a", progress("again"), name="record progress").appended == 1
     assert_consistent(pg_tracker)
+
+
+@pytest.mark.postgres
+def test_references_are_looked_up_with_the_stream(pg_tracker: Tracker) -> None:
+    register(pg_tracker, "source", {"id": "efe", "publisher": "EFE"})
+    pg_tracker.handle("a", made("a"), name="add")
+    given = [("--source", "source", "efe"), ("--superseded-by", "commitment", "a")]
+    with counting(pg_tracker.db.engine) as counted:
+        pg_tracker.handle("a", progress("reported"), name="record", references=given)
+    assert counted.per_checkout == [2]
+
+    unknown = [*given, ("--by", "actor", "nobody"), ("--source", "source", "afp")]
+    with pytest.raises(UnknownReferences) as refused:
+        pg_tracker.handle("a", progress("unsourced"), name="record", references=unknown)
+    assert refused.value.missing == unknown[2:]
+    assert events(pg_tracker) == 4  # the source, made and its follow-up, the progress
 
 
 @pytest.mark.slow

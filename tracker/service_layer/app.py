@@ -13,7 +13,7 @@ from __future__ import annotations
 import gc
 import getpass
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
@@ -35,6 +35,7 @@ from tracker.domain import events as ev
 from tracker.domain.commitment import (
     Command,
     CommitmentState,
+    DomainError,
     NoSuchCommitment,
     decide,
     extend,
@@ -42,13 +43,23 @@ from tracker.domain.commitment import (
 )
 from tracker.domain.events import DomainEvent
 from tracker.service_layer.projections import (
+    Reference,
     commitment_rows,
     follow_up_rows,
+    send_reference_lookups,
     to_domain,
     write_stream_rows,
 )
 
 RETRIES = 3
+
+
+class UnknownReferences(DomainError):
+    """A command names an actor, source or commitment that is not stored."""
+
+    def __init__(self, missing: list[Reference]) -> None:
+        super().__init__("; ".join(f"unknown {kind} {ident!r}" for _, kind, ident in missing))
+        self.missing = missing
 
 
 class BusyError(RuntimeError):
@@ -134,13 +145,14 @@ class Tracker:
         name: str,
         expected_version: int | None = None,
         key: str | None = None,
-        check: Callable[[Any, CommitmentState | None], None] | None = None,
+        references: Sequence[Reference] = (),
     ) -> AppendResult:
         """Decide ``command`` against the stream's current state and record the outcome.
 
-        ``check`` runs inside the transaction with the current state, for rules that
-        need other data (that an actor or a source exists). The command is judged
-        against today's date in UTC, so nothing is recorded as happening in the future.
+        ``references`` (the actors, sources and commitments the command names) must
+        exist: :class:`UnknownReferences` otherwise. They are looked up with the
+        stream, in the transaction. The command is judged against today's date in UTC,
+        so nothing is recorded as happening in the future.
         """
         key = key or f"cmd:{uuid.uuid4()}"
         stream = ev.commitment_stream(commitment_id)
@@ -148,6 +160,7 @@ class Tracker:
         def run(tx: Transaction) -> AppendResult:
             with tx.batch() as conn:
                 sent = self.store.send_command_reads(conn, stream, f"{key}#0")
+                unknown = send_reference_lookups(conn, references)
             read = sent()
             if read.duplicate:
                 with tx.batch(commit=True):  # what it read: cheaper to end than to roll back
@@ -156,8 +169,8 @@ class Tracker:
             version = state.version if state else 0
             if expected_version is not None and expected_version != version:
                 raise ConcurrencyConflict(stream, expected_version, version)
-            if check:
-                check(tx.conn, state)
+            if missing := unknown():
+                raise UnknownReferences(missing)
             try:
                 decided = decide(state, command, today=utc_today())
             except NoSuchCommitment as exc:

@@ -34,7 +34,6 @@ from tracker.config import resolve_db_url
 from tracker.domain import events as ev
 from tracker.domain.commitment import (
     Command,
-    CommitmentState,
     DomainError,
     NoSuchCommitment,
     decide,
@@ -131,11 +130,6 @@ class Tracker:
             )
             for i, e in enumerate(domain_events, start=number_from)
         ]
-
-    def load(self, conn: Any, commitment_id: str) -> CommitmentState | None:
-        return fold(
-            to_domain(e) for e in self.store.read_stream(conn, ev.commitment_stream(commitment_id))
-        )
 
     def handle(
         self,

@@ -137,6 +137,7 @@ _BATCH = "(a batch of statements, sent together)"  # what a batch's error names 
 _LOCK_AND_USER = Statement("SELECT pg_advisory_xact_lock(?), session_user")
 # True while a command checks out its connection: the one checkout not pinged.
 _UNPINGED: ContextVar[bool] = ContextVar("tracker_unpinged", default=False)
+_FRESH = "tracker_fresh"  # in a pooled connection's info until its first checkout
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -240,12 +241,17 @@ def _create_engine(url: str) -> Engine:
 
 
 def _configure_postgresql(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(_dbapi_conn: Any, record: Any) -> None:
+        record.info[_FRESH] = True
+
     @event.listens_for(engine, "checkout")
-    def _ping(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+    def _ping(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
         """``pool_pre_ping``, but for a command's checkout: a ping is a round trip, and a
         command retries on a dead connection instead (see :meth:`Database.run_command`).
+        A connection just made is not pinged either, as ``pool_pre_ping`` does not.
         Raising ``DisconnectionError`` makes the pool replace the connection."""
-        if _UNPINGED.get():
+        if record.info.pop(_FRESH, False) or _UNPINGED.get():
             return
         try:
             engine.dialect.do_ping(dbapi_conn)

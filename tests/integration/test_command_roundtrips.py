@@ -13,17 +13,19 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import date
+from dataclasses import replace
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from support import store_workers
 from support.pgserver import PgServer
 from support.roundtrips import counting
 
 from tracker.adapters.db import Database
+from tracker.adapters.eventstore import NewEvent
 from tracker.adapters.integrity import verify_chain
 from tracker.domain.commitment import (
     AddNote,
@@ -228,3 +230,19 @@ def test_without_pipelines_a_command_still_works(
     assert counted.per_checkout[0] > 2
     assert events(pg_tracker) == 3
     assert_consistent(pg_tracker)
+
+
+def test_a_write_the_database_refuses_leaves_nothing(db: Database) -> None:
+    """An error in the last batch (here the unique index on idempotency keys, which a
+    command's second event runs into) rolls the whole command back."""
+    tracker = Tracker(db)
+    noted = NewEvent("NoteAdded", {"note": "x"}, datetime(2024, 1, 19, tzinfo=UTC))
+    with db.write() as conn:
+        tracker.store.append(conn, "elsewhere", 0, [replace(noted, idempotency_key="k#1")])
+
+    with pytest.raises(IntegrityError):
+        tracker.handle("a", made("a"), name="add", key="k")  # k#0 made, k#1 its follow-up
+
+    assert events(tracker) == 1
+    assert tracker.handle("a", made("a"), name="add").appended == 2
+    assert_consistent(tracker)

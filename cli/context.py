@@ -66,29 +66,41 @@ def _user_errors() -> tuple[type[BaseException], ...]:
 
 
 def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn the library's exceptions into messages and exit statuses."""
+    """Turn the library's exceptions into messages and exit statuses.
+
+    The library's exception classes are imported only once something was raised: a
+    command that ends well (`status` from the stored rows) never loads SQLAlchemy.
+    """
 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from sqlalchemy.exc import DBAPIError
-
-        from tracker.adapters.eventstore import ConcurrencyConflict
-        from tracker.service_layer.app import BusyError
-        from tracker.service_layer.document import DataError
-        from tracker.service_layer.rebuild import DamagedLog
-
         try:
             return fn(*args, **kwargs)
-        except DataError as exc:
-            click.echo(str(exc), err=True)
-            raise SystemExit(EXIT_USAGE) from None
-        except (ConcurrencyConflict, BusyError, DamagedLog) as exc:
-            fail(str(exc), EXIT_PROBLEMS)
-        except DBAPIError as exc:
-            fail(_database_error(exc), EXIT_PROBLEMS)
-        except _user_errors() as exc:
-            fail(str(exc))
+        except Exception as exc:
+            _exit_for(exc)
+            raise
 
     return update_wrapper(wrapper, fn)
+
+
+def _exit_for(exc: Exception) -> None:
+    """Exit with the message and status for one of the library's exceptions; return
+    for any other, which the caller raises again."""
+    from sqlalchemy.exc import DBAPIError
+
+    from tracker.adapters.eventstore import ConcurrencyConflict
+    from tracker.service_layer.app import BusyError
+    from tracker.service_layer.document import DataError
+    from tracker.service_layer.rebuild import DamagedLog
+
+    if isinstance(exc, DataError):
+        click.echo(str(exc), err=True)
+        raise SystemExit(EXIT_USAGE) from None
+    if isinstance(exc, ConcurrencyConflict | BusyError | DamagedLog):
+        fail(str(exc), EXIT_PROBLEMS)
+    if isinstance(exc, DBAPIError):
+        fail(_database_error(exc), EXIT_PROBLEMS)
+    if isinstance(exc, _user_errors()):
+        fail(str(exc))
 
 
 def _database_error(exc: BaseException) -> str:

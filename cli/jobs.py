@@ -7,6 +7,7 @@ from datetime import datetime
 import click
 
 from tracker.domain.words import late, plural
+from tracker.jobs.settings import MAX_WITHIN_DAYS
 
 from .context import EXIT_PROBLEMS, AppContext, handle_errors, pass_app
 from .output import TEXT, Column, echo_styled, output_options, pager_option
@@ -74,7 +75,7 @@ def overdue(app: AppContext, flag: bool, now: datetime | None, fmt: str) -> None
 @click.option(
     "--within",
     "within_days",
-    type=click.IntRange(0, 366),
+    type=click.IntRange(0, MAX_WITHIN_DAYS),  # as $TRACKER_REMIND_WITHIN_DAYS
     default=None,
     help="Days ahead that count as due soon (default: $TRACKER_REMIND_WITHIN_DAYS or 7).",
 )

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 import re
 import shlex
@@ -32,7 +31,7 @@ from typing import Any, TextIO
 
 import click
 
-from tracker.jsontext import escape_line_breaks
+from tracker.jsontext import encode_row, listing
 
 FORMATS = ("table", "json", "jsonl", "csv", "markdown")
 KEY = "key"  # never shrinks nor wraps: ids, dates, statuses, numbers
@@ -241,13 +240,7 @@ def emit(
     if fmt in ("json", "jsonl"):
         # One row per line: as readable as indenting, and json's C encoder writes it
         # (it does not indent), which matters for thousands of rows.
-        encode = json.JSONEncoder(ensure_ascii=False).encode
-        lines = [encode(r) for r in rows]
-        if fmt == "jsonl":
-            text = "".join(line + "\n" for line in lines)
-        else:
-            text = "[\n  " + ",\n  ".join(lines) + "\n]\n" if lines else "[]\n"
-        out.write(escape_line_breaks(text))
+        out.write(listing([encode_row(r) for r in rows], fmt))
     elif fmt == "csv":
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow([c.key for c in columns])

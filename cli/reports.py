@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from tracker.domain.words import late, plural, to_second
-from tracker.jsontext import escape_line_breaks
+from tracker.jsontext import escape_line_breaks, listing
 from tracker.service_layer.fields import csv_keys, flat_rows
 
 from .context import AppContext, handle_errors, pass_app
@@ -192,9 +192,25 @@ def status(
       tracker status --upcoming 14 --as-of 2024-02-01
       tracker status --due-before 2024-03-01 --format jsonl
     """
+    wanted = tuple(s.value for s in statuses)
+    # Today's report for scripts, from the stored rows, read without SQLAlchemy: with
+    # every option but those that need actors, tags or the log (--by, --tag, --upcoming,
+    # --as-of, --known-at).
+    stored = not (by or tags) and as_of is None and known_at is None and upcoming is None
+    if stored and fmt in ("json", "jsonl"):
+        lines = stored_status(
+            app,
+            status=wanted,
+            overdue_only=overdue_only,
+            due_before=due_before,
+            sort=sort,
+            limit=limit,
+        )
+        if lines is not None:
+            sys.stdout.write(listing(lines, fmt))
+            return
     from tracker.service_layer.queries import View, status_report
 
-    wanted = tuple(s.value for s in statuses)
     view = View(as_of=as_of, known_at=known_at)
     rows = status_report(
         app.tracker,
@@ -209,6 +225,16 @@ def status(
         limit=limit,
     )
     print_status(rows, fmt, view.day.isoformat(), empty=empty_hint(app, rows))
+
+
+def stored_status(app: AppContext, **options: Any) -> list[str] | None:
+    """Today's status rows, encoded, from what the projection stores; None when it cannot
+    say (see tracker.adapters.statusread), and the full path answers instead."""
+    from tracker.clock import utc_today
+    from tracker.config import resolve_db_url
+    from tracker.service_layer.statusrows import stored_report
+
+    return stored_report(resolve_db_url(app.db_option), utc_today(), **options)
 
 
 @click.command()

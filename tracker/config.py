@@ -15,10 +15,14 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
 DB_ENV = "TRACKER_DB"
 MASK = "***"
+# A server that does not answer is reported after this long rather than the operating
+# system's two minutes; a connect_timeout in the URL wins.
+PG_CONNECT_TIMEOUT_S = 10
 _EXAMPLES = "a file path, sqlite:///PATH or postgresql://USER:PASSWORD@HOST/DB"
 
 # scheme://user:password@ — the password runs to the *last* '@' of the word, so one
@@ -119,6 +123,19 @@ def resolve_db_url(given: str | None = None, env: Mapping[str, str] | None = Non
         _check_userinfo(raw, rest, origin)
         return f"postgresql+psycopg://{rest}"
     raise ConfigError(f"unsupported database URL scheme {scheme!r}: use {_EXAMPLES}")
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of an ``sqlite:///PATH`` URL; None for anything else."""
+    if not url.startswith("sqlite:///"):
+        return None
+    path = url.removeprefix("sqlite:///").split("?", 1)[0]
+    return Path(path) if path and path != ":memory:" else None
+
+
+def pg_connect_args(url: str) -> dict[str, Any]:
+    """What every PostgreSQL connection is opened with besides its URL."""
+    return {} if "connect_timeout=" in url else {"connect_timeout": PG_CONNECT_TIMEOUT_S}
 
 
 def _sqlite_url(rest: str, origin: str) -> str:

@@ -22,6 +22,21 @@ def escape_line_breaks(text: str) -> str:
     return text
 
 
+# The encoder of every listing's rows: one line each (json's C encoder does not indent).
+encode_row = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def listing(lines: list[str], fmt: str) -> str:
+    """Rows already encoded one a line, as a listing's ``json`` (an array, a row per
+    line) or ``jsonl`` text: the one place both shapes are made, so that a listing
+    written from stored row text is the same bytes as one encoded from dicts."""
+    if fmt == "jsonl":
+        text = "".join(line + "\n" for line in lines)
+    else:
+        text = "[\n  " + ",\n  ".join(lines) + "\n]\n" if lines else "[]\n"
+    return escape_line_breaks(text)
+
+
 def json_line(value: Any, **options: Any) -> str:
     """``value`` as JSON (UTF-8 kept readable) that no reader can split."""
     return escape_line_breaks(json.dumps(value, ensure_ascii=False, **options))

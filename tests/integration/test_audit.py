@@ -24,6 +24,7 @@ from tracker.adapters.eventstore import ANY_VERSION, EventStore, NewEvent, hashe
 from tracker.adapters.hashing import GENESIS, Chain
 from tracker.adapters.integrity import verify_chain
 from tracker.domain import events as ev
+from tracker.domain import streams
 from tracker.jobs.audit import run_audit
 from tracker.service_layer.app import Tracker
 from tracker.service_layer.rebuild import event_count, rebuild_projections
@@ -413,6 +414,26 @@ def test_a_tampered_projection_is_named_and_rebuilt(tracker: Cli, db: Database) 
     assert FENTANYL in tracker.ok("show", FENTANYL).stdout
 
 
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [("status_row", "{}"), ("overdue_after", "2099-01-01"), ("open_follow_ups_due", "")],
+)
+def test_a_tampered_stored_status_row_is_named_and_rebuilt(
+    tracker: Cli, db: Database, column: str, value: str
+) -> None:
+    """The status report's stored columns are projection columns like the others."""
+    status = tracker.ok("status", "--format", "json").stdout
+    sql(db, f"UPDATE commitments SET {column} = :v WHERE id = :id", v=value, id="darien-visit")
+
+    found = audit(tracker, code=1)
+    assert check(found, "projections")["findings"] == [
+        {"table": "commitments", "key": "darien-visit", "problem": "differs from the log"}
+    ]
+    tracker.ok("projections", "rebuild")
+    assert outcomes(audit(tracker)) == CLEAN
+    assert tracker.ok("status", "--format", "json").stdout == status
+
+
 def test_no_projection_is_rebuilt_from_a_row_that_cannot_be_read(
     tracker: Cli, db: Database
 ) -> None:
@@ -734,7 +755,7 @@ def test_an_audit_in_the_past_judges_the_world_as_of_that_day(tracker: Cli) -> N
 
 def test_a_rule_broken_in_the_log_is_a_warning(tracker: Cli, app: Tracker, db: Database) -> None:
     """Written straight to the store, as an older version or a bulk load could have."""
-    stream = ev.commitment_stream(FENTANYL)
+    stream = streams.commitment(FENTANYL)
     on = datetime(2024, 2, 5, tzinfo=UTC)
     verdict = {
         "status": "fulfilled",

@@ -11,6 +11,7 @@ import stat
 from collections.abc import Iterator
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -18,6 +19,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from support import store_workers
+from support.cli import Cli
 
 from tracker.adapters.db import Database, DatabaseUnavailable, SchemaError
 from tracker.adapters.migrate import downgrade, known_revisions, upgrade
@@ -144,3 +146,34 @@ def test_processes_opening_a_fresh_database_together_upgrade_it_once(empty_db_ur
         [(store_workers.ensure_schema, (empty_db_url, start)) for _ in range(processes)]
     )
     assert revisions == [SCHEMA_REVISION] * processes
+
+
+def test_0003_fills_the_status_columns_of_a_database_written_at_0002(db_url: str) -> None:
+    """A log and projections as 0002 kept them (0003's columns dropped again): the
+    upgrade fills the columns exactly as the projections write them, so the audit
+    passes and `status --format json` reads them, giving what it gave before."""
+    cli = Cli(db_url).load_demo()
+    cli.ok("record", "darien-visit", "due", "2024-03-31", "--note", "moved")
+    before = {fmt: cli.ok("status", "--format", fmt).stdout for fmt in ("json", "jsonl")}
+    database = Database(db_url)
+    try:
+        written = _status_columns(database)
+        downgrade(database, "0002")
+        assert "status_row" not in _commitment_columns(database)
+        assert cli.ok("status", "--format", "json").stdout == before["json"]  # upgrades
+        assert database.current_revision() == SCHEMA_REVISION
+        assert _status_columns(database) == written
+    finally:
+        database.dispose()
+    assert {fmt: cli.ok("status", "--format", fmt).stdout for fmt in before} == before
+    cli.ok("audit")
+
+
+def _commitment_columns(db: Database) -> set[str]:
+    return {c["name"] for c in sa.inspect(db.engine).get_columns("commitments")}
+
+
+def _status_columns(db: Database) -> list[tuple[Any, ...]]:
+    query = "SELECT id, status_row, overdue_after, open_follow_ups_due FROM commitments"
+    with db.read() as conn:
+        return [tuple(r) for r in conn.execute(sa.text(query + " ORDER BY id"))]

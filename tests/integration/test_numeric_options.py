@@ -31,6 +31,7 @@ CASES = [
     (("scheduler", "run", "--once", "--jobs", ","), "'--jobs'"),
     (("scheduler", "run", "--once", "--jobs", "audit", "--remind-every", "1d"), "'--jobs'"),
     (("remind", "--dry-run", "--within", "9223372036854775808"), "'--within'"),
+    (("remind", "--dry-run", "--within", "3651"), "'--within'"),  # the variable's bound too
     (("audit", "--stale-days", "9223372036854775808"), "'--stale-days'"),
     (("record", "darien-visit", "retract", "9223372036854775808", "--reason", "x"), "'ENTRY'"),
     (("record", "darien-visit", "retract", "0", "--reason", "x"), "'ENTRY'"),

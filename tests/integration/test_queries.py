@@ -13,7 +13,7 @@ import time_machine
 from sqlalchemy import delete, insert, select, update
 
 from tracker.adapters import schema
-from tracker.domain import events as ev
+from tracker.domain import streams
 from tracker.domain.commitment import (
     ChangeStatus,
     CommitmentState,
@@ -282,7 +282,7 @@ def test_the_projection_row_is_the_fold_of_its_stream(tracker: Tracker) -> None:
         (text,) = conn.execute(
             select(schema.commitments.c.state).where(schema.commitments.c.id == FENTANYL)
         ).one()
-        stored = tracker.store.read_stream(conn, ev.commitment_stream(FENTANYL))
+        stored = tracker.store.read_stream(conn, streams.commitment(FENTANYL))
     folded = fold(to_domain(e) for e in stored)
     assert folded is not None and folded.status is Status.IN_PROGRESS
     assert CommitmentState.from_dict(json.loads(text)).to_dict() == folded.to_dict()

@@ -26,16 +26,13 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError
 
-from tracker.adapters.schema import SCHEMA_REVISION
-from tracker.config import ConfigError, redact
+from tracker.adapters.revision import SCHEMA_REVISION
+from tracker.config import ConfigError, pg_connect_args, redact, sqlite_path
 
 # An arbitrary constant shared by every tracker process: the advisory lock's key.
 ADVISORY_LOCK_KEY = 0x7472_6B72  # "trkr"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 SQLITE_HEADER = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite database file
-# A server that does not answer is reported after this long rather than the operating
-# system's two minutes; a connect_timeout in the URL wins.
-PG_CONNECT_TIMEOUT_S = 10
 VERSION_TABLE = "alembic_version"
 # Where a pooled PostgreSQL connection keeps its ``session_user`` (see eventstore).
 SESSION_USER_INFO = "tracker_session_user"
@@ -140,14 +137,6 @@ _UNPINGED: ContextVar[bool] = ContextVar("tracker_unpinged", default=False)
 _FRESH = "tracker_fresh"  # in a pooled connection's info until its first checkout
 
 
-def sqlite_path(url: str) -> Path | None:
-    """The file of an ``sqlite:///PATH`` URL; None for anything else."""
-    if not url.startswith("sqlite:///"):
-        return None
-    path = url.removeprefix("sqlite:///").split("?", 1)[0]
-    return Path(path) if path and path != ":memory:" else None
-
-
 def _prepare_sqlite_file(url: str) -> None:
     """Create the file private to its user before SQLite creates it world-readable, and
     refuse a path SQLite cannot use as a database with a message saying why."""
@@ -233,8 +222,7 @@ def _create_engine(url: str) -> Engine:
             raise ConfigError(
                 "PostgreSQL needs the 'postgres' extra: pip install 'tracker[postgres]'"
             ) from exc
-        timeout = {} if "connect_timeout=" in url else {"connect_timeout": PG_CONNECT_TIMEOUT_S}
-        engine = create_engine(url, connect_args=timeout)
+        engine = create_engine(url, connect_args=pg_connect_args(url))
         _configure_postgresql(engine)
         return engine
     raise ConfigError(f"unsupported database URL: {redact(url)}")

@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -480,13 +480,25 @@ class EventStore:
         prefix: str = "",
         batch_size: int = 5000,
         known_at: str | None = None,
+        happened_by: date | None = None,
     ) -> Iterator[list[Row]]:
         """What folding needs of every event, as :data:`FOLD_COLUMNS` rows in the order
-        of :meth:`read_by_stream`: half the bytes, for rebuilds and as-of reports."""
-        return self._by_stream(conn, FOLD_COLUMNS, prefix, batch_size, known_at)
+        of :meth:`read_by_stream`: half the bytes, for rebuilds and as-of reports.
+
+        ``happened_by``: only events dated on or before that day, left out by the
+        database rather than decoded to be dropped (an as-of report of a day halfway
+        through the log reads half of it).
+        """
+        return self._by_stream(conn, FOLD_COLUMNS, prefix, batch_size, known_at, happened_by)
 
     def _by_stream(
-        self, conn: Connection, columns: str, prefix: str, batch_size: int, known_at: str | None
+        self,
+        conn: Connection,
+        columns: str,
+        prefix: str,
+        batch_size: int,
+        known_at: str | None,
+        happened_by: date | None = None,
     ) -> Iterator[list[Row]]:
         where, params = [], []
         if prefix:
@@ -495,6 +507,10 @@ class EventStore:
         if known_at is not None:
             where.append("recorded_at <= ?")
             params.append(known_at)
+        if happened_by is not None:
+            # occurred_at is ISO text: before the next day's date is on or before the day.
+            where.append("occurred_at < ?")
+            params.append((happened_by + timedelta(days=1)).isoformat())
         order = " ORDER BY stream_id, version LIMIT ?"
         condition = f" WHERE {' AND '.join(where)}" if where else ""
         first = Statement(f"SELECT {columns} FROM events{condition}{order}")  # noqa: S608

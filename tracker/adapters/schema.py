@@ -19,9 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-# Changing this means writing a migration: `tracker db upgrade` and the start-up check
-# compare it with the database's alembic_version row without importing Alembic.
-SCHEMA_REVISION = "0002"
+from tracker.adapters.revision import SCHEMA_REVISION as SCHEMA_REVISION
 
 metadata = MetaData(
     naming_convention={
@@ -71,6 +69,11 @@ commitments = Table(
     Column("last_evidence_on", DAY, nullable=True),
     Column("version", Integer, nullable=False),
     Column("state", Text, nullable=False),
+    # The status report's row, pre-encoded, and what judging it on a day needs (see
+    # tracker.service_layer.statusrows): `tracker status --format json` reads only these.
+    Column("status_row", Text, nullable=False),
+    Column("overdue_after", DAY, nullable=True),
+    Column("open_follow_ups_due", Text, nullable=False),
 )
 
 follow_ups = Table(

@@ -11,12 +11,14 @@ import unicodedata
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import default as default_policy
+from functools import lru_cache
 
 # RFC 5321 4.5.3.1: servers may refuse longer local parts and paths, and many do.
 LOCAL_PART_MOST = 64
 ADDRESS_MOST = 254
 
 
+@lru_cache(maxsize=4096)  # the header parser is slow, and a file names few owners many times
 def address_problem(value: str) -> str | None:
     """Why ``value`` is not exactly one address the mailer can send to, if it is not.
 

@@ -114,6 +114,22 @@ def parse_due(value: object, *, relative_to: date | None = None) -> DueWindow | 
     return window
 
 
+def due_form(window: Mapping[str, Any] | None) -> Any:
+    """A deadline as a commitments file writes it: its words if they still mean the
+    same window, else the window itself."""
+    if window is None:
+        return None
+    label = window.get("label")
+    if label:
+        try:
+            parsed = parse_due(label)
+        except DueParseError:
+            parsed = None
+        if parsed is not None and parsed.to_dict() == window:
+            return label
+    return {k: window[k] for k in ("start", "end", "label") if window.get(k)}
+
+
 def _parse_due(value: object, relative_to: date | None) -> DueWindow | None:
     if value is None:
         return None

@@ -15,10 +15,6 @@ from tracker.domain import events as ev
 from tracker.domain.events import DomainEvent, world_order
 from tracker.domain.statuses import Status
 
-# What may follow a final status: a status change (a reopen, with its reason), a note,
-# or a retraction (which takes the mistaken entry out of the history altogether).
-AFTER_FINAL = frozenset({ev.STATUS_CHANGED, ev.NOTE_ADDED, ev.ENTRY_RETRACTED})
-
 
 @dataclass(frozen=True)
 class Breach:
@@ -45,7 +41,7 @@ def breaches(
     found: list[Breach] = []
     status, status_on = after, after_on
     for e in live:
-        if status.terminal and e.type not in AFTER_FINAL:
+        if status.terminal and e.type not in ev.AFTER_FINAL:
             problem = f"{ev.phrase(e.type)} after the final status {status.value}"
             found.append(Breach(e, problem, status, status_on))
         if e.type != ev.STATUS_CHANGED:

@@ -10,10 +10,13 @@ status, the day it was reached and the window, never stored.
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
-from tracker.domain.deadlines import DueWindow
 from tracker.domain.statuses import Status
 from tracker.domain.words import late
+
+if TYPE_CHECKING:  # not at run time: `tracker status` from stored rows never parses a deadline
+    from tracker.domain.deadlines import DueWindow
 
 
 def days_late_at_fulfilment(

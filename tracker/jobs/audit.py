@@ -51,6 +51,7 @@ from tracker.adapters.eventstore import (
 )
 from tracker.adapters.integrity import ChainCheck, Digest, Finding, Findings, verify_chain
 from tracker.domain import events as ev
+from tracker.domain import streams
 from tracker.domain.commitment import CommitmentState, fold
 from tracker.domain.events import DomainEvent
 from tracker.domain.invariants import breaches
@@ -72,29 +73,13 @@ from tracker.service_layer.queries import View, commitment_as_of
 
 __all__ = ["AuditReport", "CheckResult", "run_audit", "verify_chain"]
 
-AUDIT_STREAM = "audit"
 Outcome = Literal["pass", "fail", "warn", "info"]
 Progress = Callable[[int], None]
 
 # The event types of the streams the projections are folded from; the fold would pass
 # over a row of another type in silence, so it cannot be read. (The jobs' own streams
 # feed no check: their types are theirs to extend.)
-KNOWN_TYPES = {
-    "commitment": frozenset(
-        {
-            ev.COMMITMENT_MADE,
-            ev.PROGRESS_RECORDED,
-            ev.STATUS_CHANGED,
-            ev.DEADLINE_CHANGED,
-            ev.NOTE_ADDED,
-            ev.FOLLOW_UP_SCHEDULED,
-            ev.FOLLOW_UP_DONE,
-            ev.ENTRY_RETRACTED,
-        }
-    ),
-    "actor": frozenset({ev.ACTOR_REGISTERED, ev.ACTOR_UPDATED}),
-    "source": frozenset({ev.SOURCE_REGISTERED, ev.SOURCE_UPDATED}),
-}
+KNOWN_TYPES = {kind: ev.types_in(kind) for kind in streams.FOLDED}
 _decode = json.JSONDecoder().raw_decode
 
 
@@ -583,5 +568,5 @@ def _record(tracker: Tracker, report: AuditReport) -> int:
         idempotency_key=f"audit:{format_ts(report.now)}",
     )
     with tracker.db.write() as conn:
-        result = tracker.store.append(conn, AUDIT_STREAM, ANY_VERSION, [event])
+        result = tracker.store.append(conn, streams.AUDIT, ANY_VERSION, [event])
     return result.positions[0]

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from tracker.adapters.eventstore import ANY_VERSION, NewEvent
 from tracker.clock import utc_now
 from tracker.domain import events as ev
+from tracker.domain import streams
 from tracker.domain.commitment import CommitmentState
 from tracker.service_layer.app import Tracker, recorder
 from tracker.service_layer.queries import View, commitments
@@ -152,7 +153,7 @@ def flag(tracker: Tracker, now: datetime) -> FlagReport:
         new = [i for i in items if i.key not in seen]
         batch = [
             (
-                f"overdue:{i.commitment_id}",
+                streams.overdue(i.commitment_id),
                 ANY_VERSION,
                 [
                     NewEvent(

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 
 from tracker.adapters.eventstore import ANY_VERSION, NewEvent
 from tracker.domain import events as ev
+from tracker.domain import streams
 from tracker.domain.commitment import CommitmentState
 from tracker.domain.words import span
 from tracker.jobs.lease import give_back, new_holder_id, take
@@ -317,6 +318,5 @@ def _confirm(tracker: Tracker, digest: Digest, holder: str, event: NewEvent | No
     """Under the lock: record what became of the send (if anything) and give the claim back."""
     with tracker.db.write() as conn:
         if event is not None:
-            stream = f"reminders:{digest.owner.lower()}"
-            tracker.store.append(conn, stream, ANY_VERSION, [event])
+            tracker.store.append(conn, streams.reminders(digest.owner), ANY_VERSION, [event])
         give_back(conn, holder, name=digest.claim)

@@ -31,7 +31,7 @@ from tracker.adapters.eventstore import (
 )
 from tracker.clock import utc_today
 from tracker.config import resolve_db_url
-from tracker.domain import events as ev
+from tracker.domain import streams
 from tracker.domain.commitment import (
     Command,
     DomainError,
@@ -149,7 +149,7 @@ class Tracker:
         so nothing is recorded as happening in the future.
         """
         key = key or f"cmd:{uuid.uuid4()}"
-        stream = ev.commitment_stream(commitment_id)
+        stream = streams.commitment(commitment_id)
 
         def run(tx: Transaction) -> AppendResult:
             with tx.batch() as conn:

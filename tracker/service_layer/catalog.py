@@ -10,6 +10,7 @@ from sqlalchemy import Connection, select
 from tracker.adapters import schema
 from tracker.clock import utc_today
 from tracker.domain import events as ev
+from tracker.domain import streams
 from tracker.domain.commitment import DomainError
 from tracker.domain.events import DomainEvent
 from tracker.domain.names import AmbiguousName, Clash, clashes
@@ -52,13 +53,13 @@ def name_clashes(conn: Connection, actors: list[dict[str, Any]]) -> list[Clash]:
 
 def register(tracker: Tracker, kind: str, item: dict[str, Any]) -> None:
     """Add an actor or a source; an existing id is refused (the import updates them)."""
-    stream = ev.actor_stream(item["id"]) if kind == "actor" else ev.source_stream(item["id"])
+    stream = streams.actor(item["id"]) if kind == "actor" else streams.source(item["id"])
     event_type = ev.ACTOR_REGISTERED if kind == "actor" else ev.SOURCE_REGISTERED
     with tracker.db.write() as conn:
         if tracker.store.stream_version(conn, stream):
             raise DomainError(f"{kind} {item['id']!r} already exists")
         if kind == "actor" and item.get("member_of"):
-            parent = tracker.store.stream_version(conn, ev.actor_stream(item["member_of"]))
+            parent = tracker.store.stream_version(conn, streams.actor(item["member_of"]))
             if not parent:
                 raise DomainError(f"unknown actor {item['member_of']!r} in --member-of")
         if kind == "actor" and (found := name_clashes(conn, [item])):

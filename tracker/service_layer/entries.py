@@ -2,7 +2,11 @@
 
 Import and export share this module so that ``import -> export -> import`` is
 lossless by construction: an entry already in the log is recognised by turning the
-stored event back into its file form and comparing it with the file's entry.
+stored event back into its file form and comparing it with the file's entry. The
+history's kinds are declared with the events (``events.HistoryForm``): the command an
+entry makes is read by ``commitment.ENTRY_READERS``, through :class:`Fields`, which
+holds every value to the field rules below; an event is written back by
+``events.history_entry``.
 
 Two history kinds go beyond the written format, because the log can hold them and
 export must not drop them: ``follow_up`` (a check-in scheduled after the commitment
@@ -13,32 +17,25 @@ prints, with a ``note`` saying why).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from tracker.adapters import schema
-from tracker.domain import days
+from tracker.domain import days, streams
 from tracker.domain import events as ev
 from tracker.domain.addresses import address_problem
 from tracker.domain.commitment import (
+    ENTRY_READERS,
     SLUG,
-    AddNote,
-    ChangeDeadline,
-    ChangeStatus,
     Command,
-    CompleteFollowUp,
-    FollowUpSpec,
     MakeCommitment,
-    RecordProgress,
-    RetractEntry,
     ScheduleFollowUp,
+    read_follow_up,
 )
-from tracker.domain.deadlines import DueParseError, DueWindow, parse_due
-from tracker.domain.events import DomainEvent
+from tracker.domain.deadlines import DueParseError, DueWindow, due_form, parse_due
 from tracker.domain.names import name_key
-from tracker.domain.statuses import parse_status
 from tracker.domain.words import kind_of
 from tracker.service_layer.document import SURROGATE, Problem
 
@@ -57,7 +54,8 @@ _BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _ADDRESS_PART = r"[^@\s\x00-\x1f\x7f-\x9f\ud800-\udfff]+"
 EMAIL = re.compile(rf"^{_ADDRESS_PART}@{_ADDRESS_PART}\.{_ADDRESS_PART}\Z")
 ACTOR_KINDS = ("government", "person", "organization", "body")
-HISTORY_KINDS = ("progress", "status", "due", "note", "follow_up_done", "follow_up", "retraction")
+# The kinds of a history entry and the keys they may hold: see ``events.HistoryForm``.
+HISTORY_KINDS = tuple(ev.HISTORY_FORMS)
 
 
 # --- the field rules: how long, and whether more than one line ----------------------
@@ -75,12 +73,12 @@ _STREAM = _width(schema.events.c.stream_id)
 _KEY = _width(schema.events.c.idempotency_key)
 # The longest id that fits wherever ids go: stream names (``commitment:ID``) and, twice,
 # the overdue flag's idempotency key (``overdue:ID:FOLLOW-UP-ID:YYYY-MM-DD``).
-ID_MOST = min(_STREAM - len("commitment:"), (_KEY - len("overdue:::YYYY-MM-DD")) // 2)
+ID_MOST = min(_STREAM - len(streams.commitment("")), (_KEY - len("overdue:::YYYY-MM-DD")) // 2)
 # The longest owner: its column, the reminder stream (``reminders:OWNER``) and the
 # digest's idempotency key (``reminder:OWNER:YYYY-MM-DD``).
 OWNER_MOST = min(
     _width(schema.commitments.c.owner),
-    _STREAM - len("reminders:"),
+    _STREAM - len(streams.reminders("")),
     _KEY - len("reminder::YYYY-MM-DD"),
 )
 
@@ -402,20 +400,8 @@ COMMITMENT_KEYS = (
     "history",
 )
 FOLLOW_UP_KEYS = ("id", "due", "task", "owner")
-HISTORY_KEYS = (
-    "on",
-    "kind",
-    "status",
-    "due",
-    "note",
-    "source",
-    "quote",
-    "superseded_by",
-    "follow_up",
-    "id",
-    "task",
-    "owner",
-    "retracts",
+HISTORY_KEYS = tuple(
+    dict.fromkeys(["on", "kind", *(k for form in ev.HISTORY_FORMS.values() for k in form.fields)])
 )
 
 
@@ -434,15 +420,6 @@ class CommitmentEntries:
     entries: list[Entry] = field(default_factory=list)
     references: list[tuple[str, str, str]] = field(default_factory=list)  # (path, kind, id)
     valid: bool = True  # False: the file has problems here, so only its references are checked
-
-
-def read_follow_up(f: Fields) -> FollowUpSpec | None:
-    fid, due, task = f.slug("id", required=True), f.day("due", required=True), None
-    task = f.text("task", required=True)
-    owner = f.email("owner")
-    if fid and due and task:
-        return FollowUpSpec(fid, due, task, owner)
-    return None
 
 
 def read_commitment(raw: Any, path: str, problems: list[Problem]) -> CommitmentEntries:
@@ -503,8 +480,9 @@ def read_history(f: Fields, refs: list[tuple[str, str, str]]) -> Entry | None:
     if kind is not None and kind not in HISTORY_KINDS:
         f.fail("kind", f"{kind!r} is not one of {', '.join(HISTORY_KINDS)}")
         return None
-    reader = _HISTORY_READERS.get(kind or "")
-    allowed = _HISTORY_FIELDS.get(kind or "", ())
+    reader = ENTRY_READERS.get(kind or "")
+    form = ev.HISTORY_FORMS.get(kind or "")
+    allowed = form.fields if form else ()
     for key in f.raw:
         if key in HISTORY_KEYS and key not in ("on", "kind", *allowed):
             f.fail(key, f"does not go with kind {kind}")
@@ -519,90 +497,7 @@ def read_history(f: Fields, refs: list[tuple[str, str, str]]) -> Entry | None:
     return Entry(f.path, command) if command else None
 
 
-def _progress(f: Fields, on: date, source: str | None) -> Command | None:
-    return RecordProgress(on, source, f.text("quote"), f.text("note"))
-
-
-def _status(f: Fields, on: date, source: str | None) -> Command | None:
-    raw = f.text("status", required=True)
-    if raw is None:
-        return None
-    try:
-        status = parse_status(raw)
-    except ValueError as exc:
-        f.fail("status", str(exc))
-        return None
-    return ChangeStatus(
-        on, status, source, f.text("quote"), f.text("note"), f.slug("superseded_by")
-    )
-
-
-def _due(f: Fields, on: date, source: str | None) -> Command | None:
-    if "due" not in f.raw:
-        f.fail("due", "is required (the new deadline, or null for none)")
-        return None
-    note = f.text("note", required=True)
-    due = f.due("due")
-    return ChangeDeadline(on, due, note or "", source, f.text("quote")) if note else None
-
-
-def _note(f: Fields, on: date, source: str | None) -> Command | None:
-    note = f.text("note", required=True)
-    return AddNote(on, note, source, f.text("quote")) if note else None
-
-
-def _done(f: Fields, on: date, source: str | None) -> Command | None:
-    fid = f.slug("follow_up", required=True)
-    return CompleteFollowUp(on, fid, f.text("note"), source, f.text("quote")) if fid else None
-
-
-def _follow_up(f: Fields, on: date, source: str | None) -> Command | None:
-    spec = read_follow_up(f)
-    return ScheduleFollowUp(on, spec) if spec else None
-
-
-def _retraction(f: Fields, on: date, source: str | None) -> Command | None:
-    entry, note = f.integer("retracts", required=True), f.text("note", required=True)
-    return RetractEntry(on, entry, note) if entry is not None and note else None
-
-
-_HISTORY_READERS: dict[str, Callable[[Fields, date, str | None], Command | None]] = {
-    "progress": _progress,
-    "status": _status,
-    "due": _due,
-    "note": _note,
-    "follow_up_done": _done,
-    "follow_up": _follow_up,
-    "retraction": _retraction,
-}
-_EVIDENCE = ("source", "quote", "note")
-_HISTORY_FIELDS: dict[str, tuple[str, ...]] = {
-    "progress": _EVIDENCE,
-    "status": ("status", "superseded_by", *_EVIDENCE),
-    "due": ("due", *_EVIDENCE),
-    "note": _EVIDENCE,
-    "follow_up_done": ("follow_up", *_EVIDENCE),
-    "follow_up": ("id", "due", "task", "owner"),
-    "retraction": ("retracts", "note"),
-}
-
-
 # --- events back to file form ------------------------------------------------------
-
-
-def due_form(window: dict[str, Any] | None) -> Any:
-    """A deadline as the file writes it: its words if they still mean the same window."""
-    if window is None:
-        return None
-    label = window.get("label")
-    if label:
-        try:
-            parsed = parse_due(label)
-        except DueParseError:
-            parsed = None
-        if parsed is not None and parsed.to_dict() == window:
-            return label
-    return {k: window[k] for k in ("start", "end", "label") if window.get(k)}
 
 
 def header_form(data: dict[str, Any]) -> dict[str, Any]:
@@ -616,30 +511,3 @@ def header_form(data: dict[str, Any]) -> dict[str, Any]:
 
 def follow_up_form(data: dict[str, Any]) -> dict[str, Any]:
     return clean({k: data.get(k) for k in FOLLOW_UP_KEYS})
-
-
-def history_form(event: DomainEvent) -> dict[str, Any]:
-    d, on = event.data, event.on.isoformat()
-    evidence = {k: d.get(k) for k in _EVIDENCE}
-    match event.type:
-        case ev.PROGRESS_RECORDED:
-            return clean({"on": on, "kind": "progress", **evidence})
-        case ev.STATUS_CHANGED:
-            extra = {"status": d["status"], "superseded_by": d.get("superseded_by")}
-            return clean({"on": on, "kind": "status", **extra, **evidence})
-        case ev.DEADLINE_CHANGED:
-            out = clean({"on": on, "kind": "due", **evidence})
-            out["due"] = due_form(d.get("due"))
-            return out
-        case ev.NOTE_ADDED:
-            return clean({"on": on, "kind": "note", **evidence})
-        case ev.FOLLOW_UP_DONE:
-            return clean(
-                {"on": on, "kind": "follow_up_done", "follow_up": d["follow_up"], **evidence}
-            )
-        case ev.FOLLOW_UP_SCHEDULED:
-            return {"on": on, "kind": "follow_up", **follow_up_form(d)}
-        case ev.ENTRY_RETRACTED:
-            on = d.get("recorded_on", on)
-            return {"on": on, "kind": "retraction", "retracts": d["entry"], "note": d["reason"]}
-    raise ValueError(f"{ev.phrase(event.type)} has no place in a commitments file")

@@ -22,6 +22,7 @@ from sqlalchemy import Connection, func, select
 from tracker.adapters import schema
 from tracker.adapters.eventstore import StoredEvent
 from tracker.domain import events as ev
+from tracker.domain import streams
 from tracker.jsontext import json_line
 from tracker.service_layer import entries as ent
 from tracker.service_layer.app import Tracker
@@ -42,7 +43,7 @@ def _reference(conn: Connection, table: Any, keys: tuple[str, ...]) -> list[dict
 def _commitments(
     tracker: Tracker, conn: Connection, progress: Callable[[int], object]
 ) -> Iterator[dict[str, Any]]:
-    stored = tracker.store.read_by_stream(conn, prefix="commitment:")
+    stored = tracker.store.read_by_stream(conn, prefix=streams.prefix(streams.COMMITMENT))
     for _, events in streams_in_order(stored):
         progress(len(events))
         domain = [to_domain(e) for e in events]
@@ -54,13 +55,15 @@ def _commitments(
         if follow_ups:
             item["follow_ups"] = follow_ups
         if rest:
-            item["history"] = [ent.history_form(e) for e in rest]
+            item["history"] = [ev.history_entry(e) for e in rest]
         yield item
 
 
 def export_size(tracker: Tracker) -> int:
     """How many events an export reads: the total of its progress bar."""
-    commitment_events = select(func.count()).where(schema.events.c.stream_id.like("commitment:%"))
+    commitment_events = select(func.count()).where(
+        schema.events.c.stream_id.like(f"{streams.prefix(streams.COMMITMENT)}%")
+    )
     with tracker.db.read() as conn:
         return int(conn.execute(commitment_events).scalar() or 0)
 

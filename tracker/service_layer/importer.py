@@ -20,6 +20,7 @@ from tracker.adapters import schema
 from tracker.adapters.eventstore import NewEvent
 from tracker.clock import utc_today
 from tracker.domain import events as ev
+from tracker.domain import streams
 from tracker.domain.commitment import (
     CommitmentState,
     DayRefused,
@@ -156,7 +157,7 @@ def _reference_events(
             parsed.actors,
             schema.actors,
             actor_row,
-            ev.actor_stream,
+            streams.actor,
             ev.ACTOR_REGISTERED,
             ev.ACTOR_UPDATED,
         ),
@@ -164,7 +165,7 @@ def _reference_events(
             parsed.sources,
             schema.sources,
             source_row,
-            ev.source_stream,
+            streams.source,
             ev.SOURCE_REGISTERED,
             ev.SOURCE_UPDATED,
         ),
@@ -190,7 +191,7 @@ def _reference_events(
 def _form(event: DomainEvent) -> dict[str, Any]:
     if event.type == ev.COMMITMENT_MADE:
         return ent.header_form(event.data)
-    return ent.history_form(event)
+    return ev.history_entry(event)
 
 
 def _plan_commitment(
@@ -272,12 +273,12 @@ def _import(
         _check_references(conn, parsed, problems)
         batch = _reference_events(conn, parsed, tracker, report) if not problems else []
         valid = [c for c in parsed.commitments if c.valid]
-        streams = [ev.commitment_stream(c.id) for c in valid]
-        stored: dict[str, list[DomainEvent]] = {s: [] for s in streams}
-        for e in tracker.store.read_streams(conn, streams):
+        names = [streams.commitment(c.id) for c in valid]
+        stored: dict[str, list[DomainEvent]] = {s: [] for s in names}
+        for e in tracker.store.read_streams(conn, names):
             stored[e.stream_id].append(to_domain(e))
         states: list[CommitmentState] = []
-        for c, stream in zip(valid, streams, strict=True):
+        for c, stream in zip(valid, names, strict=True):
             new, state = _plan_commitment(c, stored[stream], problems, report)
             if new and state is not None:
                 report.commitments += not stored[stream]

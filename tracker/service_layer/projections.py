@@ -29,6 +29,7 @@ from tracker.adapters.eventstore import CHUNK, Row, StoredEvent, decode_payload,
 from tracker.adapters.hashing import canonical_json
 from tracker.domain.commitment import CommitmentState, fold
 from tracker.domain.events import DomainEvent
+from tracker.service_layer.statusrows import status_columns
 
 Rows = dict[str, list[dict[str, Any]]]
 
@@ -76,6 +77,7 @@ def commitment_rows(state: CommitmentState) -> Rows:
                 "last_evidence_on": d["last_evidence_on"],
                 "version": state.version,
                 "state": canonical_json(d),
+                **status_columns(state),
             }
         ],
         "follow_ups": follow_up_rows(state),

@@ -9,7 +9,7 @@ so a report can be reproduced exactly as the tracker gave it on that day.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -21,13 +21,13 @@ from tracker.adapters.db import Statement
 from tracker.adapters.eventstore import StoredEvent, decode_payload, format_ts
 from tracker.clock import utc_today
 from tracker.domain import events as ev
+from tracker.domain import streams
 from tracker.domain.commitment import CommitmentState, fold
 from tracker.domain.events import DomainEvent
 from tracker.domain.names import ActorDirectory
-from tracker.domain.statuses import Status
-from tracker.domain.timeliness import days_late_at_fulfilment
 from tracker.service_layer.app import Tracker, bulk
 from tracker.service_layer.projections import domain_streams, to_domain
+from tracker.service_layer.statusrows import SORTS, sort_key, status_row
 
 
 class QueryError(ValueError):
@@ -87,7 +87,7 @@ def _projections_answer(conn: Connection, view: View) -> bool:
         return False
     if view.as_of is None:
         return True
-    (last,) = _LAST_DAY.rows(conn, ("commitment:%",))[0]
+    (last,) = _LAST_DAY.rows(conn, (f"{streams.prefix(streams.COMMITMENT)}%",))[0]
     return last is None or date.fromisoformat(last[:10]) <= view.as_of
 
 
@@ -99,7 +99,12 @@ def states(tracker: Tracker, conn: Connection, view: View) -> Iterator[Commitmen
             for (text,) in batch:
                 yield CommitmentState.from_dict(decode_payload(text))
         return
-    rows = tracker.store.read_fold_rows(conn, prefix="commitment:", known_at=view.known_at_text)
+    rows = tracker.store.read_fold_rows(
+        conn,
+        prefix=streams.prefix(streams.COMMITMENT),
+        known_at=view.known_at_text,
+        happened_by=view.as_of,
+    )
     for _, domain in domain_streams(rows):
         state = commitment_as_of(domain, view.as_of)
         if state is not None:
@@ -139,55 +144,11 @@ def resolve_actor(conn: Connection, text: str) -> tuple[str, set[str]]:
     return actor, members
 
 
-def status_row(state: CommitmentState, day: date) -> dict[str, Any]:
-    open_fus = sorted(state.open_follow_ups(), key=lambda f: f.due)
-    overdue = state.is_overdue(day)
-    return {
-        "id": state.id,
-        "title": state.title,
-        "made_by": state.made_by,
-        "made_on": state.made_on.isoformat(),
-        "status": state.status.value,
-        "due": state.due.to_dict() if state.due else None,
-        "overdue": overdue,
-        "days_late": state.due.days_late(day) if overdue and state.due else None,
-        "days_late_at_fulfilment": days_late_at_fulfilment(
-            state.status, state.status_on, state.due
-        ),
-        "owner": state.owner,
-        "tags": state.tags,
-        "next_follow_up": open_fus[0].due.isoformat() if open_fus else None,
-        "overdue_follow_ups": len(state.overdue_follow_ups(day)),
-        "last_evidence_on": state.last_evidence_on.isoformat() if state.last_evidence_on else None,
-    }
-
-
-def report_order(row: dict[str, Any]) -> tuple[bool, bool, str, str]:
-    """Overdue first, then those with an overdue follow-up, then by deadline."""
-    due = row["due"]["end"] if row["due"] else "9999-12-31"
-    return (not row["overdue"], not row["overdue_follow_ups"], due, row["id"])
-
-
-SORTS = ("due", "status", "id", "made_on", "late")
-_STATUS_RANK = {status.value: n for n, status in enumerate(Status)}  # pledged first
-
-
-def _sort_key(sort: str | None) -> Any:
-    """The order of ``--sort``; None is the report's own (overdue first)."""
-    match sort:
-        case None:
-            return report_order
-        case "due":
-            return lambda r: ((r["due"] or {}).get("end") or "9999-12-31", r["id"])
-        case "status":
-            return lambda r: (_STATUS_RANK.get(r["status"], 99), report_order(r))
-        case "id":
-            return lambda r: r["id"]
-        case "made_on":
-            return lambda r: (r["made_on"], r["id"])
-        case "late":
-            return lambda r: (-(r["days_late"] or -1), report_order(r))
-    raise QueryError(f"cannot sort by {sort!r}: choose one of {', '.join(SORTS)}")
+def _sort_key(sort: str | None) -> Callable[[dict[str, Any]], Any]:
+    key = sort_key(sort)
+    if key is None:
+        raise QueryError(f"cannot sort by {sort!r}: choose one of {', '.join(SORTS)}")
+    return key
 
 
 def _upcoming(state: CommitmentState, start: date, end: date) -> bool:
@@ -246,31 +207,9 @@ def status_report(
     return rows if limit is None else rows[:limit]
 
 
-def _describe(event_type: str, data: dict[str, Any]) -> str:
-    match event_type:
-        case ev.COMMITMENT_MADE:
-            return str(data["title"])
-        case ev.STATUS_CHANGED:
-            text = f"{data.get('previous', '?')} → {data['status']}"
-            return text + (
-                f" (superseded by {data['superseded_by']})" if data.get("superseded_by") else ""
-            )
-        case ev.DEADLINE_CHANGED:
-            new = data["due"]["label"] if data.get("due") else "none"
-            old = data["previous"]["label"] if data.get("previous") else "none"
-            return f"{old} → {new}"
-        case ev.FOLLOW_UP_SCHEDULED:
-            return f"{data['id']}: {data['task']} (due {data['due']})"
-        case ev.FOLLOW_UP_DONE:
-            return f"{data['follow_up']} done"
-        case ev.ENTRY_RETRACTED:
-            return f"retracts entry #{data['entry']}: {data['reason']}"
-    return data.get("note") or ""
-
-
 def show(tracker: Tracker, commitment_id: str, view: View) -> dict[str, Any]:
     """One commitment: its state on the view's day, its sources with quotes, its timeline."""
-    stream = ev.commitment_stream(commitment_id)
+    stream = streams.commitment(commitment_id)
     with tracker.db.read() as conn:
         events = tracker.store.read_stream(conn, stream, known_at=view.known_at_text)
         state = commitment_as_of([to_domain(e) for e in events], view.as_of)
@@ -288,7 +227,7 @@ def show(tracker: Tracker, commitment_id: str, view: View) -> dict[str, Any]:
             ).mappings()
         }
         flags = tracker.store.read_stream(
-            conn, f"overdue:{commitment_id}", known_at=view.known_at_text
+            conn, streams.overdue(commitment_id), known_at=view.known_at_text
         )
     return {
         **story(state, events, source_rows, view.day),
@@ -334,7 +273,7 @@ def story(
                 "on": e.occurred_at[:10],
                 "recorded_at": e.recorded_at,
                 "kind": ev.KINDS.get(e.type, e.type),
-                "summary": _describe(e.type, e.data),
+                "summary": ev.summary(e.type, e.data),
                 "source": e.data.get("source"),
                 "quote": e.data.get("quote"),
                 "note": e.data.get("note") if e.type != ev.NOTE_ADDED else None,

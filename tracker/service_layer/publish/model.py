@@ -17,6 +17,7 @@ from sqlalchemy import select
 from tracker.adapters import schema
 from tracker.adapters.eventstore import StoredEvent
 from tracker.domain import events as ev
+from tracker.domain import streams
 from tracker.domain.commitment import CommitmentState, fold
 from tracker.domain.events import DomainEvent
 from tracker.domain.scorecard import Score, scorecard
@@ -25,21 +26,10 @@ from tracker.domain.timeliness import describe
 from tracker.domain.trend import month_ends, status_by_month
 from tracker.service_layer.app import Tracker, bulk
 from tracker.service_layer.projections import streams_in_order, to_domain
-from tracker.service_layer.queries import View, actor_names, report_order, story
+from tracker.service_layer.queries import View, actor_names, story
+from tracker.service_layer.statusrows import report_order
 
 UPCOMING_DAYS = 42  # "the deadlines of the next weeks" on the index
-# The entries the feed announces: what was said and what happened, not the desk's
-# follow-up chores.
-FEED_KINDS = frozenset(
-    {
-        ev.COMMITMENT_MADE,
-        ev.PROGRESS_RECORDED,
-        ev.STATUS_CHANGED,
-        ev.DEADLINE_CHANGED,
-        ev.NOTE_ADDED,
-        ev.ENTRY_RETRACTED,
-    }
-)
 
 
 @dataclass
@@ -102,7 +92,7 @@ def collect(tracker: Tracker, view: View) -> Site:
         site.genesis = first_batch[0][10] if first_batch else None
         sources = {r["id"]: dict(r) for r in conn.execute(select(schema.sources)).mappings()}
         stored = tracker.store.read_by_stream(
-            conn, prefix="commitment:", known_at=view.known_at_text
+            conn, prefix=streams.prefix(streams.COMMITMENT), known_at=view.known_at_text
         )
         for _, all_events in streams_in_order(stored):
             events = _as_of(all_events, view.as_of)
@@ -119,7 +109,7 @@ def collect(tracker: Tracker, view: View) -> Site:
             domains.append(domain)
             by_entry = {t["entry"]: t for t in item["timeline"]}
             for e in events:
-                if e.type in FEED_KINDS and e.version in by_entry:
+                if e.type in ev.IN_FEED and e.version in by_entry:
                     site.feed.append(
                         FeedItem(state.id, state.title, by_entry[e.version], e.hash, e.position)
                     )

@@ -129,7 +129,7 @@ def placeholders(count: int) -> str:
 
 
 _BEGIN, _BEGIN_IMMEDIATE = Statement("BEGIN"), Statement("BEGIN IMMEDIATE")
-_COMMIT, _ROLLBACK = Statement("COMMIT"), Statement("ROLLBACK")
+_COMMIT = Statement("COMMIT")
 _BATCH = "(a batch of statements, sent together)"  # what a batch's error names as its SQL
 _LOCK_AND_USER = Statement("SELECT pg_advisory_xact_lock(?), session_user")
 # True while a command checks out its connection: the one checkout not pinged.
@@ -271,9 +271,9 @@ class Transaction:
     The first batch opens the transaction and takes the write lock before anything it
     holds; the one with ``commit=True`` ends with COMMIT. A command reads in the first
     (lock, idempotency key, stream, head) and writes in the last (events, projections):
-    two round trips, where a statement at a time took ten. Statements run outside a
-    batch (a reference check) cost one each, as ever; so does every statement with a
-    libpq too old for pipelines (before PostgreSQL 14's), which still works.
+    two round trips, where a statement at a time took ten. A statement run outside a
+    batch costs a round trip of its own, as ever; so does every statement with a libpq
+    too old for pipelines (before PostgreSQL 14's), which still works.
 
     On SQLite there is no network: statements run as they are executed, and SQLite's
     ``BEGIN IMMEDIATE`` and commit come from :meth:`Database.write`, as for any writer.
@@ -322,23 +322,20 @@ class Transaction:
         return True
 
     def close(self) -> None:
-        """Roll back a transaction left open (a duplicate, a refusal, an error)."""
-        raw = self._raw
-        if raw is None or self.committed or self.conn.invalidated or raw.broken:
-            return
-        from psycopg.pq import TransactionStatus
+        """Roll back a transaction left open (a refusal, an error).
 
-        status = raw.info.transaction_status
-        if status == TransactionStatus.INTRANS:
-            # A healthy transaction (a duplicate, a refusal): one statement ends it.
-            # psycopg's rollback() would also forget its prepared statements.
-            _ROLLBACK.execute(self.conn).close()
-        elif status != TransactionStatus.IDLE:
-            raw.rollback()  # a failed one, maybe in an aborted pipeline: psycopg knows how
+        psycopg's rollback() knows a pipeline left aborted, and sends nothing when no
+        transaction is open. After a ROLLBACK it drops its prepared statements (DEALLOCATE
+        ALL): a refused command costs a round trip more than one that commits.
+        """
+        raw = self._raw
+        if raw is not None and not (self.committed or self.conn.invalidated or raw.broken):
+            raw.rollback()
 
 
 class Database:
-    """An engine plus the two kinds of transaction the application uses."""
+    """An engine plus the kinds of transaction the application uses: a writer's, a
+    reader's, and a command's (:meth:`run_command`)."""
 
     def __init__(self, url: str, engine: Engine | None = None) -> None:
         self.url = url

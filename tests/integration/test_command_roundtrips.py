@@ -1,12 +1,12 @@
 """A recording command on PostgreSQL: two round trips, nothing of its guarantees lost.
 
 What a command reads goes in one batch (BEGIN, the write lock, its idempotency key,
-its stream, the log's head) and what it writes in another (events, projections,
-COMMIT), each a psycopg pipeline; its connection is not pinged first. Counted here
-from libpq's own protocol trace (``support.roundtrips``), per checkout of a pooled
-connection. A connection found dead by the first batch is replaced once, since nothing
-of the command took effect; one lost after it is not retried, since it may have
-committed.
+its stream, the log's head, the references it makes) and what it writes in another
+(events, projections, COMMIT), each a psycopg pipeline; its connection is not pinged
+first. Counted here from libpq's own protocol trace (``support.roundtrips``), per
+checkout of a pooled connection. A connection found dead by the first batch is
+replaced once, since nothing of the command took effect; one lost after it is not
+retried, since it may have committed.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from support.roundtrips import counting
 from tracker.adapters.db import Database
 from tracker.adapters.eventstore import NewEvent
 from tracker.adapters.integrity import verify_chain
+from tracker.domain import streams
 from tracker.domain.commitment import (
     AddNote,
     ChangeStatus,
@@ -208,7 +209,7 @@ def test_concurrent_commands_on_one_commitment_each_land_once(db: Database) -> N
 
     assert appended == [per_worker] * workers
     with db.read() as conn:
-        stream = tracker.store.read_stream(conn, "commitment:shared")
+        stream = tracker.store.read_stream(conn, streams.commitment("shared"))
     notes = sorted(e.data["note"] for e in stream if e.type == "ProgressRecorded")
     expected = sorted(f"worker {w} entry {n}" for w in range(workers) for n in range(per_worker))
     assert notes == expected

@@ -18,6 +18,8 @@ from benchmarks import es_app
 
 # tracker's own settings (tracker.adapters.db), for the raw baselines to match them.
 SQLITE_PRAGMAS = ("PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL")
+EQUAL = "eventsourcing at tracker's durability"
+AS_IT_COMES = "eventsourcing as it comes"
 
 
 class Backend:
@@ -32,7 +34,12 @@ class Backend:
         raise NotImplementedError
 
     def es_envs(self, url: str) -> dict[str, dict[str, str]]:
-        """eventsourcing's settings for a database beside ``url``, by label."""
+        """eventsourcing's settings for a database beside ``url``, by label: always
+        ``EQUAL`` (at tracker's durability), and ``AS_IT_COMES`` where that differs."""
+        raise NotImplementedError
+
+    def floor_target(self, url: str) -> str:
+        """What ``benchmarks/floor.py`` connects to for ``url``."""
         raise NotImplementedError
 
     def version(self) -> str:
@@ -67,11 +74,12 @@ class SQLiteBackend(Backend):
     def es_envs(self, url: str) -> dict[str, dict[str, str]]:
         base = self.path(url)
         return {
-            "eventsourcing": es_app.sqlite_env(f"{base}.es-full", es_app.SQLITE_FULL),
-            "eventsourcing at tracker's durability": es_app.sqlite_env(
-                f"{base}.es-normal", es_app.SQLITE_NORMAL
-            ),
+            EQUAL: es_app.sqlite_env(f"{base}.es-normal", es_app.SQLITE_NORMAL),
+            AS_IT_COMES: es_app.sqlite_env(f"{base}.es-full", es_app.SQLITE_FULL),
         }
+
+    def floor_target(self, url: str) -> str:
+        return self.path(url)
 
     def version(self) -> str:
         return sqlite3.sqlite_version
@@ -117,7 +125,22 @@ class PostgresBackend(Backend):
         return psycopg.connect(self._conninfo(url), autocommit=True)
 
     def es_envs(self, url: str) -> dict[str, dict[str, str]]:
-        return {"eventsourcing": es_app.postgres_env(self.database("es"))}
+        """One setting: eventsourcing as it comes commits with the server's
+        ``synchronous_commit``, as tracker does, so it is already at equal durability."""
+        return {EQUAL: es_app.postgres_env(self.database("es"))}
+
+    def floor_target(self, url: str) -> str:
+        return self._conninfo(url)
+
+    def address(self) -> tuple[str, int]:
+        return self.url.host or "localhost", self.url.port or 5432
+
+    def through(self, url: str, port: int) -> str:
+        """``url`` reached through a local relay listening on ``port``."""
+        from sqlalchemy.engine import make_url
+
+        relayed = make_url(url).set(host="127.0.0.1", port=port)
+        return relayed.render_as_string(hide_password=False)
 
     def version(self) -> str:
         with self._admin() as conn:

@@ -38,7 +38,7 @@ class Measure:
     key: str  # the JSON name
     label: str  # what the table says
     value: float
-    unit: str  # "/s", "s", "MB", "×"
+    unit: str  # "/s", "s", "MB", "×", or "" for a count per operation
     goal: Goal | None = None
 
     @property
@@ -91,6 +91,8 @@ def fmt(value: float, unit: str) -> str:
         return f"{value:.3f} s"
     if unit == "MB":
         return f"{value:.0f} MB"
+    if unit == "":  # a count per operation
+        return f"{value:.1f}"
     return f"{value:,.0f}{unit}"
 
 
@@ -104,16 +106,25 @@ def goal_text(m: Measure) -> str:
     return f"{m.goal.op} {shown}"
 
 
+def _goal_cell(goals: dict[str, str]) -> str:
+    """The goal, or each backend's where they differ (W1: SQLite ≥ 1×, PostgreSQL ≥ 1.5×)."""
+    if len(set(goals.values())) <= 1:
+        return next(iter(goals.values()), "")
+    return ", ".join(f"{backend} {goal}" for backend, goal in goals.items())
+
+
 def table(results: list[Result], markdown: bool = False) -> str:
     """One line per (workload, quantity), a column per backend."""
     backends = list(dict.fromkeys(r.backend for r in results))
     by_key = {(r.workload, r.backend): r for r in results}
     lines = [["id", "quantity", *backends, "goal"]]
     for workload in dict.fromkeys(r.workload for r in results):
-        first = next(r for r in results if r.workload == workload)
-        lines.append([workload, first.title, *[""] * len(backends), ""])
-        for m in first.measures:
-            cells = []
+        ours = [r for r in results if r.workload == workload]
+        lines.append([workload, ours[0].title, *[""] * len(backends), ""])
+        # Every quantity once, in the order measured: some exist on one backend only.
+        quantities = {m.key: m for r in ours for m in r.measures}
+        for m in quantities.values():
+            cells, goals = [], {}
             for b in backends:
                 other = by_key.get((workload, b))
                 found = next((x for x in other.measures if x.key == m.key), None) if other else None
@@ -122,7 +133,9 @@ def table(results: list[Result], markdown: bool = False) -> str:
                     continue
                 mark = {True: " met", False: " MISSED", None: ""}[found.met]
                 cells.append(fmt(found.value, found.unit) + mark)
-            lines.append(["", m.label, *cells, goal_text(m) if m.goal else ""])
+                if found.goal:
+                    goals[b] = goal_text(found)
+            lines.append(["", m.label, *cells, _goal_cell(goals)])
     if markdown:
         out = ["| " + " | ".join(lines[0]) + " |", "|" + "---|" * len(lines[0])]
         for row in lines[1:]:

@@ -51,13 +51,22 @@ def refuse(problems: list[Problem], labels: Mapping[str, str]) -> None:
 def _handle(
     app: AppContext, commitment_id: str, command: Any, labels: Mapping[str, str], **kw: Any
 ) -> Any:
-    """``Tracker.handle``, with a refused day reported against its option (``--on``)."""
-    from tracker.domain.commitment import DayRefused
+    """``Tracker.handle``, with a refused day reported against its option (``--on``) and
+    each unknown reference against the option that names it."""
+    from tracker.domain.commitment import DayRefused, DomainError
+    from tracker.service_layer.app import UnknownReferences
 
     try:
         return app.tracker.handle(commitment_id, command, **kw)
     except DayRefused as exc:
         raise click.UsageError(f"{option_of(exc.key, labels)}: {exc}") from None
+    except UnknownReferences as exc:
+        raise DomainError(
+            "\n".join(
+                f"{option_of(path, labels)}: unknown {kind} {ident!r}; {_HINTS[kind]}"
+                for path, kind, ident in exc.missing
+            )
+        ) from None
 
 
 def _resolve_actors(conn: Any, names: tuple[str, ...], option: str) -> list[str]:
@@ -75,20 +84,6 @@ _HINTS = {
     "source": "add it with `tracker sources add` first",
     "commitment": "see `tracker status`",
 }
-
-
-def _check_references(conn: Any, refs: Refs, labels: Mapping[str, str]) -> None:
-    """Every actor, source and commitment named exists (run inside the write)."""
-    from tracker.domain.commitment import DomainError
-    from tracker.service_layer.catalog import unknown_references
-
-    if missing := unknown_references(conn, refs):
-        raise DomainError(
-            "\n".join(
-                f"{option_of(path, labels)}: unknown {kind} {ident!r}; {_HINTS[kind]}"
-                for path, kind, ident in missing
-            )
-        )
 
 
 _ADD_OPTIONS = {
@@ -173,7 +168,7 @@ def add(
         read.entries[0].command,
         _ADD_OPTIONS,
         name="add",
-        check=lambda conn, _s: _check_references(conn, read.references, _ADD_OPTIONS),
+        references=read.references,
     )
     _report(commitment_id, result, "made")
 
@@ -255,7 +250,7 @@ def _run(
         options,
         name=f"record {name}",
         expected_version=expect,
-        check=lambda conn, _s: _check_references(conn, refs, options),
+        references=refs,
     )
     _report(commitment_id, result, what)
 

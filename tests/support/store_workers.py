@@ -176,3 +176,26 @@ def ensure_schema(url: str, start: Any = None) -> str | None:
         return db.current_revision()
     finally:
         db.dispose()
+
+
+def record_progress(url: str, commitment_id: str, worker: int, count: int, start: Any) -> int:
+    """Record ``count`` progress entries on a commitment every worker records on, each
+    one ``Tracker.handle`` (a command, as `tracker record ID progress` runs it).
+
+    Returns how many were appended: each must be, exactly once.
+    """
+    from datetime import date
+
+    from tracker.domain.commitment import RecordProgress
+    from tracker.service_layer.app import Tracker
+
+    tracker = Tracker(Database(url))
+    appended = 0
+    try:
+        start.wait()
+        for n in range(count):
+            command = RecordProgress(date(2024, 2, 1), None, None, f"worker {worker} entry {n}")
+            appended += tracker.handle(commitment_id, command, name="record progress").appended
+    finally:
+        tracker.close()
+    return appended

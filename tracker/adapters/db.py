@@ -4,6 +4,12 @@ Every writer takes one global write lock for the length of its transaction: SQLi
 ``BEGIN IMMEDIATE`` and a PostgreSQL transaction-scoped advisory lock. That is what
 makes ``position = last + 1`` gap-free and equal to commit order without a sequence.
 Readers never take it.
+
+On PostgreSQL a command's cost is its round trips, not its statements: a command
+(:meth:`Database.run_command`) sends what it reads in one batch and what it writes,
+with its COMMIT, in another (see :class:`Transaction`), on a pooled connection that is
+not pinged first. Every other checkout is pinged, as SQLAlchemy's ``pool_pre_ping``
+would.
 """
 
 from __future__ import annotations
@@ -11,13 +17,14 @@ from __future__ import annotations
 import itertools
 import os
 import sqlite3
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
+from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
-from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError
 
 from tracker.adapters.revision import SCHEMA_REVISION
 from tracker.config import ConfigError, pg_connect_args, redact, sqlite_path
@@ -27,6 +34,9 @@ ADVISORY_LOCK_KEY = 0x7472_6B72  # "trkr"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 SQLITE_HEADER = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite database file
 VERSION_TABLE = "alembic_version"
+# Where a pooled PostgreSQL connection keeps its ``session_user`` (see eventstore).
+SESSION_USER_INFO = "tracker_session_user"
+T = TypeVar("T")
 
 
 class SchemaError(RuntimeError):
@@ -119,6 +129,12 @@ def placeholders(count: int) -> str:
 
 
 _BEGIN, _BEGIN_IMMEDIATE = Statement("BEGIN"), Statement("BEGIN IMMEDIATE")
+_COMMIT = Statement("COMMIT")
+_BATCH = "(a batch of statements, sent together)"  # what a batch's error names as its SQL
+_LOCK_AND_USER = Statement("SELECT pg_advisory_xact_lock(?), session_user")
+# True while a command checks out its connection: the one checkout not pinged.
+_UNPINGED: ContextVar[bool] = ContextVar("tracker_unpinged", default=False)
+_FRESH = "tracker_fresh"  # in a pooled connection's info until its first checkout
 
 
 def _prepare_sqlite_file(url: str) -> None:
@@ -206,12 +222,120 @@ def _create_engine(url: str) -> Engine:
             raise ConfigError(
                 "PostgreSQL needs the 'postgres' extra: pip install 'tracker[postgres]'"
             ) from exc
-        return create_engine(url, pool_pre_ping=True, connect_args=pg_connect_args(url))
+        engine = create_engine(url, connect_args=pg_connect_args(url))
+        _configure_postgresql(engine)
+        return engine
     raise ConfigError(f"unsupported database URL: {redact(url)}")
 
 
+def _configure_postgresql(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(_dbapi_conn: Any, record: Any) -> None:
+        record.info[_FRESH] = True
+
+    @event.listens_for(engine, "checkout")
+    def _ping(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        """``pool_pre_ping``, but for a command's checkout: a ping is a round trip, and a
+        command retries on a dead connection instead (see :meth:`Database.run_command`).
+        A connection just made is not pinged either, as ``pool_pre_ping`` does not.
+        Raising ``DisconnectionError`` makes the pool replace the connection."""
+        if record.info.pop(_FRESH, False) or _UNPINGED.get():
+            return
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            if engine.dialect.is_disconnect(exc, dbapi_conn, None):
+                raise DisconnectionError(str(exc)) from exc
+            raise
+
+
+def _has_pipeline() -> bool:
+    from psycopg import Pipeline
+
+    return Pipeline.is_supported()
+
+
+class StaleConnection(Exception):
+    """A command's first batch found its pooled connection dead.
+
+    Nothing of the command took effect: that batch writes nothing, and its transaction
+    died with the connection. So the command may run again on a new connection.
+    """
+
+
+class Transaction:
+    """A command's write transaction, sent in batches: two round trips on PostgreSQL.
+
+    Statements executed inside :meth:`batch` travel together when the block ends
+    (psycopg's pipeline mode, one Sync a batch), and their cursors are read after it.
+    The first batch opens the transaction and takes the write lock before anything it
+    holds; the one with ``commit=True`` ends with COMMIT. A command reads in the first
+    (lock, idempotency key, stream, head) and writes in the last (events, projections):
+    two round trips, where a statement at a time took ten. A statement run outside a
+    batch costs a round trip of its own, as ever; so does every statement with a libpq
+    too old for pipelines (before PostgreSQL 14's), which still works.
+
+    On SQLite there is no network: statements run as they are executed, and SQLite's
+    ``BEGIN IMMEDIATE`` and commit come from :meth:`Database.write`, as for any writer.
+    """
+
+    def __init__(self, conn: Connection, raw: Any = None, *, retry: bool = False) -> None:
+        self.conn = conn
+        self._raw = raw  # the psycopg connection; None on SQLite
+        self._retry = retry
+        self._opened = False
+        self._pipelined = raw is not None and _has_pipeline()
+        self.committed = False
+
+    @contextmanager
+    def batch(self, *, commit: bool = False) -> Iterator[Connection]:
+        if self._raw is None:
+            yield self.conn
+            return
+        first, self._opened = not self._opened, True
+        try:
+            with self._raw.pipeline() if self._pipelined else nullcontext():
+                if first:
+                    _BEGIN.execute(self.conn).close()
+                    lock = _LOCK_AND_USER.execute(self.conn, (ADVISORY_LOCK_KEY,))
+                yield self.conn
+                if commit:
+                    _COMMIT.execute(self.conn).close()
+        except (DBAPIError, self.conn.dialect.loaded_dbapi.Error) as exc:
+            error = exc if isinstance(exc, DBAPIError) else _wrapped(self.conn, _BATCH, exc)
+            # Only the first batch may be sent again: a later one may have committed.
+            if self._lost(error) and first and self._retry:
+                raise StaleConnection(str(error)) from exc
+            if error is exc:
+                raise
+            raise error from exc
+        if first:
+            self.conn.connection.info[SESSION_USER_INFO] = lock.fetchone()[1]
+        self.committed = self.committed or commit
+
+    def _lost(self, error: BaseException) -> bool:
+        """Whether the connection died; if so it is invalidated: the pool replaces it."""
+        orig = getattr(error, "orig", None)
+        if orig is None or not self.conn.dialect.is_disconnect(orig, self._raw, None):
+            return False
+        self.conn.invalidate(orig)
+        return True
+
+    def close(self) -> None:
+        """Roll back a transaction left open (a refusal, an error).
+
+        psycopg's rollback() knows a pipeline left aborted, and sends nothing when no
+        transaction is open. After a ROLLBACK it drops its prepared statements (DEALLOCATE
+        ALL): a refused command costs a round trip more than one that commits.
+        """
+        raw = self._raw
+        if raw is not None and not (self.committed or self.conn.invalidated or raw.broken):
+            raw.rollback()
+
+
 class Database:
-    """An engine plus the two kinds of transaction the application uses."""
+    """An engine plus the kinds of transaction the application uses: a writer's, a
+    reader's, and a command's (:meth:`run_command`)."""
 
     def __init__(self, url: str, engine: Engine | None = None) -> None:
         self.url = url
@@ -242,6 +366,32 @@ class Database:
                         text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY}
                     )
                 yield conn
+
+    def run_command(self, body: Callable[[Transaction], T]) -> T:
+        """``body`` in a :class:`Transaction`, committed if it commits; run once more on
+        a new, pinged connection if the first batch found the pooled one dead."""
+        try:
+            return self._command(body, ping=False)
+        except StaleConnection:
+            return self._command(body, ping=True)
+
+    def _command(self, body: Callable[[Transaction], T], *, ping: bool) -> T:
+        if self.is_sqlite:
+            with self.write() as conn:
+                return body(Transaction(conn))
+        token = _UNPINGED.set(not ping)
+        try:
+            conn = self.engine.connect()
+        finally:
+            _UNPINGED.reset(token)
+        with conn:
+            # psycopg would otherwise send BEGIN on its own, a round trip of its own.
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            tx = Transaction(conn, conn.connection.driver_connection, retry=not ping)
+            try:
+                return body(tx)
+            finally:
+                tx.close()
 
     @contextmanager
     def read(self) -> Iterator[Connection]:

@@ -33,7 +33,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from tracker.adapters.db import Statement, placeholders
+from tracker.adapters.db import SESSION_USER_INFO, Statement, placeholders
 from tracker.adapters.hashing import GENESIS, Chain, canonical_json, canonical_row
 from tracker.clock import utc_now
 from tracker.config import ConfigError
@@ -127,6 +127,18 @@ class StoredEvent:
     db_user: str | None = None
 
 
+Head = tuple[int, str, str | None]  # the last event's position, hash and recorded_at
+
+
+@dataclass(frozen=True, slots=True)
+class CommandRead:
+    """What a command reads before it decides (see :meth:`EventStore.send_command_reads`)."""
+
+    duplicate: bool  # the command's first idempotency key is in the log: a retry
+    events: list[StoredEvent]  # the stream; empty for a duplicate
+    head: Head  # verified; the genesis for a duplicate
+
+
 @dataclass(frozen=True, slots=True)
 class AppendResult:
     positions: list[int]
@@ -154,6 +166,7 @@ _STREAM = Statement(f"SELECT {COLUMNS} FROM events WHERE stream_id = ? ORDER BY 
 _STREAM_KNOWN = Statement(
     f"SELECT {COLUMNS} FROM events WHERE stream_id = ? AND recorded_at <= ? ORDER BY version"  # noqa: S608
 )
+_KEYS = "SELECT idempotency_key, position FROM events WHERE idempotency_key IN ({})"
 Row = Sequence[Any]
 StreamRange = tuple[str | None, str | None]  # stream ids after the first, up to the second
 
@@ -222,9 +235,9 @@ def session_user(conn: Connection) -> str | None:
     if conn.dialect.name != "postgresql":
         return None
     info = conn.connection.info
-    if "tracker_session_user" not in info:
-        info["tracker_session_user"] = _SESSION_USER.rows(conn)[0][0]
-    user: str | None = info["tracker_session_user"]
+    if SESSION_USER_INFO not in info:
+        info[SESSION_USER_INFO] = _SESSION_USER.rows(conn)[0][0]
+    user: str | None = info[SESSION_USER_INFO]
     return user
 
 
@@ -272,6 +285,7 @@ class EventStore:
         *,
         now: datetime | None = None,
         read_versions: Mapping[str, int] | None = None,
+        head: Head | None = None,
     ) -> AppendResult:
         """Append to many streams in one statement: the import's fast path.
 
@@ -280,7 +294,8 @@ class EventStore:
         to be silent check them first (as :meth:`append` does). ``read_versions`` are
         the streams' versions as the caller read them in this same write transaction
         (so under the write lock, where they cannot have moved): one round trip less
-        per command on PostgreSQL.
+        per command on PostgreSQL; ``head``, the head :meth:`send_command_reads` verified
+        in it, another.
         """
         streams = [s for s, _, evs in batch if evs]
         if not streams:
@@ -289,7 +304,7 @@ class EventStore:
             versions = {s: read_versions[s] for s in streams}
         else:
             versions = self.stream_versions(conn, streams)
-        position, previous, last_recorded = self._verified_head(conn)
+        position, previous, last_recorded = head or self._verified_head(conn)
         first = position + 1
         recorded = format_ts(now or utc_now())
         if last_recorded and recorded < last_recorded:
@@ -361,11 +376,38 @@ class EventStore:
         rows = _HEAD.rows(conn)
         return (rows[0][0], rows[0][1]) if rows else (0, GENESIS)
 
-    def _verified_head(self, conn: Connection) -> tuple[int, str, str | None]:
+    def send_command_reads(
+        self, conn: Connection, stream_id: str, key: str
+    ) -> Callable[[], CommandRead]:
+        """Send what a command reads under the write lock before it decides: whether its
+        first idempotency key was used, its stream, the log's last two events. The
+        function returned reads the answers, once they came back (in a
+        ``Transaction.batch``, the three travel together: one round trip).
+        """
+        cursors = [
+            _in_list(_KEYS, 1).execute(conn, [key]),
+            _STREAM.execute(conn, (stream_id,)),
+            _LAST_TWO.execute(conn),
+        ]
+
+        def read() -> CommandRead:
+            used, stream, last_two = [c.fetchall() for c in cursors]
+            for cursor in cursors:
+                cursor.close()
+            if used:
+                return CommandRead(True, [], (0, GENESIS, None))
+            events = [_row_to_event(r) for r in stream]
+            return CommandRead(False, events, self._verify_head(last_two))
+
+        return read
+
+    def _verified_head(self, conn: Connection) -> Head:
+        return self._verify_head(_LAST_TWO.rows(conn))
+
+    def _verify_head(self, rows: Sequence[Row]) -> Head:
         """The head's position, hash and ``recorded_at``, once this process's chain has
         reproduced the head's hash from the row before it (the first row chains from
         :data:`GENESIS`); :class:`ChainMismatch` if it does not."""
-        rows = _LAST_TWO.rows(conn)
         if not rows:
             return 0, GENESIS, None
         head = rows[0]
@@ -400,12 +442,10 @@ class EventStore:
 
     def positions_for_keys(self, conn: Connection, keys: list[str]) -> dict[str, int]:
         found: dict[str, int] = {}
-        template = "SELECT idempotency_key, position FROM events WHERE idempotency_key IN ({})"
         for start in range(0, len(keys), CHUNK):
             chunk = keys[start : start + CHUNK]
             found.update(
-                (key, position)
-                for key, position in _in_list(template, len(chunk)).rows(conn, chunk)
+                (key, position) for key, position in _in_list(_KEYS, len(chunk)).rows(conn, chunk)
             )
         return found
 

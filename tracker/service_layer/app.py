@@ -1,7 +1,8 @@
 """The application service: one command, one transaction, events and projections together.
 
-Commands run under the global write lock (see ``Database.write``), reading the
-stream, deciding and appending inside it; a ``ConcurrencyConflict`` can then only
+Commands run under the global write lock (see ``Database.run_command``), reading the
+stream, deciding and appending inside it, in two round trips on PostgreSQL (what is
+read, then what is written and COMMIT: ``Transaction``); a ``ConcurrencyConflict`` can then only
 come from a caller's own ``expected_version`` or a lock-less writer, and is retried a
 few times by re-reading and re-deciding. Every invocation carries an idempotency key,
 so a retry after a commit whose answer was lost appends nothing.
@@ -12,7 +13,7 @@ from __future__ import annotations
 import gc
 import getpass
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
@@ -21,7 +22,7 @@ from typing import Any
 
 from sqlalchemy.exc import OperationalError
 
-from tracker.adapters.db import Database
+from tracker.adapters.db import Database, Transaction
 from tracker.adapters.eventstore import (
     AppendResult,
     ConcurrencyConflict,
@@ -33,7 +34,7 @@ from tracker.config import resolve_db_url
 from tracker.domain import streams
 from tracker.domain.commitment import (
     Command,
-    CommitmentState,
+    DomainError,
     NoSuchCommitment,
     decide,
     extend,
@@ -41,13 +42,23 @@ from tracker.domain.commitment import (
 )
 from tracker.domain.events import DomainEvent
 from tracker.service_layer.projections import (
+    Reference,
     commitment_rows,
     follow_up_rows,
+    send_reference_lookups,
     to_domain,
     write_stream_rows,
 )
 
 RETRIES = 3
+
+
+class UnknownReferences(DomainError):
+    """A command names an actor, source or commitment that is not stored."""
+
+    def __init__(self, missing: list[Reference]) -> None:
+        super().__init__("; ".join(f"unknown {kind} {ident!r}" for _, kind, ident in missing))
+        self.missing = missing
 
 
 class BusyError(RuntimeError):
@@ -120,11 +131,6 @@ class Tracker:
             for i, e in enumerate(domain_events, start=number_from)
         ]
 
-    def load(self, conn: Any, commitment_id: str) -> CommitmentState | None:
-        return fold(
-            to_domain(e) for e in self.store.read_stream(conn, streams.commitment(commitment_id))
-        )
-
     def handle(
         self,
         commitment_id: str,
@@ -133,49 +139,59 @@ class Tracker:
         name: str,
         expected_version: int | None = None,
         key: str | None = None,
-        check: Callable[[Any, CommitmentState | None], None] | None = None,
+        references: Sequence[Reference] = (),
     ) -> AppendResult:
         """Decide ``command`` against the stream's current state and record the outcome.
 
-        ``check`` runs inside the transaction with the current state, for rules that
-        need other data (that an actor or a source exists). The command is judged
-        against today's date in UTC, so nothing is recorded as happening in the future.
+        ``references`` (the actors, sources and commitments the command names) must
+        exist: :class:`UnknownReferences` otherwise. They are looked up with the
+        stream, in the transaction. The command is judged against today's date in UTC,
+        so nothing is recorded as happening in the future.
         """
         key = key or f"cmd:{uuid.uuid4()}"
         stream = streams.commitment(commitment_id)
+
+        def run(tx: Transaction) -> AppendResult:
+            with tx.batch() as conn:
+                sent = self.store.send_command_reads(conn, stream, f"{key}#0")
+                unknown = send_reference_lookups(conn, references)
+            read = sent()
+            if read.duplicate:
+                with tx.batch(commit=True):  # what it read: cheaper to end than to roll back
+                    return AppendResult([], duplicate=True)
+            state = fold(to_domain(e) for e in read.events)
+            version = state.version if state else 0
+            if expected_version is not None and expected_version != version:
+                raise ConcurrencyConflict(stream, expected_version, version)
+            if missing := unknown():
+                raise UnknownReferences(missing)
+            try:
+                decided = decide(state, command, today=utc_today())
+            except NoSuchCommitment as exc:
+                raise exc.naming(commitment_id) from None
+            new = self.new_events(decided, command=name, key=key)
+            before = follow_up_rows(state) if state else None
+            with tx.batch(commit=True) as conn:
+                # The first key was checked above, under the lock; the unique index
+                # guards the rest. No second read: the new state is the old one
+                # extended with what was just appended.
+                result = self.store.append_batch(
+                    conn, [(stream, version, new)], read_versions={stream: version}, head=read.head
+                )
+                for i, (event, position) in enumerate(
+                    zip(decided, result.positions, strict=True), start=1
+                ):
+                    numbered = replace(event, version=version + i, position=position)
+                    state = extend(state, numbered)
+                assert state is not None  # decide returns at least one event
+                rows = commitment_rows(state)
+                same = ("follow_ups",) if rows["follow_ups"] == before else ()
+                write_stream_rows(conn, stream, rows, unchanged=same)
+            return result
+
         for attempt in range(RETRIES):
             try:
-                with self.db.write() as conn:
-                    if self.store.positions_for_keys(conn, [f"{key}#0"]):
-                        return AppendResult([], duplicate=True)
-                    state = self.load(conn, commitment_id)
-                    version = state.version if state else 0
-                    if expected_version is not None and expected_version != version:
-                        raise ConcurrencyConflict(stream, expected_version, version)
-                    if check:
-                        check(conn, state)
-                    try:
-                        decided = decide(state, command, today=utc_today())
-                    except NoSuchCommitment as exc:
-                        raise exc.naming(commitment_id) from None
-                    new = self.new_events(decided, command=name, key=key)
-                    before = follow_up_rows(state) if state else None
-                    # The first key was checked above, under the lock; the unique index
-                    # guards the rest. No second read: the new state is the old one
-                    # extended with what was just appended.
-                    result = self.store.append_batch(
-                        conn, [(stream, version, new)], read_versions={stream: version}
-                    )
-                    for i, (event, position) in enumerate(
-                        zip(decided, result.positions, strict=True), start=1
-                    ):
-                        numbered = replace(event, version=version + i, position=position)
-                        state = extend(state, numbered)
-                    assert state is not None  # decide returns at least one event
-                    rows = commitment_rows(state)
-                    same = ("follow_ups",) if rows["follow_ups"] == before else ()
-                    write_stream_rows(conn, stream, rows, unchanged=same)
-                    return result
+                return self.db.run_command(run)
             except ConcurrencyConflict:
                 if expected_version is not None or attempt == RETRIES - 1:
                     raise

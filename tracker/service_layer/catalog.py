@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -29,22 +28,6 @@ def list_sources(tracker: Tracker) -> list[dict[str, Any]]:
     with tracker.db.read() as conn:
         rows = conn.execute(select(schema.sources).order_by(schema.sources.c.id)).mappings()
         return [dict(r) for r in rows]
-
-
-_REFERENCED = {"actor": schema.actors, "source": schema.sources, "commitment": schema.commitments}
-
-
-def unknown_references(
-    conn: Connection, refs: Iterable[tuple[str, str, str]]
-) -> list[tuple[str, str, str]]:
-    """The ``(path, kind, id)`` of ``refs`` that name no stored actor, source or
-    commitment; run inside the write that relies on them."""
-    found = []
-    for path, kind, ident in refs:
-        table = _REFERENCED[kind]
-        if conn.execute(select(table.c.id).where(table.c.id == ident)).first() is None:
-            found.append((path, kind, ident))
-    return found
 
 
 class NameTaken(AmbiguousName):

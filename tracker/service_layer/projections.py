@@ -182,6 +182,30 @@ class _TableSql:
 _SQL = {name: _TableSql(table) for name, table in _TABLES.items()}
 
 
+Reference = tuple[str, str, str]  # (where it was given, kind, id): an actor, source or commitment
+_EXISTS = {
+    kind: Statement(f"SELECT 1 FROM {table} WHERE id = ?")  # noqa: S608
+    for kind, table in (("actor", "actors"), ("source", "sources"), ("commitment", "commitments"))
+}
+
+
+def send_reference_lookups(
+    conn: Connection, refs: Sequence[Reference]
+) -> Callable[[], list[Reference]]:
+    """Send a lookup of each reference; the function returned lists those that name no
+    stored actor, source or commitment, once the answers came back (sent with a
+    command's reads, they cost no round trip of their own; see ``Transaction``)."""
+    cursors = [_EXISTS[kind].execute(conn, (ident,)) for _, kind, ident in refs]
+
+    def unknown() -> list[Reference]:
+        found = [bool(cursor.fetchall()) for cursor in cursors]
+        for cursor in cursors:
+            cursor.close()
+        return [ref for ref, exists in zip(refs, found, strict=True) if not exists]
+
+    return unknown
+
+
 def insert_rows(conn: Connection, name: str, rows: Iterable[dict[str, Any]]) -> None:
     sql = _SQL[name]
     sql.insert.executemany(conn, [sql.values(r) for r in rows])

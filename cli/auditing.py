@@ -22,7 +22,7 @@ from .output import (
     output_options,
     progress,
 )
-from .params import TIMESTAMP, acting_clock, clock
+from .params import TIMESTAMP, acting_clock, clock, jobs_count, jobs_option
 from .reports import SCORE_COLUMNS
 
 _OUTCOME_STYLE = {"pass": "green", "fail": "bold red", "warn": "yellow", "info": None}
@@ -99,6 +99,7 @@ def _print_details(report: Any, fmt: str) -> None:
     "scorecard are judged on its day from the entries dated up to it, as --as-of "
     "does elsewhere; the chain, contiguity and projection checks cover the whole log.",
 )
+@jobs_option
 @output_options
 @pass_app
 @click.pass_context
@@ -110,6 +111,7 @@ def audit(
     digest_file: Path | None,
     no_record: bool,
     now: datetime | None,
+    jobs: int | None,
     fmt: str,
 ) -> None:
     """Check the log and its projections; report staleness and the scorecard.
@@ -127,6 +129,7 @@ def audit(
       tracker audit --format json --stale-days 30
       tracker audit digest -o head.json        # keep it where writers cannot reach
       tracker audit --digest head.json         # later: the log still extends it
+      tracker audit --jobs 4                   # a long log split between 4 processes
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -147,6 +150,7 @@ def audit(
             digest=digest,
             record=not no_record,
             progress=advance,
+            jobs=jobs_count(jobs),
         )
     if fmt == "json":
         click.echo(json_line(report.to_dict(), indent=2))
@@ -179,9 +183,10 @@ def audit(
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     help="Write the digest to this file instead of printing it.",
 )
+@jobs_option
 @pass_app
 @handle_errors
-def audit_digest(app: AppContext, output: Path | None) -> None:
+def audit_digest(app: AppContext, output: Path | None, jobs: int | None) -> None:
     """Print the log's head (position and hash) as a digest to keep elsewhere.
 
     Anyone who can write the database can recompute a plain hash chain; a digest kept
@@ -193,6 +198,7 @@ def audit_digest(app: AppContext, output: Path | None) -> None:
     Examples:
       tracker audit digest
       tracker audit digest -o "digests/$(date -u +%F).json"
+      tracker audit digest --jobs 1            # one process, however many cores
     """
     from tracker.adapters.integrity import BrokenChain, take_digest
     from tracker.service_layer.rebuild import event_count
@@ -200,7 +206,7 @@ def audit_digest(app: AppContext, output: Path | None) -> None:
     tracker = app.tracker
     with tracker.db.read() as conn, progress("verifying", event_count(conn)) as advance:
         try:
-            digest = take_digest(tracker.store, conn, progress=advance)
+            digest = take_digest(tracker.store, conn, progress=advance, jobs=jobs_count(jobs))
         except BrokenChain as exc:
             fail(str(exc), EXIT_PROBLEMS)
     text = json.dumps(digest.to_dict(), indent=2) + "\n"

@@ -26,6 +26,7 @@ from . import (
 )
 from .context import AppContext, fail, handle_errors, pass_app
 from .output import echo_styled, progress
+from .params import jobs_count, jobs_option
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -173,21 +174,26 @@ def projections() -> None:
 
 
 @projections.command("rebuild")
+@jobs_option
 @pass_app
 @handle_errors
-def projections_rebuild(app: AppContext) -> None:
+def projections_rebuild(app: AppContext, jobs: int | None) -> None:
     """Rebuild every projection from the log and report whether they differed.
 
+    Only the rows that differ from a fresh fold are written, in one transaction; a log
+    with rows that cannot be read or folded is refused and nothing is changed.
+
     \b
-    Example:
+    Examples:
       tracker projections rebuild
+      tracker projections rebuild --jobs 4     # fold a long log in 4 processes
     """
     from tracker.service_layer.rebuild import event_count, rebuild_projections
 
     with app.tracker.db.read() as conn:
         total = event_count(conn)
     with progress("rebuilding projections", total) as advance:
-        report = rebuild_projections(app.tracker, advance)
+        report = rebuild_projections(app.tracker, advance, jobs=jobs_count(jobs))
     if report.differences:
         echo_styled(f"{len(report.differences)} projection rows differed from the log:", "yellow")
         for d in report.differences[:50]:

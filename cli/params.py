@@ -107,8 +107,26 @@ class FiniteRange(click.FloatRange):
         return number
 
 
+class JobsType(click.ParamType):
+    """A number of worker processes: a whole number from 1 to :data:`MAX_JOBS`."""
+
+    name = "N"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        try:
+            number = value if type(value) is int else int(str(value).strip())
+        except ValueError:
+            number = 0
+        if not 1 <= number <= MAX_JOBS:
+            self.fail(f"{value!r} is not a number of worker processes: {_JOBS}", param, ctx)
+        return number
+
+
+MAX_JOBS = 1024
+_JOBS = f"give a whole number from 1 to {MAX_JOBS} (1 reads the log in one pass)"
 DATE = DateType()
 TIMESTAMP = TimestampType()
+JOBS = JobsType()
 STATUS = StatusType()
 # The largest integer both databases store (BIGINT, SQLite's INTEGER): positions, counts.
 BIGINT_MAX = 2**63 - 1
@@ -129,6 +147,23 @@ def time_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         type=DATE,
         help="The world as of this day: events up to it, deadlines judged on it.",
     )(fn)
+
+
+def jobs_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--jobs",
+        type=JOBS,
+        help="Worker processes to split a long log between, each reading one range of it "
+        "(default: the number of cores; 1: one pass in this process). The outcome is "
+        "the same whatever the number.",
+    )(fn)
+
+
+def jobs_count(value: int | None) -> int:
+    """The ``--jobs`` given, else one worker per core."""
+    from tracker.adapters.parallel import default_jobs
+
+    return value if value is not None else default_jobs()
 
 
 def clock(value: datetime | None) -> datetime:

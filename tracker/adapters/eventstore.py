@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from itertools import pairwise
 from typing import Any
 
 from sqlalchemy import Connection
@@ -157,6 +158,7 @@ FOLD_COLUMNS = "position, stream_id, version, type, schema_version, data, occurr
 CHUNK = 500  # values per IN (…) list: well under every driver's parameter limit
 _INSERT = Statement(f"INSERT INTO events ({COLUMNS}) VALUES ({placeholders(12)})")  # noqa: S608
 _SESSION_USER = Statement("SELECT session_user")
+_COUNT = Statement("SELECT count(*) FROM events")
 _HEAD = Statement("SELECT position, hash FROM events ORDER BY position DESC LIMIT 1")
 _LAST_TWO = Statement(f"SELECT {COLUMNS} FROM events ORDER BY position DESC LIMIT 2")  # noqa: S608
 _VERSION = Statement("SELECT max(version) FROM events WHERE stream_id = ?")
@@ -166,6 +168,7 @@ _STREAM_KNOWN = Statement(
 )
 _KEYS = "SELECT idempotency_key, position FROM events WHERE idempotency_key IN ({})"
 Row = Sequence[Any]
+StreamRange = tuple[str | None, str | None]  # stream ids after the first, up to the second
 
 
 @lru_cache(maxsize=64)
@@ -360,6 +363,15 @@ class EventStore:
             found.update({s: int(v) for s, v in _in_list(template, len(chunk)).rows(conn, chunk)})
         return found
 
+    def count(self, conn: Connection) -> int:
+        return int(_COUNT.rows(conn)[0][0])
+
+    def last_position(self, conn: Connection) -> Any:
+        """The position of the last row in position order, whatever it holds (a
+        tampered SQLite row may hold text there); None in an empty log."""
+        rows = _HEAD.rows(conn)
+        return rows[0][0] if rows else None
+
     def head(self, conn: Connection) -> tuple[int, str]:
         rows = _HEAD.rows(conn)
         return (rows[0][0], rows[0][1]) if rows else (0, GENESIS)
@@ -481,15 +493,40 @@ class EventStore:
         batch_size: int = 5000,
         known_at: str | None = None,
         happened_by: date | None = None,
+        streams: StreamRange = (None, None),
+        upto: Any = None,
     ) -> Iterator[list[Row]]:
         """What folding needs of every event, as :data:`FOLD_COLUMNS` rows in the order
         of :meth:`read_by_stream`: half the bytes, for rebuilds and as-of reports.
 
         ``happened_by``: only events dated on or before that day, left out by the
         database rather than decoded to be dropped (an as-of report of a day halfway
-        through the log reads half of it).
+        through the log reads half of it). ``streams`` limits them to one range of
+        :meth:`stream_ranges`, and ``upto`` to the positions up to it (as in
+        :meth:`read_range`).
         """
-        return self._by_stream(conn, FOLD_COLUMNS, prefix, batch_size, known_at, happened_by)
+        return self._by_stream(
+            conn, FOLD_COLUMNS, prefix, batch_size, known_at, happened_by, streams, upto
+        )
+
+    def stream_ranges(self, conn: Connection, parts: int) -> list[StreamRange]:
+        """About ``parts`` ranges of streams, ``(after, upto]`` in the database's order of
+        stream ids (None: unbounded), of about as many events each.
+
+        The bounds are quantiles of the streams of events sampled at evenly spaced
+        positions, sorted by the database: its collation, not Python's, orders the
+        streams a range reads.
+        """
+        count = self.count(conn)
+        sample = sorted({1 + i * count // CHUNK for i in range(CHUNK)}) if count else []
+        template = "SELECT stream_id FROM events WHERE position IN ({}) ORDER BY stream_id"
+        ids = [r[0] for r in _in_list(template, len(sample)).rows(conn, sample)] if sample else []
+        bounds: list[str | None] = [None]
+        for part in range(1, parts):
+            if ids and ids[len(ids) * part // parts] != bounds[-1]:
+                bounds.append(ids[len(ids) * part // parts])
+        bounds.append(None)
+        return list(pairwise(bounds))
 
     def _by_stream(
         self,
@@ -499,8 +536,18 @@ class EventStore:
         batch_size: int,
         known_at: str | None,
         happened_by: date | None = None,
+        streams: StreamRange = (None, None),
+        upto: Any = None,
     ) -> Iterator[list[Row]]:
-        where, params = [], []
+        where: list[str] = []
+        params: list[Any] = []
+        lower, upper = streams  # stream ids after lower, up to upper
+        if lower is not None:
+            where.append("stream_id > ?")
+            params.append(lower)
+        if upper is not None:
+            where.append("stream_id <= ?")
+            params.append(upper)
         if prefix:
             where.append("stream_id LIKE ? ESCAPE '/'")
             params.append(_like_prefix(prefix))
@@ -511,6 +558,9 @@ class EventStore:
             # occurred_at is ISO text: before the next day's date is on or before the day.
             where.append("occurred_at < ?")
             params.append((happened_by + timedelta(days=1)).isoformat())
+        if upto is not None:
+            where.append("position <= ?")
+            params.append(upto)
         order = " ORDER BY stream_id, version LIMIT ?"
         condition = f" WHERE {' AND '.join(where)}" if where else ""
         first = Statement(f"SELECT {columns} FROM events{condition}{order}")  # noqa: S608
@@ -534,6 +584,21 @@ class EventStore:
     ) -> Iterator[StoredEvent]:
         for batch in self.read_raw(conn, after=after, batch_size=batch_size, known_at=known_at):
             yield from map(_row_to_event, batch)
+
+    def read_range(
+        self, conn: Connection, *, after: int = 0, upto: Any = None, batch_size: int = 10_000
+    ) -> Iterator[Sequence[Row]]:
+        """The rows as stored with ``after < position <= upto`` (no upper bound when
+        ``upto`` is None), in position order, through one cursor: one query for a whole
+        range rather than one per batch, in bounded batches (server-side on PostgreSQL).
+        ``upto`` may be any stored value, a position that is not a number included:
+        the database compares it as it orders them."""
+        bound = "" if upto is None else " AND position <= ?"
+        query = Statement(
+            f"SELECT {COLUMNS} FROM events WHERE position > ?{bound} ORDER BY position"  # noqa: S608
+        )
+        params = (after,) if upto is None else (after, upto)
+        return query.batches(conn, params, batch_size)
 
     def read_raw(
         self,

@@ -2,7 +2,9 @@
 
 The chain is recomputed over the stored text of every row (before any upcasting), in
 position order, one bounded batch at a time, so an audit of a log of any length runs
-in constant memory except for one integer per stream (the last version seen).
+in constant memory except for one integer per stream (the last version seen). A long
+log can be split into ranges of positions checked by worker processes, each seeded
+with the stored hash of the row before it (:func:`verify_chain`'s ``jobs``).
 
 After a broken link the check goes on from the stored hash, so that each tampered row
 is reported at its own position rather than every row after it. Rows are hashed as
@@ -16,15 +18,17 @@ everything before it, which a broken chain cannot.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection
 
-from tracker.adapters.eventstore import EventStore, format_ts, hashed_bytes
+from tracker.adapters.db import Database, Statement
+from tracker.adapters.eventstore import EventStore, Row, format_ts, hashed_bytes
 from tracker.adapters.hashing import GENESIS
+from tracker.adapters.parallel import database_of, range_count, run_ranges
 from tracker.clock import utc_now
 
 DIGEST_FORMAT = "tracker-digest/v1"
@@ -95,10 +99,15 @@ class Digest:
 
 
 def take_digest(
-    store: EventStore, conn: Connection, *, progress: Callable[[int], None] | None = None
+    store: EventStore,
+    conn: Connection,
+    *,
+    progress: Callable[[int], None] | None = None,
+    jobs: int = 1,
 ) -> Digest:
-    """The head of a log whose every link verifies (:class:`BrokenChain` otherwise)."""
-    check = verify_chain(store, conn, progress=progress)
+    """The head of a log whose every link verifies (:class:`BrokenChain` otherwise);
+    ``jobs`` as for :func:`verify_chain`."""
+    check = verify_chain(store, conn, progress=progress, jobs=jobs)
     if not check.ok:
         raise BrokenChain(check)
     return Digest(check.head_position, check.head_hash, store.chain.keyed, format_ts(utc_now()))
@@ -128,6 +137,12 @@ class Findings:
         if len(self.items) < MAX_FINDINGS:
             self.items.append(Finding(position, problem, stream))
 
+    def extend(self, other: Findings) -> None:
+        """Add ``other``'s findings after these: as if they had been found here."""
+        for found in other.items:
+            self.add(found.position, found.problem, found.stream)
+        self.total += other.total - len(other.items)
+
 
 @dataclass
 class ChainCheck:
@@ -150,30 +165,92 @@ def verify_chain(
     digest: Digest | None = None,
     progress: Callable[[int], None] | None = None,
     batch_size: int = 10_000,
+    jobs: int = 1,
 ) -> ChainCheck:
     """Recompute every link, check positions 1..N and each stream's versions 1..n, and,
-    given a digest, that the log still holds its head unchanged."""
+    given a digest, that the log still holds its head unchanged.
+
+    Given more than one job, a long log is split into ranges of positions verified by
+    that many worker processes, each connecting through ``conn``'s engine
+    (:mod:`parallel`); the outcome is the one pass's, finding for finding.
+    """
     result = ChainCheck(digest=digest)
-    link = store.chain.link
-    chain, contiguity = result.chain, result.contiguity
-    previous, expected = GENESIS, 1
-    versions: dict[str, int] = {}
-    digest_seen = False
-    for rows in store.read_raw(conn, batch_size=batch_size):
+    count = store.count(conn) if jobs > 1 else 0
+    db = database_of(conn)
+    parts = range_count(db, jobs, count)
+    if parts == 1:
+        rows = store.read_range(conn, batch_size=batch_size)
+        walks: Iterable[_Walk] = [_walk(store, rows, GENESIS, 0, digest, progress)]
+    else:
+        shared = (store, digest, batch_size)
+        walks = run_ranges(db, _walk_range, shared, _ranges(store, conn, parts, count), jobs)
+    digest_seen = _merge(result, walks, progress if parts > 1 else None)
+    if digest is not None and digest.position > 0 and not digest_seen:
+        result.chain.add(
+            digest.position,
+            f"the digest's head (position {digest.position}) is no longer in the log, "
+            f"which ends at {result.head_position}: events were removed",
+        )
+    return result
+
+
+@dataclass
+class _Walk:
+    """One range of the log verified on its own, seeded with the stored hash and the
+    position of the row before it (:data:`GENESIS` and 0 for the first).
+
+    Links, positions and every version but each stream's first in the range are judged
+    here; whether that first version follows on from the ranges before is for
+    :func:`_merge`, which knows them. The contiguity findings carry their place (row in
+    the range, then 0 for the position and 1 for the version) so that those judged late
+    fall in where one pass would have found them.
+    """
+
+    previous: str
+    last_position: int
+    events: int = 0
+    chain: Findings = field(default_factory=Findings)
+    contiguity: list[tuple[int, int, Finding]] = field(default_factory=list)  # the first few
+    contiguity_total: int = 0
+    firsts: list[tuple[int, int | None, str, int]] = field(default_factory=list)
+    versions: dict[str, int] = field(default_factory=dict)  # each stream's last in the range
+    digest_seen: bool = False
+
+    def flag(self, row: int, part: int, position: int | None, problem: str) -> None:
+        self.contiguity_total += 1
+        if len(self.contiguity) < MAX_FINDINGS:
+            self.contiguity.append((row, part, Finding(position, problem)))
+
+
+def _walk(
+    store: EventStore,
+    batches: Iterable[Sequence[Row]],
+    previous: str,
+    last_position: int,
+    digest: Digest | None,
+    progress: Callable[[int], None] | None,
+) -> _Walk:
+    walk = _Walk(previous, last_position)
+    link, flag, chain, versions = store.chain.link, walk.flag, walk.chain, walk.versions
+    expected = last_position + 1
+    index = 0
+    for rows in batches:
         for row in rows:
             position, stream_id, version = row[0], row[1], row[2]
             at = position if type(position) is int else None
             if at is None:
-                contiguity.add(None, f"{stream_id} has an event at position {position!r}")
+                flag(index, 0, None, f"{stream_id} has an event at position {position!r}")
             elif position != expected:
                 gap = f"{expected}" if position == expected + 1 else f"{expected}–{position - 1}"
-                contiguity.add(position, f"position(s) {gap} missing before {position}")
+                flag(index, 0, position, f"position(s) {gap} missing before {position}")
             if type(version) is not int:
-                contiguity.add(at, f"{stream_id} has an event at version {version!r}")
+                flag(index, 1, at, f"{stream_id} has an event at version {version!r}")
             else:
-                last = versions.get(stream_id, 0)
-                if version != last + 1:
-                    contiguity.add(at, f"{stream_id} jumps from version {last} to {version}")
+                last = versions.get(stream_id)
+                if last is None:
+                    walk.firsts.append((index, at, stream_id, version))
+                elif version != last + 1:
+                    flag(index, 1, at, _jump(stream_id, last, version))
                 versions[stream_id] = version
             if link(previous, hashed_bytes(row)) != row[10]:
                 chain.add(
@@ -182,20 +259,80 @@ def verify_chain(
                     "this row or the one before it was changed, removed or moved",
                 )
             if digest is not None and at == digest.position:
-                digest_seen = True
+                walk.digest_seen = True
                 if row[10] != digest.hash:
                     chain.add(at, "the digest's head was rewritten: its hash differs")
             previous = row[10]
             if at is not None:
                 expected = at + 1
-        result.events += len(rows)
+            index += 1
+        walk.events += len(rows)
         if progress:
             progress(len(rows))
-    result.head_position, result.head_hash = expected - 1, previous
-    if digest is not None and digest.position > 0 and not digest_seen:
-        chain.add(
-            digest.position,
-            f"the digest's head (position {digest.position}) is no longer in the log, "
-            f"which ends at {result.head_position}: events were removed",
-        )
-    return result
+    walk.previous, walk.last_position = previous, expected - 1
+    return walk
+
+
+def _jump(stream_id: str, last: int, version: int) -> str:
+    return f"{stream_id} jumps from version {last} to {version}"
+
+
+def _merge(
+    result: ChainCheck, walks: Iterable[_Walk], progress: Callable[[int], None] | None
+) -> bool:
+    """Fold the ranges' walks, in log order, into ``result`` as one pass would have
+    found it; whether any of them met the digest's head."""
+    last: dict[str, int] = {}
+    digest_seen = False
+    for walk in walks:
+        late = [
+            (row, 1, Finding(at, _jump(stream_id, last.get(stream_id, 0), version)))
+            for row, at, stream_id, version in walk.firsts
+            if version != last.get(stream_id, 0) + 1
+        ]
+        for _, _, found in sorted(walk.contiguity + late, key=lambda item: item[:2]):
+            result.contiguity.add(found.position, found.problem)
+        result.contiguity.total += walk.contiguity_total - len(walk.contiguity)
+        result.chain.extend(walk.chain)
+        last.update(walk.versions)
+        result.events += walk.events
+        result.head_position, result.head_hash = walk.last_position, walk.previous
+        digest_seen = digest_seen or walk.digest_seen
+        if progress:
+            progress(walk.events)
+    return digest_seen
+
+
+_AT_OR_BEFORE = Statement(
+    "SELECT position, hash FROM events WHERE position <= ? ORDER BY position DESC LIMIT 1"
+)
+
+
+def _ranges(
+    store: EventStore, conn: Connection, parts: int, count: int
+) -> list[tuple[int, Any, str]]:
+    """About ``parts`` ranges of the log as ``(after, upto, seed)``: the positions
+    ``after < position <= upto`` and the stored hash of the row at ``after``.
+
+    Every range but the last ends at a row whose position is a whole number, so that
+    the next one knows which position comes next. The last ends at the last row of this
+    snapshot, whatever its position holds: what workers reading later snapshots of an
+    append-only log see is this one's.
+    """
+    ranges: list[tuple[int, Any, str]] = []
+    after, seed = 0, GENESIS
+    for part in range(1, parts):
+        found = _AT_OR_BEFORE.rows(conn, (count * part // parts,))
+        if found and type(found[0][0]) is int and found[0][0] > after:
+            ranges.append((after, found[0][0], seed))
+            after, seed = found[0]
+    ranges.append((after, store.last_position(conn), seed))
+    return ranges
+
+
+def _walk_range(db: Database, shared: tuple[EventStore, Digest | None, int], task: Any) -> _Walk:
+    store, digest, batch_size = shared
+    after, upto, seed = task
+    with db.read() as conn:
+        rows = store.read_range(conn, after=after, upto=upto, batch_size=batch_size)
+        return _walk(store, rows, seed, after, digest, None)

@@ -114,19 +114,48 @@ def scorecard(
     """One row per actor that made a commitment (or per tag given to one, or a single
     row ``all`` for the whole tracker), best average first, unassessed last. A joint
     commitment counts once for each of its actors."""
-    names = names or {}
+    return ranked(tally(states, day, {}, group=group).values(), names or {})
+
+
+def tally(
+    states: Iterable[CommitmentState], day: date, scores: dict[str, Score], *, group: str = "actor"
+) -> dict[str, Score]:
+    """Count ``states`` into ``scores`` (by key), not yet named nor ranked: the tallies
+    of parts of a tracker, each counted apart, add up with :func:`add_tallies`."""
     keys = _keys(group)
-    scores: dict[str, Score] = {}
     for state in states:
         late = bool(days_late_at_fulfilment(state.status, state.status_on, state.due))
         overdue = state.is_overdue(day)
         for key in keys(state):
-            row = scores.setdefault(key, Score(key, names.get(key, key), group))
+            row = scores.get(key)
+            if row is None:
+                row = scores[key] = Score(key, key, group)
             row.commitments += 1
             row.counts[state.status] += 1
             row.fulfilled_late += late
             row.overdue += overdue
+    return scores
+
+
+def add_tallies(scores: dict[str, Score], more: Mapping[str, Score]) -> None:
+    for key, row in more.items():
+        mine = scores.get(key)
+        if mine is None:
+            scores[key] = row
+            continue
+        mine.commitments += row.commitments
+        for status, n in row.counts.items():
+            mine.counts[status] += n
+        mine.fulfilled_late += row.fulfilled_late
+        mine.overdue += row.overdue
+
+
+def ranked(scores: Iterable[Score], names: Mapping[str, str]) -> list[Score]:
+    """Tallied rows named, best average first, unassessed last."""
+    rows = list(scores)
+    for row in rows:
+        row.name = names.get(row.key, row.key)
     return sorted(
-        scores.values(),
+        rows,
         key=lambda r: (r.average is None, -(r.average or 0), -r.commitments, r.key),
     )

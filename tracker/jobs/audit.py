@@ -16,6 +16,11 @@ not know or whose payload the fold cannot apply is a finding, naming its positio
 stream, of every check that needed it, and its stream is left out of that check. Such
 a check fails, whatever its outcome otherwise, because it could not judge everything.
 
+Given more than one job, both passes are split into ranges (of positions, then of
+streams) read by worker processes over connections of their own, no further than this
+snapshot's last position (``tracker.adapters.parallel``); their findings are merged in
+log order, so the report is the one pass's.
+
 Staleness and the scorecard judge the log as of the audit's day, like ``--as-of``:
 entries dated after it are left out, so an audit ``--now`` in the past reports what
 was stale and kept on that day. The integrity checks always cover the whole log.
@@ -33,37 +38,41 @@ import itertools
 import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from operator import itemgetter
 from typing import Any, Literal
 
 from sqlalchemy import Connection
 
+from tracker.adapters.db import Database
 from tracker.adapters.eventstore import (
     ANY_VERSION,
     ChainMismatch,
     EventStore,
     NewEvent,
     Row,
+    StreamRange,
     format_ts,
     parse_ts,
     upcast,
 )
 from tracker.adapters.integrity import ChainCheck, Digest, Finding, Findings, verify_chain
+from tracker.adapters.parallel import range_count, run_ranges
 from tracker.domain import events as ev
 from tracker.domain import streams
 from tracker.domain.commitment import CommitmentState, fold
 from tracker.domain.events import DomainEvent
 from tracker.domain.invariants import breaches
-from tracker.domain.scorecard import scorecard
+from tracker.domain.scorecard import Score, add_tallies, ranked, tally
 from tracker.domain.words import plural
 from tracker.jobs.settings import DEFAULT_STALE_DAYS
 from tracker.service_layer.app import Tracker, bulk, recorder
 from tracker.service_layer.projections import (
     FOLD_ERRORS,
-    OWNED,
     Comparison,
+    Days,
     Difference,
+    Key,
     Rows,
     commitment_rows,
     rows_for_stream,
@@ -194,7 +203,15 @@ def _reason(exc: Exception) -> str:
     return f"its payload does not fit ({type(exc).__name__}: {exc})"
 
 
-def _event(row: Row, kind: str) -> DomainEvent:
+class _Timestamps(Days):
+    """The day of each ``occurred_at`` that is a whole timestamp, parsed once."""
+
+    def __missing__(self, occurred: str) -> date:
+        parse_ts(occurred)
+        return super().__missing__(occurred)
+
+
+def _event(row: Row, kind: str, days: _Timestamps) -> DomainEvent:
     """One row of ``EventStore.read_fold_rows`` as a domain event, as
     ``projections.domain_streams`` makes it, or :class:`_Unreadable` saying why not."""
     position, _, version, type_, schema_version, data, occurred = row
@@ -212,8 +229,7 @@ def _event(row: Row, kind: str) -> DomainEvent:
     if not isinstance(payload, dict):
         raise _Unreadable(f"data is not a JSON object but {type(payload).__name__}")
     try:
-        parse_ts(occurred)
-        on = date.fromisoformat(occurred[:10])
+        on = days[occurred]
     except (TypeError, ValueError):
         raise _Unreadable(f"occurred_at {occurred!r} is not a timestamp") from None
     try:
@@ -226,17 +242,18 @@ def _event(row: Row, kind: str) -> DomainEvent:
 
 
 def _streams(
-    store: EventStore, conn: Connection
+    store: EventStore, conn: Connection, span: StreamRange, upto: Any
 ) -> Iterator[tuple[str, list[DomainEvent], list[Finding]]]:
     """Each stream's readable events in version order, and findings for the rest."""
-    rows = itertools.chain.from_iterable(store.read_fold_rows(conn))
+    rows = itertools.chain.from_iterable(store.read_fold_rows(conn, streams=span, upto=upto))
+    days = _Timestamps()
     for stream_id, group in itertools.groupby(rows, key=itemgetter(1)):
         kind = stream_id.partition(":")[0]
         events: list[DomainEvent] = []
         bad: list[Finding] = []
         for row in group:
             try:
-                events.append(_event(row, kind))
+                events.append(_event(row, kind, days))
             except _Unreadable as exc:
                 at = row[0] if type(row[0]) is int else None
                 bad.append(Finding(at, str(exc), stream_id))
@@ -276,18 +293,6 @@ def _attempt(
         return _FAILED
 
 
-def _forget(stored: dict[tuple[str, str], bytes], stream_id: str) -> None:
-    """Leave a stream's projection rows out of the comparison: an unreadable stream
-    cannot say what they should be, and the unreadable rows are the finding."""
-    kind, _, ident = stream_id.partition(":")
-    tables = OWNED.get(kind, ())
-    owned = [
-        k for k in stored if k[0] in tables and (k[1] == ident or k[1].startswith(f"{ident}/"))
-    ]
-    for key in owned:
-        del stored[key]
-
-
 def _commitment_rows(_: str, events: list[DomainEvent]) -> Rows:
     state = fold(events)
     return commitment_rows(state) if state else {}
@@ -298,15 +303,38 @@ class _Folded:
     """What the checks that fold the log learn from one pass over it."""
 
     day: date
+    stale_days: int
     comparison: Comparison
     differences: list[Difference] = field(default_factory=list)
     unreadable: Findings = field(default_factory=Findings)  # for the projections
     commitments: int = 0
     breaches: Findings = field(default_factory=Findings)
     rules_unreadable: Findings = field(default_factory=Findings)
-    states: list[CommitmentState] = field(default_factory=list)  # as of ``day``
+    # Of each commitment as it stood on ``day``, what staleness and the scorecard need:
+    # counted as it is folded, rather than every state kept (or sent back by a worker).
+    current: int = 0
+    open: int = 0
+    stale: list[dict[str, Any]] = field(default_factory=list)
+    scores: dict[str, Score] = field(default_factory=dict)
     states_unreadable: Findings = field(default_factory=Findings)
     names: dict[str, str] = field(default_factory=dict)
+    events: int = 0
+
+    def absorb(self, other: _Folded) -> None:
+        """Take in what a worker learnt of the next range of streams."""
+        assert other.comparison.matched is not None
+        self.comparison.absorb(other.comparison.differences, other.comparison.matched)
+        self.unreadable.extend(other.unreadable)
+        self.commitments += other.commitments
+        self.breaches.extend(other.breaches)
+        self.rules_unreadable.extend(other.rules_unreadable)
+        self.current += other.current
+        self.open += other.open
+        self.stale.extend(other.stale)
+        add_tallies(self.scores, other.scores)
+        self.states_unreadable.extend(other.states_unreadable)
+        self.names.update(other.names)
+        self.events += other.events
 
     def stream(self, stream_id: str, events: list[DomainEvent], bad: list[Finding]) -> None:
         kind = stream_id.partition(":")[0]
@@ -316,7 +344,7 @@ class _Folded:
             self.commitment(stream_id, events, bad)
             return
         if bad:
-            _forget(self.comparison.stored, stream_id)
+            self.comparison.forget(stream_id)
             return
         try:
             rows = rows_for_stream(stream_id, events)
@@ -333,13 +361,13 @@ class _Folded:
         position = _culprit(events, lambda prefix: judge(stream_id, prefix))
         problem = f"cannot be folded: {_reason(exc)}"
         self.unreadable.add(position, problem, stream_id)
-        _forget(self.comparison.stored, stream_id)
+        self.comparison.forget(stream_id)
         return Finding(position, problem, stream_id)
 
     def commitment(self, stream_id: str, events: list[DomainEvent], bad: list[Finding]) -> None:
         self.commitments += 1
         if bad:
-            _forget(self.comparison.stored, stream_id)
+            self.comparison.forget(stream_id)
             for f in bad:
                 self.rules_unreadable.add(f.position, f.problem, stream_id)
                 self.states_unreadable.add(f.position, f.problem, stream_id)
@@ -364,8 +392,27 @@ class _Folded:
             self.states_unreadable.add(failed.position, failed.problem, stream_id)
             return
         if state is not None:
-            state.history = []  # what the checks need is the state: keep no events
-            self.states.append(state)
+            self.judge(state)
+
+    def judge(self, state: CommitmentState) -> None:
+        """Count a commitment as it stood on ``day`` for the scorecard, and note it
+        when it is open but has had no evidence for over ``stale_days``."""
+        self.current += 1
+        tally([state], self.day, self.scores)
+        if state.terminal:
+            return
+        self.open += 1
+        last = state.last_evidence_on or state.made_on
+        if (self.day - last).days > self.stale_days:
+            self.stale.append(
+                {
+                    "id": state.id,
+                    "title": state.title,
+                    "status": state.status.value,
+                    "last_evidence_on": last.isoformat(),
+                    "days_without_evidence": (self.day - last).days,
+                }
+            )
 
     def rules(self, stream_id: str, events: list[DomainEvent]) -> None:
         found = _attempt(breaches, events, self.rules_unreadable, stream_id, "judged")
@@ -377,13 +424,64 @@ class _Folded:
             self.breaches.add(e.position, f"{commitment} entry #{e.version}: {breach.problem}")
 
 
-def _fold_log(store: EventStore, conn: Connection, day: date, progress: Progress | None) -> _Folded:
-    folded = _Folded(day, Comparison(stored_digests(conn)))
-    for stream_id, events, bad in _streams(store, conn):
+def _fold_log(
+    tracker: Tracker,
+    conn: Connection,
+    judged: tuple[date, int],
+    progress: Progress | None,
+    jobs: int,
+    events: int,
+) -> _Folded:
+    """The one pass over the log in stream order, or, with more than one job, its
+    ranges of streams folded by that many worker processes and taken in in order.
+    ``judged``: the day staleness and the scorecard judge, and how many days without
+    evidence make an open commitment stale.
+
+    Workers read snapshots of their own, so they read no further than this one's last
+    position: what a writer appends meanwhile is not theirs to judge.
+    """
+    store = tracker.store
+    folded = _Folded(*judged, Comparison(stored_digests(conn)))
+    parts = range_count(tracker.db, jobs, events)
+    if parts == 1:
+        _fold_range_into(folded, store, conn, (None, None), None, progress)
+    else:
+        upto = store.last_position(conn)
+        tasks = [(span, upto) for span in store.stream_ranges(conn, parts)]
+        shared = (store, judged, folded.comparison.stored)
+        for part in run_ranges(tracker.db, _fold_range, shared, tasks, jobs):
+            folded.absorb(part)
+            if progress:
+                progress(part.events)
+    folded.differences = folded.comparison.finish()
+    return folded
+
+
+def _fold_range_into(
+    folded: _Folded,
+    store: EventStore,
+    conn: Connection,
+    span: StreamRange,
+    upto: Any,
+    progress: Progress | None,
+) -> None:
+    for stream_id, events, bad in _streams(store, conn, span, upto):
         folded.stream(stream_id, events, bad)
+        folded.events += len(events) + len(bad)
         if progress:
             progress(len(events) + len(bad))
-    folded.differences = folded.comparison.finish()
+
+
+def _fold_range(
+    db: Database,
+    shared: tuple[EventStore, tuple[date, int], dict[Key, int]],
+    task: tuple[StreamRange, Any],
+) -> _Folded:
+    store, judged, stored = shared
+    folded = _Folded(*judged, Comparison(stored, keep_matched=True))
+    with bulk(), db.read() as conn:
+        _fold_range_into(folded, store, conn, *task, None)
+    folded.comparison.stored = {}  # the parent has them: send back only what was learnt
     return folded
 
 
@@ -455,25 +553,9 @@ def _invariant_result(folded: _Folded) -> CheckResult:
     return _with_unreadable(result, folded.rules_unreadable)
 
 
-def _staleness_result(today: date, stale_days: int, open_states: list[Any]) -> CheckResult:
-    try:
-        cutoff = today - timedelta(days=stale_days)
-    except OverflowError:  # before the first day there is: nothing can be stale
-        cutoff = date.min
-    stale = []
-    for s in open_states:
-        last = s.last_evidence_on or s.made_on
-        if last < cutoff:
-            stale.append(
-                {
-                    "id": s.id,
-                    "title": s.title,
-                    "status": s.status.value,
-                    "last_evidence_on": last.isoformat(),
-                    "days_without_evidence": (today - last).days,
-                }
-            )
-    stale.sort(key=lambda r: (-r["days_without_evidence"], r["id"]))
+def _staleness_result(folded: _Folded) -> CheckResult:
+    stale_days = folded.stale_days
+    stale = sorted(folded.stale, key=lambda r: (-r["days_without_evidence"], r["id"]))
     if not stale:
         return CheckResult(
             "staleness",
@@ -483,7 +565,7 @@ def _staleness_result(today: date, stale_days: int, open_states: list[Any]) -> C
     return CheckResult(
         "staleness",
         "warn",
-        f"{len(stale)} of {len(open_states)} open commitments have no evidence for "
+        f"{len(stale)} of {folded.open} open commitments have no evidence for "
         f"over {stale_days} days",
         stale,
         len(stale),
@@ -498,6 +580,7 @@ def run_audit(
     digest: Digest | None = None,
     record: bool = True,
     progress: Progress | None = None,
+    jobs: int = 1,
 ) -> AuditReport:
     """Run every check on one snapshot and, unless ``record`` is false, append the
     outcome as an ``AuditCompleted`` event (one per ``now``: a retried run adds none).
@@ -508,30 +591,26 @@ def run_audit(
     store refuses the append, and ``not_recorded`` says why.
 
     ``progress`` is told of events as the chain and fold passes read them (the log is
-    read twice, so the total is twice its length).
+    read twice, so the total is twice its length). With more than one job, both
+    passes over a long log are split between that many worker processes, with the
+    same outcome.
     """
     today = View.at(now).day
     keyed = tracker.store.chain.keyed
     with bulk(), tracker.db.read() as conn:
-        chain = verify_chain(tracker.store, conn, digest=digest, progress=progress)
-        folded = _fold_log(tracker.store, conn, today, progress)
+        chain = verify_chain(tracker.store, conn, digest=digest, progress=progress, jobs=jobs)
+        folded = _fold_log(tracker, conn, (today, stale_days), progress, jobs, chain.events)
     checks = _chain_results(chain, keyed)
     checks.append(_projection_result(folded, chain.ok))
     checks.append(_invariant_result(folded))
-    current = folded.states
-    open_states = [s for s in current if not s.terminal]
-    checks.append(
-        _with_unreadable(
-            _staleness_result(today, stale_days, open_states), folded.states_unreadable
-        )
-    )
-    cards = scorecard(current, today, folded.names)
+    checks.append(_with_unreadable(_staleness_result(folded), folded.states_unreadable))
+    cards = ranked(folded.scores.values(), folded.names)
     checks.append(
         _with_unreadable(
             CheckResult(
                 "scorecard",
                 "info",
-                f"{len(cards)} actors, {len(current)} commitments, {len(open_states)} open",
+                f"{len(cards)} actors, {folded.current} commitments, {folded.open} open",
                 [c.to_dict() for c in cards],
                 len(cards),
             ),

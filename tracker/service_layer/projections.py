@@ -12,7 +12,6 @@ need, and write rows with the driver's ``executemany`` (see ``Statement``).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -50,15 +49,25 @@ def domain_streams(batches: Iterable[Sequence[Row]]) -> Iterator[tuple[str, list
     The same events ``to_domain`` gives, without decoding metadata or building a
     ``StoredEvent`` per row: this is the inner loop of every rebuild and as-of report.
     """
-    loads, day = decode_payload, date.fromisoformat
+    loads, days = decode_payload, Days()
     for stream_id, rows in groupby(chain.from_iterable(batches), key=itemgetter(1)):
         yield (
             stream_id,
             [
-                DomainEvent(r[3], day(r[6][:10]), upcast(r[3], r[4], loads(r[5]))[1], r[2], r[0])
+                DomainEvent(r[3], days[r[6]], upcast(r[3], r[4], loads(r[5]))[1], r[2], r[0])
                 for r in rows
             ],
         )
+
+
+class Days(dict[str, date]):
+    """The day of each ``occurred_at`` text, parsed once: a log's events share a few
+    thousand days, and a lookup is a fraction of a parse. A text that does not start
+    with a date raises ``ValueError`` (or ``TypeError``) each time it is looked up."""
+
+    def __missing__(self, occurred: str) -> date:
+        day = self[occurred] = date.fromisoformat(occurred[:10])
+        return day
 
 
 def commitment_rows(state: CommitmentState) -> Rows:
@@ -162,7 +171,8 @@ class _TableSql:
             f"{self.insert.qmark} ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}"
         )
         self.delete_owned = Statement(f"DELETE FROM {table.name} WHERE {self.key} = ?")  # noqa: S608
-        self.delete_all = Statement(f"DELETE FROM {table.name}")  # noqa: S608
+        matching = " AND ".join(f"{k} = ?" for k in keys)
+        self.delete_key = Statement(f"DELETE FROM {table.name} WHERE {matching}")  # noqa: S608
         self.select_all = Statement(f"SELECT {names} FROM {table.name}")  # noqa: S608
 
     def values(self, row: dict[str, Any]) -> tuple[Any, ...]:
@@ -264,25 +274,36 @@ def derive_all(
             on_stream(len(events))
 
 
-def write_rows(conn: Connection, batches: Iterable[Rows], flush_every: int = 2000) -> None:
-    pending: Rows = {name: [] for name in _TABLES}
+Changed = list[tuple[str, tuple[Any, ...]]]  # (table, the row's values in table order)
+
+
+def write_changed(conn: Connection, batches: Iterable[Changed], flush_every: int = 5000) -> None:
+    """Upsert the rows that differ from what is stored, a few thousand at a time."""
+    pending: dict[str, list[tuple[Any, ...]]] = {name: [] for name in _TABLES}
 
     def flush() -> None:
-        for name, rows in pending.items():
-            insert_rows(conn, name, rows)
-            rows.clear()
+        for name, values in pending.items():
+            _SQL[name].upsert.executemany(conn, values)
+            values.clear()
 
-    for count, rows in enumerate(batches, start=1):
-        for name, items in rows.items():
-            pending[name].extend(items)
-        if count % flush_every == 0:
+    waiting = 0
+    for changed in batches:
+        for name, values in changed:
+            pending[name].append(values)
+        waiting += len(changed)
+        if waiting >= flush_every:
             flush()
+            waiting = 0
     flush()
 
 
-def clear_all(conn: Connection) -> None:
-    for table in reversed(schema.PROJECTION_TABLES):
-        _SQL[table.name].delete_all.execute(conn).close()
+def delete_keys(conn: Connection, keys: Iterable[tuple[str, tuple[Any, ...]]]) -> None:
+    """Delete the rows of these (table, key values): those the log no longer derives."""
+    by_table: dict[str, list[tuple[Any, ...]]] = {}
+    for name, key in keys:
+        by_table.setdefault(name, []).append(key)
+    for name, found in by_table.items():
+        _SQL[name].delete_key.executemany(conn, found)
 
 
 @dataclass(frozen=True)
@@ -292,19 +313,30 @@ class Difference:
     problem: str
 
 
-def _key(name: str, values: tuple[Any, ...]) -> str:
-    return "/".join([str(values[i]) for i in _SQL[name].key_at])
+Key = tuple[str, tuple[Any, ...]]  # a projection row's table and key values
 
 
-def _digest(values: tuple[Any, ...]) -> bytes:
-    # repr is exact for the str, int and None a projection row holds, and cheap.
-    return hashlib.blake2b(repr(values).encode(), digest_size=16).digest()
+def _key(name: str, values: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple([values[i] for i in _SQL[name].key_at])
 
 
-def stored_digests(conn: Connection) -> dict[tuple[str, str], bytes]:
+def shown(key: tuple[Any, ...]) -> str:
+    return "/".join(map(str, key))
+
+
+def _digest(values: tuple[Any, ...]) -> int:
+    """A row's fingerprint: Python's hash of its values, a keyed 64-bit SipHash of the
+    str, int and None a projection row holds, several times cheaper than a
+    cryptographic digest of their text. Its key is random per process tree, so
+    fingerprints are compared only within one: the workers of a split comparison are
+    forked from the process that took the stored ones."""
+    return hash(values)
+
+
+def stored_digests(conn: Connection) -> dict[Key, int]:
     """A small fingerprint of every projection row: comparing a large projection with
     the log then needs memory for fingerprints, not for two copies of every row."""
-    found: dict[tuple[str, str], bytes] = {}
+    found: dict[Key, int] = {}
     for name, sql in _SQL.items():
         for rows in sql.select_all.batches(conn):
             for values in rows:
@@ -314,27 +346,63 @@ def stored_digests(conn: Connection) -> dict[tuple[str, str], bytes]:
 
 
 class Comparison:
-    """Compares freshly derived rows with stored fingerprints, one batch at a time."""
+    """Compares freshly derived rows with stored fingerprints, one batch at a time.
 
-    def __init__(self, stored: dict[tuple[str, str], bytes]) -> None:
+    A worker comparing one range of streams (see ``rebuild``) has a copy of every
+    fingerprint, and keeps the keys it ``matched`` so that its parent can tell which
+    stored rows no range derived.
+    """
+
+    def __init__(self, stored: dict[Key, int], *, keep_matched: bool = False) -> None:
         self.stored = stored
         self.differences: list[Difference] = []
+        self.matched: list[Key] | None = [] if keep_matched else None
+        self.orphans: list[Key] = []  # stored, derived by no stream: known at ``finish``
 
-    def feed(self, rows: Rows) -> Rows:
+    def feed(self, rows: Rows) -> Changed:
+        """Compare one stream's rows; those missing from the projection or differing."""
+        changed: Changed = []
         for name, items in rows.items():
             sql = _SQL[name]
             for row in items:
                 values = sql.values(row)
-                key = _key(name, values)
-                have = self.stored.pop((name, key), None)
+                key = (name, _key(name, values))
+                have = self.stored.pop(key, None)
                 if have is None:
-                    self.differences.append(Difference(name, key, "missing from the projection"))
-                elif have != _digest(values):
-                    self.differences.append(Difference(name, key, "differs from the log"))
-        return rows
+                    self.differences.append(Difference(name, shown(key[1]), _MISSING))
+                    changed.append((name, values))
+                    continue
+                if self.matched is not None:
+                    self.matched.append(key)
+                if have != _digest(values):
+                    self.differences.append(Difference(name, shown(key[1]), _DIFFERS))
+                    changed.append((name, values))
+        return changed
+
+    def forget(self, stream_id: str) -> None:
+        """Leave the rows a stream owns out of the comparison."""
+        kind, _, ident = stream_id.partition(":")
+        tables = OWNED.get(kind, ())
+        owned = [k for k in self.stored if k[0] in tables and k[1][0] == ident]
+        for key in owned:
+            del self.stored[key]
+        if self.matched is not None:
+            self.matched.extend(owned)
+
+    def absorb(self, differences: list[Difference], matched: list[Key]) -> None:
+        """Take in a worker's comparison of one range of streams, in log order."""
+        self.differences.extend(differences)
+        for key in matched:
+            self.stored.pop(key, None)
 
     def finish(self) -> list[Difference]:
-        for name, key in sorted(self.stored):
-            self.differences.append(Difference(name, key, "in the projection but not in the log"))
+        self.orphans = sorted(self.stored, key=lambda k: (k[0], shown(k[1])))
+        for name, key in self.orphans:
+            self.differences.append(Difference(name, shown(key), _ORPHAN))
         self.stored = {}
         return self.differences
+
+
+_MISSING = "missing from the projection"
+_DIFFERS = "differs from the log"
+_ORPHAN = "in the projection but not in the log"

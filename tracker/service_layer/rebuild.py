@@ -1,24 +1,39 @@
-"""Proving the projections equal a fresh fold of the log, and rebuilding them from it."""
+"""Proving the projections equal a fresh fold of the log, and rebuilding them from it.
+
+A rebuild folds every stream and compares each row it derives with a fingerprint of
+the stored one, then writes only the rows that differ, and deletes those no stream
+derives: a rebuild of projections that were right writes nothing, and leaves them
+exactly as a fresh fold would. The folding can be split between worker processes by
+ranges of streams (:mod:`tracker.adapters.parallel`); the writing stays in the one
+transaction that holds the write lock, so a rebuild is all or nothing either way.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, func, select
 
 from tracker.adapters import schema
+from tracker.adapters.db import Database
+from tracker.adapters.eventstore import EventStore, StreamRange
+from tracker.adapters.parallel import range_count, run_ranges
 from tracker.service_layer.app import Tracker, bulk
 from tracker.service_layer.projections import (
     FOLD_ERRORS,
+    Changed,
     Comparison,
     Difference,
-    clear_all,
+    Key,
+    delete_keys,
     derive_all,
     domain_streams,
     stored_digests,
-    write_rows,
+    write_changed,
 )
+
+Progress = Callable[[int], None]
 
 
 class DamagedLog(RuntimeError):
@@ -36,7 +51,7 @@ def event_count(conn: Connection) -> int:
 
 
 def check_projections(
-    tracker: Tracker, conn: Connection, progress: Callable[[int], None] | None = None
+    tracker: Tracker, conn: Connection, progress: Progress | None = None
 ) -> list[Difference]:
     with bulk():
         comparison = Comparison(stored_digests(conn))
@@ -46,20 +61,85 @@ def check_projections(
 
 
 def rebuild_projections(
-    tracker: Tracker, progress: Callable[[int], None] | None = None
+    tracker: Tracker, progress: Progress | None = None, *, jobs: int = 1
 ) -> RebuildReport:
-    """Replace every projection row with one derived from the log, in one transaction,
-    and report how the old rows differed (nothing, when all is well)."""
+    """Make every projection row equal one derived from the log, in one transaction,
+    and report how the old rows differed (nothing, when all is well).
+
+    With more than one job, a long log is folded by that many worker processes.
+    """
+    with bulk(), tracker.db.write() as conn:
+        events = event_count(conn)
+        comparison = Comparison(stored_digests(conn))
+        parts = range_count(tracker.db, jobs, events)
+        if parts == 1:
+            changed = _derive(tracker.store, conn, comparison, (None, None), progress)
+        else:
+            ranges = tracker.store.stream_ranges(conn, parts)
+            changed = _absorbed(comparison, tracker.db, tracker.store, ranges, jobs, progress)
+        write_changed(conn, changed)
+        differences = comparison.finish()
+        delete_keys(conn, comparison.orphans)
+        return RebuildReport(events, differences)
+
+
+def _derive(
+    store: EventStore,
+    conn: Connection,
+    comparison: Comparison,
+    span: StreamRange,
+    progress: Progress | None,
+) -> Iterator[Changed]:
+    """The rows of the streams in ``span`` that differ from what is stored, stream by stream;
+    :class:`DamagedLog` (the write transaction then rolls back) if one cannot be folded."""
+    fresh = derive_all(domain_streams(store.read_fold_rows(conn, streams=span)), progress)
     try:
-        with bulk(), tracker.db.write() as conn:
-            comparison = Comparison(stored_digests(conn))
-            clear_all(conn)
-            fresh = derive_all(domain_streams(tracker.store.read_fold_rows(conn)), progress)
-            write_rows(conn, (comparison.feed(rows) for rows in fresh))
-            return RebuildReport(event_count(conn), comparison.finish())
-    except FOLD_ERRORS as exc:  # the transaction was rolled back: the old rows stand
+        for rows in fresh:
+            yield comparison.feed(rows)
+    except FOLD_ERRORS as exc:
         raise DamagedLog(
             f"the log holds a row that cannot be read or folded ({type(exc).__name__}: "
             f"{exc}); the projections were left as they were. Run `tracker audit` to find "
             "the damaged rows: a log that was tampered with must not be rebuilt from"
-        ) from exc
+        ) from None
+
+
+@dataclass
+class _Range:
+    """What a worker learnt of one range of streams."""
+
+    events: int
+    differences: list[Difference]
+    changed: Changed
+    matched: list[Key]
+
+
+def _derive_range(
+    db: Database, shared: tuple[EventStore, dict[Key, int]], span: StreamRange
+) -> _Range:
+    store, stored = shared
+    comparison = Comparison(stored, keep_matched=True)
+    counted: list[int] = []
+    with bulk(), db.read() as conn:
+        changed = [
+            row for rows in _derive(store, conn, comparison, span, counted.append) for row in rows
+        ]
+    assert comparison.matched is not None
+    return _Range(sum(counted), comparison.differences, changed, comparison.matched)
+
+
+def _absorbed(
+    comparison: Comparison,
+    db: Database,
+    store: EventStore,
+    ranges: list[StreamRange],
+    jobs: int,
+    progress: Progress | None,
+) -> Iterator[Changed]:
+    """Each range's changed rows, folded by workers, their comparisons taken into
+    ``comparison`` in log order."""
+    for found in run_ranges(db, _derive_range, (store, comparison.stored), ranges, jobs):
+        comparison.absorb(found.differences, found.matched)
+        if progress:
+            progress(found.events)
+        yield found.changed

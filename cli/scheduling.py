@@ -272,9 +272,9 @@ def status(app: AppContext, history: int | None, fmt: str) -> None:
       tracker scheduler status --history 20
       tracker scheduler status --format json
     """
+    from tracker.adapters import runs
+    from tracker.adapters.lease import read_lease
     from tracker.clock import utc_now
-    from tracker.jobs import runs
-    from tracker.jobs.lease import read_lease
     from tracker.jobs.registry import JOBS
 
     db = app.tracker.db

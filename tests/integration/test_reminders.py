@@ -439,8 +439,8 @@ def test_another_writer_records_while_a_digest_is_being_sent(
 def test_a_digest_claimed_by_a_run_that_died_is_sent_once_its_claim_lapses(
     tracker: Cli, sink: SmtpSink, db_url: str
 ) -> None:
+    from tracker.adapters.lease import acquire
     from tracker.adapters.mail import SmtpSettings
-    from tracker.jobs.lease import acquire
     from tracker.jobs.reminders import preview, send_reminders
 
     settings = SmtpSettings.from_url(sink.url, SENDER)

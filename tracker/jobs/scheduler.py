@@ -34,12 +34,12 @@ from typing import TYPE_CHECKING
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from tracker.adapters import runs
 from tracker.adapters.db import Database
 from tracker.adapters.eventstore import format_ts
+from tracker.adapters.lease import DEFAULT_TTL_S, Lease, acquire, new_holder_id, release, renew
 from tracker.clock import utc_now
 from tracker.config import ConfigError, redact
-from tracker.jobs import runs
-from tracker.jobs.lease import DEFAULT_TTL_S, Lease, acquire, new_holder_id, release, renew
 from tracker.jobs.registry import JOBS, Job, JobFailed, unmet_settings
 from tracker.jobs.settings import LONGEST_CADENCE
 from tracker.service_layer.app import Tracker

@@ -134,7 +134,7 @@ def audit(
     if ctx.invoked_subcommand is not None:
         return
     from tracker.adapters.integrity import Digest
-    from tracker.jobs.audit import run_audit
+    from tracker.service_layer.audit import run_audit
     from tracker.service_layer.rebuild import event_count
 
     digest = Digest.load(digest_file) if digest_file else None

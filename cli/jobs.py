@@ -49,8 +49,8 @@ def overdue(app: AppContext, flag: bool, now: datetime | None, fmt: str) -> None
       tracker overdue --flag
       tracker overdue --now 2024-02-11T09:00:00Z --format json
     """
-    from tracker.jobs.overdue import flag as flag_items
-    from tracker.jobs.overdue import scan
+    from tracker.service_layer.overdue import flag as flag_items
+    from tracker.service_layer.overdue import scan
     from tracker.service_layer.queries import View
 
     if flag:
@@ -98,8 +98,8 @@ def remind(app: AppContext, dry_run: bool, now: datetime | None, within_days: in
       TRACKER_SMTP_URL=smtp://relay.example.org:25 TRACKER_MAIL_FROM=tracker@example.org \\
         tracker remind --within 14
     """
-    from tracker.jobs.reminders import preview, send_reminders
     from tracker.jobs.settings import within_days_from_env
+    from tracker.service_layer.reminders import preview, send_reminders
 
     if dry_run:
         moment = clock(now)

@@ -150,7 +150,7 @@ def demo(app: AppContext) -> None:
     else:
         echo_styled("The demo dataset is already loaded.", err=True)
     from tracker.clock import utc_now
-    from tracker.jobs.overdue import flag
+    from tracker.service_layer.overdue import flag
 
     flagged = flag(app.tracker, utc_now())
     if flagged.flagged:

@@ -25,9 +25,9 @@ from support.smtp import SmtpSink
 from tracker.adapters.mail import HeaderValueError, build_message
 from tracker.domain.commitment import FollowUpSpec, MakeCommitment
 from tracker.domain.deadlines import parse_due
-from tracker.jobs.reminders import Digest, DigestItem
 from tracker.service_layer.app import Tracker
 from tracker.service_layer.entries import ID_MOST, OWNER_MOST, RULES
+from tracker.service_layer.reminders import Digest, DigestItem
 
 LINE_BREAKS = ["\n", "\r", "\r\n", "\v", "\f", "\x85", "\u2028", "\u2029"]
 BIDI = [*"\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"]

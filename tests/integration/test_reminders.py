@@ -441,7 +441,7 @@ def test_a_digest_claimed_by_a_run_that_died_is_sent_once_its_claim_lapses(
 ) -> None:
     from tracker.adapters.lease import acquire
     from tracker.adapters.mail import SmtpSettings
-    from tracker.jobs.reminders import preview, send_reminders
+    from tracker.service_layer.reminders import preview, send_reminders
 
     settings = SmtpSettings.from_url(sink.url, SENDER)
     now = datetime(2024, 2, 11, 9, 0, tzinfo=UTC)

@@ -27,15 +27,15 @@ class JobFailed(RuntimeError):
 
 
 def overdue_job(tracker: Tracker, now: datetime) -> Counts:
-    from tracker.jobs.overdue import flag
+    from tracker.service_layer.overdue import flag
 
     report = flag(tracker, now)
     return {"overdue": len(report.overdue), "flagged": len(report.flagged)}
 
 
 def remind_job(tracker: Tracker, now: datetime) -> Counts:
-    from tracker.jobs.reminders import send_reminders
     from tracker.jobs.settings import within_days_from_env
+    from tracker.service_layer.reminders import send_reminders
 
     report = send_reminders(tracker, now, within_days=within_days_from_env())
     counts = {
@@ -58,8 +58,8 @@ def remind_job(tracker: Tracker, now: datetime) -> Counts:
 
 
 def audit_job(tracker: Tracker, now: datetime) -> Counts:
-    from tracker.jobs.audit import run_audit
     from tracker.jobs.settings import stale_days_from_env
+    from tracker.service_layer.audit import run_audit
 
     report = run_audit(tracker, now, stale_days=stale_days_from_env())
     failed = [c.name for c in report.checks if not c.ok]

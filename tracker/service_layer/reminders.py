@@ -35,9 +35,9 @@ from tracker.domain import events as ev
 from tracker.domain import streams
 from tracker.domain.commitment import CommitmentState
 from tracker.domain.words import span
-from tracker.jobs.overdue import overdue_items, refuse_future
 from tracker.jobs.settings import DEFAULT_WITHIN_DAYS, check_within
 from tracker.service_layer.app import Tracker, recorder
+from tracker.service_layer.overdue import overdue_items, refuse_future
 from tracker.service_layer.queries import View, commitments
 
 if TYPE_CHECKING:

@@ -9,8 +9,8 @@ from typing import Any
 
 import click
 
+from tracker.config import MAX_STALE_DAYS, stale_days_from_env
 from tracker.domain.words import plural
-from tracker.jobs.settings import MAX_STALE_DAYS, stale_days_from_env
 from tracker.jsontext import json_line
 
 from .context import EXIT_PROBLEMS, AppContext, fail, handle_errors, pass_app

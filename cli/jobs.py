@@ -6,8 +6,8 @@ from datetime import datetime
 
 import click
 
+from tracker.config import MAX_WITHIN_DAYS, within_days_from_env
 from tracker.domain.words import late, plural
-from tracker.jobs.settings import MAX_WITHIN_DAYS
 
 from .context import EXIT_PROBLEMS, AppContext, handle_errors, pass_app
 from .output import TEXT, Column, echo_styled, output_options, pager_option
@@ -98,7 +98,6 @@ def remind(app: AppContext, dry_run: bool, now: datetime | None, within_days: in
       TRACKER_SMTP_URL=smtp://relay.example.org:25 TRACKER_MAIL_FROM=tracker@example.org \\
         tracker remind --within 14
     """
-    from tracker.jobs.settings import within_days_from_env
     from tracker.service_layer.reminders import preview, send_reminders
 
     if dry_run:

@@ -13,8 +13,8 @@ from typing import Any
 
 import click
 
+from tracker.config import LONGEST_LEASE_TTL_S, LONGEST_WAIT_S
 from tracker.domain.words import to_second
-from tracker.jobs.settings import LONGEST_LEASE_TTL_S, LONGEST_WAIT_S
 from tracker.jsontext import json_line
 
 from .context import EXIT_PROBLEMS, AppContext, fail, handle_errors, pass_app

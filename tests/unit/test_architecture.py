@@ -20,7 +20,7 @@ SOURCES = {"tracker": ROOT / "tracker", "tracker.cli": ROOT / "cli"}
 
 # What each layer may import from the project, besides itself and the leaf modules
 # every layer shares (the clock, settings read from the environment, JSON text).
-SHARED = {"tracker.clock", "tracker.config", "tracker.jsontext", "tracker.jobs.settings"}
+SHARED = {"tracker.clock", "tracker.config", "tracker.jsontext"}
 MAY_IMPORT = {
     "tracker.domain": set(),
     "tracker.adapters": {"tracker.domain"},

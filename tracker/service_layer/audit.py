@@ -58,6 +58,7 @@ from tracker.adapters.eventstore import (
 )
 from tracker.adapters.integrity import ChainCheck, Digest, Finding, Findings, verify_chain
 from tracker.adapters.parallel import range_count, run_ranges
+from tracker.config import DEFAULT_STALE_DAYS
 from tracker.domain import events as ev
 from tracker.domain import streams
 from tracker.domain.commitment import CommitmentState, fold
@@ -65,7 +66,6 @@ from tracker.domain.events import DomainEvent
 from tracker.domain.invariants import breaches
 from tracker.domain.scorecard import Score, add_tallies, ranked, tally
 from tracker.domain.words import plural
-from tracker.jobs.settings import DEFAULT_STALE_DAYS
 from tracker.service_layer.app import Tracker, bulk, recorder
 from tracker.service_layer.projections import (
     FOLD_ERRORS,

@@ -31,11 +31,11 @@ from typing import TYPE_CHECKING
 
 from tracker.adapters.eventstore import ANY_VERSION, NewEvent
 from tracker.adapters.lease import give_back, new_holder_id, take
+from tracker.config import DEFAULT_WITHIN_DAYS, check_within
 from tracker.domain import events as ev
 from tracker.domain import streams
 from tracker.domain.commitment import CommitmentState
 from tracker.domain.words import span
-from tracker.jobs.settings import DEFAULT_WITHIN_DAYS, check_within
 from tracker.service_layer.app import Tracker, recorder
 from tracker.service_layer.overdue import overdue_items, refuse_future
 from tracker.service_layer.queries import View, commitments

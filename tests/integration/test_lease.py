@@ -19,7 +19,7 @@ from tracker.adapters import runs
 from tracker.adapters.db import Database
 from tracker.adapters.lease import Lease, acquire, read_lease
 from tracker.clock import utc_now
-from tracker.jobs.scheduler import JobScheduler
+from tracker.entrypoints.scheduler import JobScheduler
 from tracker.service_layer.app import Tracker
 
 WAITING = text(

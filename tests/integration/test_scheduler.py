@@ -30,8 +30,8 @@ from tracker.adapters import runs
 from tracker.adapters.db import Database
 from tracker.adapters.lease import acquire, read_lease, release, renew
 from tracker.clock import utc_now
-from tracker.jobs.registry import JOBS, JobFailed, unmet_settings
-from tracker.jobs.scheduler import (
+from tracker.entrypoints.registry import JOBS, JobFailed, unmet_settings
+from tracker.entrypoints.scheduler import (
     DurationError,
     JobScheduler,
     parse_duration,

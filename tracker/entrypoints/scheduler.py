@@ -47,7 +47,7 @@ from tracker.config import (
     ConfigError,
     redact,
 )
-from tracker.jobs.registry import JOBS, Job, JobFailed, unmet_settings
+from tracker.entrypoints.registry import JOBS, Job, JobFailed, unmet_settings
 from tracker.service_layer.app import Tracker
 
 if TYPE_CHECKING:

@@ -133,11 +133,11 @@ def audit(
     """
     if ctx.invoked_subcommand is not None:
         return
-    from tracker.adapters.integrity import Digest
+    from tracker.adapters.integrity import ChainDigest
     from tracker.service_layer.audit import run_audit
     from tracker.service_layer.rebuild import event_count
 
-    digest = Digest.load(digest_file) if digest_file else None
+    digest = ChainDigest.load(digest_file) if digest_file else None
     days = stale_days if stale_days is not None else stale_days_from_env()
     tracker = app.tracker
     with tracker.db.read() as conn:

@@ -150,7 +150,7 @@ def demo(app: AppContext) -> None:
     else:
         echo_styled("The demo dataset is already loaded.", err=True)
     from tracker.clock import utc_now
-    from tracker.jobs.overdue import flag
+    from tracker.service_layer.overdue import flag
 
     flagged = flag(app.tracker, utc_now())
     if flagged.flagged:
@@ -244,23 +244,18 @@ def db_current(app: AppContext) -> None:
     Example:
       tracker db current
     """
-    from tracker.adapters.db import Database, sqlite_path
-    from tracker.adapters.schema import SCHEMA_REVISION
-    from tracker.config import resolve_db_url
+    from tracker.service_layer.app import schema_status
 
-    url = resolve_db_url(app.db_option)
-    if (path := sqlite_path(url)) is not None and not path.exists():
-        click.echo(f"{path}: no database yet (the first command that uses it creates it)")
+    status = schema_status(app.db_option)
+    if not status.exists:
+        click.echo(f"{status.where}: no database yet (the first command that uses it creates it)")
         return
-    database = Database(url)
-    try:
-        current = database.current_revision()
-        if current is None:
-            database.refuse_foreign()
-    finally:
-        database.dispose()
-    state = "up to date" if current == SCHEMA_REVISION else f"this code expects {SCHEMA_REVISION}"
-    click.echo(f"{database.where}: {current or 'empty (no schema yet)'} ({state})")
+    state = (
+        "up to date"
+        if status.revision == status.expected
+        else f"this code expects {status.expected}"
+    )
+    click.echo(f"{status.where}: {status.revision or 'empty (no schema yet)'} ({state})")
 
 
 @db.command("grant")

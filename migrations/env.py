@@ -1,7 +1,8 @@
 """Alembic environment: the project's metadata, batch mode for SQLite, one writer at a time.
 
-Migrations take the same global write lock as event appends, so two processes that
-both open a fresh database upgrade it once, one after the other.
+Migrations take the same global write lock as event appends, for the whole upgrade in
+one transaction, so two processes that both open a fresh database upgrade it once, one
+after the other.
 """
 
 from __future__ import annotations
@@ -34,18 +35,23 @@ def run_migrations_online() -> None:
     try:
         with engine.connect() as connection:
             connection = connection.execution_options(tracker_write=True)
-            context.configure(
-                connection=connection,
-                target_metadata=metadata,
-                render_as_batch=True,
-                compare_type=True,
-            )
-            with context.begin_transaction():
+            # One transaction for the whole upgrade, begun here: Alembic then runs inside
+            # it. Left to Alembic, SQLite (no "transactional DDL" to Alembic) gets one
+            # transaction per migration, so a second process could read the revision
+            # between two of them and run the next migration again.
+            with connection.begin():  # BEGIN IMMEDIATE on SQLite: the write lock
                 if connection.dialect.name == "postgresql":
                     connection.execute(
                         text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY}
                     )
-                context.run_migrations()
+                context.configure(
+                    connection=connection,
+                    target_metadata=metadata,
+                    render_as_batch=True,
+                    compare_type=True,
+                )
+                with context.begin_transaction():
+                    context.run_migrations()
     finally:
         if owned:
             engine.dispose()

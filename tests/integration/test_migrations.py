@@ -177,3 +177,22 @@ def _status_columns(db: Database) -> list[tuple[Any, ...]]:
     query = "SELECT id, status_row, overdue_after, open_follow_ups_due FROM commitments"
     with db.read() as conn:
         return [tuple(r) for r in conn.execute(sa.text(query + " ORDER BY id"))]
+
+
+def test_an_upgrade_is_one_transaction_under_the_write_lock(tmp_path: Path) -> None:
+    """Every migration in one transaction: left to Alembic, SQLite got one per
+    migration, and a second process reading the revision between two of them ran the
+    next migration again ("duplicate column name")."""
+    database = Database(f"sqlite:///{tmp_path / 'tracker.db'}")
+    statements: list[str] = []
+
+    @sa.event.listens_for(database.engine, "connect")
+    def trace(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.set_trace_callback(statements.append)
+
+    try:
+        upgrade(database)  # from nothing, through every migration
+    finally:
+        database.dispose()
+    transactions = [s for s in statements if s.split()[0] in ("BEGIN", "COMMIT", "ROLLBACK")]
+    assert transactions == ["BEGIN IMMEDIATE", "COMMIT"]

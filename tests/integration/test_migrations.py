@@ -177,3 +177,48 @@ def _status_columns(db: Database) -> list[tuple[Any, ...]]:
     query = "SELECT id, status_row, overdue_after, open_follow_ups_due FROM commitments"
     with db.read() as conn:
         return [tuple(r) for r in conn.execute(sa.text(query + " ORDER BY id"))]
+
+
+def test_0004_drops_the_unused_indexes_of_a_database_written_at_0003(db_url: str) -> None:
+    """A log written at 0003 (0004 undone, its indexes back): the upgrade drops them and
+    keeps every row, and commands, the audit and the reports work on as before."""
+    cli = Cli(db_url).load_demo()
+    database = Database(db_url)
+    try:
+        downgrade(database, "0003")
+        assert _indexes(database) >= set(_DROPPED_IN_0004)
+        cli.ok("record", "darien-visit", "due", "2024-03-31", "--note", "at 0003")
+        before = _rows(database), cli.ok("status", "--format", "json").stdout
+        upgrade(database)
+        assert database.current_revision() == SCHEMA_REVISION
+        assert not _indexes(database) & set(_DROPPED_IN_0004)
+        assert (_rows(database), cli.ok("status", "--format", "json").stdout) == before
+    finally:
+        database.dispose()
+    cli.ok("record", "darien-visit", "due", "2024-04-30", "--note", "at 0004")
+    cli.ok("audit")
+
+
+_DROPPED_IN_0004 = (
+    "ix_events_recorded_at",
+    "ix_commitments_status",
+    "ix_commitments_due_end",
+    "ix_follow_ups_due",
+)
+
+
+def _indexes(db: Database) -> set[str]:
+    inspector = sa.inspect(db.engine)
+    return {
+        str(index["name"])
+        for table in ("events", "commitments", "follow_ups")
+        for index in inspector.get_indexes(table)
+    }
+
+
+def _rows(db: Database) -> dict[str, list[tuple[Any, ...]]]:
+    with db.read() as conn:
+        return {
+            table: [tuple(r) for r in conn.execute(sa.text(f"SELECT * FROM {table} ORDER BY 1, 2"))]
+            for table in ("events", "commitments", "follow_ups")
+        }

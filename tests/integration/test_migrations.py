@@ -20,6 +20,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from support import store_workers
 from support.cli import Cli
+from support.tamper import tampering
 
 from tracker.adapters.db import Database, DatabaseUnavailable, SchemaError
 from tracker.adapters.migrate import downgrade, known_revisions, upgrade
@@ -205,6 +206,53 @@ _DROPPED_IN_0004 = (
     "ix_commitments_due_end",
     "ix_follow_ups_due",
 )
+
+
+def test_0005_makes_the_position_the_rowid_of_a_database_written_at_0004(db_url: str) -> None:
+    """A log written at 0004: on SQLite the upgrade copies events (position now the
+    rowid) and follow_ups (now without a rowid), every row and the append-only
+    triggers with them; PostgreSQL is left as it was. The audit passes after it."""
+    cli = Cli(db_url).load_demo()
+    database = Database(db_url)
+    try:
+        downgrade(database, "0004")
+        cli.ok("record", "darien-visit", "due", "2024-03-31", "--note", "at 0004")
+        before = _rows(database), cli.ok("status", "--format", "json").stdout
+        upgrade(database)
+        assert database.current_revision() == SCHEMA_REVISION
+        assert (_rows(database), cli.ok("status", "--format", "json").stdout) == before
+        if database.is_sqlite:
+            with database.read() as conn:
+                tables = dict(conn.execute(sa.text(_TABLE_SQL)).all())
+            assert "position INTEGER NOT NULL" in tables["events"]
+            assert tables["follow_ups"].endswith("WITHOUT ROWID")
+        with pytest.raises(sa.exc.DBAPIError, match="append-only"), database.write() as conn:
+            conn.execute(sa.text("DELETE FROM events"))
+    finally:
+        database.dispose()
+    cli.ok("record", "darien-visit", "due", "2024-04-30", "--note", "at 0005")
+    cli.ok("audit")
+
+
+def test_0005_refuses_a_sqlite_log_holding_a_position_that_is_not_a_number(
+    db_url: str,
+) -> None:
+    if not db_url.startswith("sqlite"):
+        pytest.skip("only SQLite stores text in a BIGINT column")
+    Cli(db_url).load_demo()
+    database = Database(db_url)
+    try:
+        downgrade(database, "0004")
+        with tampering(database) as conn:
+            conn.execute(sa.text("UPDATE events SET position = 'forty' WHERE position = 4"))
+        with pytest.raises(RuntimeError, match=r"not a whole number \('forty'\)"):
+            upgrade(database)
+        assert database.current_revision() == "0004"
+    finally:
+        database.dispose()
+
+
+_TABLE_SQL = "SELECT name, sql FROM sqlite_master WHERE name IN ('events', 'follow_ups')"
 
 
 def _indexes(db: Database) -> set[str]:

@@ -37,7 +37,14 @@ DAY = String(10)  # ISO date text
 events = Table(
     "events",
     metadata,
-    Column("position", BigInteger, primary_key=True, autoincrement=False),
+    # On SQLite the rowid itself (INTEGER PRIMARY KEY, migration 0005): no second B-tree
+    # to write at every append.
+    Column(
+        "position",
+        BigInteger().with_variant(Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=False,
+    ),
     Column("stream_id", String(200), nullable=False),
     Column("version", Integer, nullable=False),
     Column("type", String(100), nullable=False),
@@ -85,6 +92,9 @@ follow_ups = Table(
     Column("due", DAY, nullable=False),
     Column("owner", String(320), nullable=True),
     Column("done_on", DAY, nullable=True),
+    # Small rows found by their key: on SQLite one B-tree, not a rowid table and a key
+    # index (migration 0005).
+    sqlite_with_rowid=False,
 )
 
 actors = Table(

@@ -275,8 +275,8 @@ class Transaction:
     batch costs a round trip of its own, as ever; so does every statement with a libpq
     too old for pipelines (before PostgreSQL 14's), which still works.
 
-    On SQLite there is no network: statements run as they are executed, and SQLite's
-    ``BEGIN IMMEDIATE`` and commit come from :meth:`Database.write`, as for any writer.
+    On SQLite there is no network: statements run as they are executed, between the
+    ``BEGIN IMMEDIATE`` and ``COMMIT`` that :meth:`Database.run_command` sends.
     """
 
     def __init__(self, conn: Connection, raw: Any = None, *, retry: bool = False) -> None:

@@ -57,8 +57,8 @@ def cli(url: str, *args: str) -> dict[str, object]:
 
 def chain(url: str, jobs: str = "1") -> dict[str, object]:
     """The audit's chain check alone, given ``jobs`` workers if it takes them."""
-    from tracker.jobs.audit import verify_chain
     from tracker.service_layer.app import Tracker
+    from tracker.service_layer.audit import verify_chain
 
     takes_jobs = "jobs" in inspect.signature(verify_chain).parameters
     options: dict[str, Any] = {"jobs": int(jobs)} if takes_jobs else {}

@@ -150,7 +150,9 @@ def cli_jobs(*command: str) -> list[str]:
     found: click.Command = cli
     for name in command:
         assert isinstance(found, click.Group), command
-        found = found.commands[name]
+        command = found.get_command(click.Context(found), name)
+        assert command is not None, command
+        found = command
     if any(param.name == "jobs" for param in found.params):
         return ["--jobs", str(os.cpu_count() or 1)]
     return []

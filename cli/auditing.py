@@ -9,8 +9,8 @@ from typing import Any
 
 import click
 
+from tracker.config import MAX_STALE_DAYS, stale_days_from_env
 from tracker.domain.words import plural
-from tracker.jobs.settings import MAX_STALE_DAYS, stale_days_from_env
 from tracker.jsontext import json_line
 
 from .context import EXIT_PROBLEMS, AppContext, fail, handle_errors, pass_app
@@ -133,11 +133,11 @@ def audit(
     """
     if ctx.invoked_subcommand is not None:
         return
-    from tracker.adapters.integrity import Digest
-    from tracker.jobs.audit import run_audit
+    from tracker.adapters.integrity import ChainDigest
+    from tracker.service_layer.audit import run_audit
     from tracker.service_layer.rebuild import event_count
 
-    digest = Digest.load(digest_file) if digest_file else None
+    digest = ChainDigest.load(digest_file) if digest_file else None
     days = stale_days if stale_days is not None else stale_days_from_env()
     tracker = app.tracker
     with tracker.db.read() as conn:

@@ -6,8 +6,8 @@ from datetime import datetime
 
 import click
 
+from tracker.config import MAX_WITHIN_DAYS, within_days_from_env
 from tracker.domain.words import late, plural
-from tracker.jobs.settings import MAX_WITHIN_DAYS
 
 from .context import EXIT_PROBLEMS, AppContext, handle_errors, pass_app
 from .output import TEXT, Column, echo_styled, output_options, pager_option
@@ -49,8 +49,8 @@ def overdue(app: AppContext, flag: bool, now: datetime | None, fmt: str) -> None
       tracker overdue --flag
       tracker overdue --now 2024-02-11T09:00:00Z --format json
     """
-    from tracker.jobs.overdue import flag as flag_items
-    from tracker.jobs.overdue import scan
+    from tracker.service_layer.overdue import flag as flag_items
+    from tracker.service_layer.overdue import scan
     from tracker.service_layer.queries import View
 
     if flag:
@@ -98,8 +98,7 @@ def remind(app: AppContext, dry_run: bool, now: datetime | None, within_days: in
       TRACKER_SMTP_URL=smtp://relay.example.org:25 TRACKER_MAIL_FROM=tracker@example.org \\
         tracker remind --within 14
     """
-    from tracker.jobs.reminders import preview, send_reminders
-    from tracker.jobs.settings import within_days_from_env
+    from tracker.service_layer.reminders import preview, send_reminders
 
     if dry_run:
         moment = clock(now)

@@ -1,43 +1,64 @@
 """The `tracker` command line.
 
-Only click and the command modules load at start-up; the database, SQLAlchemy's
-dialects, Alembic, APScheduler and rich load inside the commands that use them, so
-``tracker --help`` and ``tracker status`` start quickly.
+Only click loads at start-up, and a command's module when the command is named; the
+database, SQLAlchemy's dialects, Alembic, APScheduler and rich load inside the
+commands that use them, so ``tracker --help`` and ``tracker status`` start quickly.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
-from importlib.resources import files
 from typing import Literal
 
 import click
 
-from . import (
-    auditing,
-    catalog,
-    jobs,
-    publish,
-    recording,
-    reports,
-    scheduling,
-    transfer,
-)
 from .context import AppContext, fail, handle_errors, pass_app
 from .output import echo_styled, progress
 from .params import jobs_count, jobs_option
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
+# The commands kept in modules of their own, as ``module:function``: imported when
+# named, so that `tracker status` does not load the audit, the scheduler or publishing.
+MODULE_COMMANDS = {
+    "status": "reports:status",
+    "show": "reports:show",
+    "scorecard": "reports:scorecard",
+    "events": "reports:events",
+    "actors": "catalog:actors",
+    "sources": "catalog:sources",
+    "add": "recording:add",
+    "record": "recording:record",
+    "import": "transfer:import_",
+    "export": "transfer:export",
+    "publish": "publish:publish",
+    "overdue": "jobs:overdue",
+    "remind": "jobs:remind",
+    "audit": "auditing:audit",
+    "scheduler": "scheduling:scheduler",
+}
+
 
 class TrackerGroup(click.Group):
-    """The top-level group: refuses arguments that are not UTF-8 before any command runs.
+    """The top-level group: loads a command's module when the command is named, and
+    refuses arguments that are not UTF-8 before any command runs.
 
     Python hands such bytes over as surrogate escapes, which no database, YAML file or
     terminal accepts; caught here, they are one message instead of a traceback from
     whichever layer first tries to encode them.
     """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *MODULE_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in MODULE_COMMANDS:
+            module, name = MODULE_COMMANDS[cmd_name].split(":")
+            command = getattr(importlib.import_module(f".{module}", __package__), name)
+            self.add_command(command, cmd_name)
+        return self.commands.get(cmd_name)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         from tracker.config import is_utf8, printable, redact
@@ -103,26 +124,6 @@ def cli(ctx: click.Context, db: str | None) -> None:
     ctx.call_on_close(app.close)
 
 
-for command in (
-    reports.status,
-    reports.show,
-    reports.scorecard,
-    reports.events,
-    catalog.actors,
-    catalog.sources,
-    recording.add,
-    recording.record,
-    transfer.import_,
-    transfer.export,
-    publish.publish,
-    jobs.overdue,
-    jobs.remind,
-    auditing.audit,
-    scheduling.scheduler,
-):
-    cli.add_command(command)
-
-
 @cli.command()
 @pass_app
 @handle_errors
@@ -138,9 +139,13 @@ def demo(app: AppContext) -> None:
       tracker demo
       tracker --db /tmp/demo.db demo
     """
+    from importlib.resources import files
+
     from tracker.service_layer.document import parse_text
     from tracker.service_layer.importer import import_document
     from tracker.service_layer.queries import View, status_report
+
+    from .reports import print_status
 
     text = (files("tracker.data") / "demo.yaml").read_text(encoding="utf-8")
     doc = parse_text(text, "demo.yaml")
@@ -150,13 +155,13 @@ def demo(app: AppContext) -> None:
     else:
         echo_styled("The demo dataset is already loaded.", err=True)
     from tracker.clock import utc_now
-    from tracker.jobs.overdue import flag
+    from tracker.service_layer.overdue import flag
 
     flagged = flag(app.tracker, utc_now())
     if flagged.flagged:
         echo_styled(f"Flagged {len(flagged.flagged)} overdue items.", "yellow", err=True)
     view = View()
-    reports.print_status(status_report(app.tracker, view), "table", view.day.isoformat())
+    print_status(status_report(app.tracker, view), "table", view.day.isoformat())
     click.echo(
         "\nNext: `tracker show fentanyl-meeting-feb-2024` for one commitment's story, "
         "or `tracker status --as-of 2024-01-25` to see the board as it stood then."
@@ -244,23 +249,18 @@ def db_current(app: AppContext) -> None:
     Example:
       tracker db current
     """
-    from tracker.adapters.db import Database, sqlite_path
-    from tracker.adapters.schema import SCHEMA_REVISION
-    from tracker.config import resolve_db_url
+    from tracker.service_layer.app import schema_status
 
-    url = resolve_db_url(app.db_option)
-    if (path := sqlite_path(url)) is not None and not path.exists():
-        click.echo(f"{path}: no database yet (the first command that uses it creates it)")
+    status = schema_status(app.db_option)
+    if not status.exists:
+        click.echo(f"{status.where}: no database yet (the first command that uses it creates it)")
         return
-    database = Database(url)
-    try:
-        current = database.current_revision()
-        if current is None:
-            database.refuse_foreign()
-    finally:
-        database.dispose()
-    state = "up to date" if current == SCHEMA_REVISION else f"this code expects {SCHEMA_REVISION}"
-    click.echo(f"{database.where}: {current or 'empty (no schema yet)'} ({state})")
+    state = (
+        "up to date"
+        if status.revision == status.expected
+        else f"this code expects {status.expected}"
+    )
+    click.echo(f"{status.where}: {status.revision or 'empty (no schema yet)'} ({state})")
 
 
 @db.command("grant")

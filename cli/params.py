@@ -177,7 +177,7 @@ def acting_clock(now: datetime | None, what: str, look_ahead: str) -> datetime:
     A usage error (exit 2) names the option; ``look_ahead`` says how to look ahead
     without recording anything.
     """
-    from tracker.jobs.overdue import FutureNow, refuse_future
+    from tracker.service_layer.overdue import FutureNow, refuse_future
 
     if now is None:
         return clock(None)

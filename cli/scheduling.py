@@ -13,8 +13,8 @@ from typing import Any
 
 import click
 
+from tracker.config import LONGEST_LEASE_TTL_S, LONGEST_WAIT_S
 from tracker.domain.words import to_second
-from tracker.jobs.settings import LONGEST_LEASE_TTL_S, LONGEST_WAIT_S
 from tracker.jsontext import json_line
 
 from .context import EXIT_PROBLEMS, AppContext, fail, handle_errors, pass_app
@@ -38,7 +38,7 @@ class DurationType(click.ParamType):
     ) -> timedelta:
         if isinstance(value, timedelta):
             return value
-        from tracker.jobs.scheduler import DurationError, parse_duration
+        from tracker.entrypoints.scheduler import DurationError, parse_duration
 
         try:
             return parse_duration(str(value))
@@ -57,7 +57,7 @@ class JobsType(click.ParamType):
     def convert(
         self, value: Any, param: click.Parameter | None, ctx: click.Context | None
     ) -> tuple[str, ...]:
-        from tracker.jobs.registry import JOBS
+        from tracker.entrypoints.registry import JOBS
 
         if isinstance(value, tuple):
             return value
@@ -178,8 +178,8 @@ def run(
       tracker scheduler run --publish-dir /var/www/pledges --publish-every 1h
       TRACKER_REMIND_EVERY=12h tracker scheduler run --lease-ttl 60
     """
-    from tracker.jobs.registry import JOBS, publish_job
-    from tracker.jobs.scheduler import JobScheduler, LeaseUnavailable, resolve_cadences
+    from tracker.entrypoints.registry import JOBS, publish_job
+    from tracker.entrypoints.scheduler import JobScheduler, LeaseUnavailable, resolve_cadences
 
     given = {"overdue": overdue_every, "remind": remind_every, "audit": audit_every}
     for name, cadence in given.items():
@@ -272,10 +272,10 @@ def status(app: AppContext, history: int | None, fmt: str) -> None:
       tracker scheduler status --history 20
       tracker scheduler status --format json
     """
+    from tracker.adapters import runs
+    from tracker.adapters.lease import read_lease
     from tracker.clock import utc_now
-    from tracker.jobs import runs
-    from tracker.jobs.lease import read_lease
-    from tracker.jobs.registry import JOBS
+    from tracker.entrypoints.registry import JOBS
 
     db = app.tracker.db
     now = utc_now()

@@ -1,10 +1,21 @@
-"""Where the database lives, and the one place secrets are hidden from messages.
+"""Every setting tracker reads from the environment, and the one place secrets are
+hidden from messages.
 
-The address comes from ``--db``, then ``TRACKER_DB``, then a file in the user's data
-directory, so a newcomer needs no configuration at all. Plain paths are accepted
-as SQLite files because that is what people type. A setting that is given but cannot
-work (blank, not UTF-8, an in-memory SQLite database, a password with a bare ``@``)
-is refused here, before anything is opened, rather than quietly replaced.
+One module, so that every variable's name, default and bounds is found in one place,
+and so that a value one reader refuses (the commands, `tracker remind`, `tracker audit`)
+another (the scheduler's jobs) does not quietly use. It is a leaf every layer but the
+domain may import, so it stays light: the command line builds its options from these
+bounds at start-up. Values that need a layer's own knowledge to check (an SMTP URL, the
+audit key) are named here and read by their adapter (`adapters/mail.py`,
+`adapters/hashing.py`); everything else is read and checked here. It holds settings
+only: reading a duration such as a cadence is the scheduler's.
+
+The database's address comes from ``--db``, then ``TRACKER_DB``, then a file in the
+user's data directory, so a newcomer needs no configuration at all. Plain paths are
+accepted as SQLite files because that is what people type. A setting that is given but
+cannot work (blank, not UTF-8, an in-memory SQLite database, a password with a bare
+``@``, days out of range) is refused here, before anything is opened, rather than
+quietly replaced.
 
 Every message and log line that could hold a password goes through :func:`redact`.
 """
@@ -14,11 +25,40 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
 DB_ENV = "TRACKER_DB"
+# Mail, read and checked by `adapters/mail.py`'s SmtpSettings.
+SMTP_URL_ENV = "TRACKER_SMTP_URL"
+MAIL_FROM_ENV = "TRACKER_MAIL_FROM"
+SMTP_CA_FILE_ENV = "TRACKER_SMTP_CA_FILE"
+# The key of the hash chain, read by `adapters/hashing.py`.
+AUDIT_KEY_ENV = "TRACKER_AUDIT_KEY"
+
+WITHIN_ENV = "TRACKER_REMIND_WITHIN_DAYS"
+DEFAULT_WITHIN_DAYS = 7
+MAX_WITHIN_DAYS = 3650  # ten years ahead; more says nothing and overflows the calendar
+
+STALE_ENV = "TRACKER_STALE_DAYS"
+DEFAULT_STALE_DAYS = 90
+MAX_STALE_DAYS = 3650  # beyond ten years "stale" means nothing, and far beyond it overflows
+
+# How often the scheduler runs each job unless told otherwise, as durations it reads.
+DEFAULT_CADENCES = {"overdue": "1h", "remind": "1d", "audit": "7d"}
+CADENCE_ENV = {
+    "overdue": "TRACKER_OVERDUE_EVERY",
+    "remind": "TRACKER_REMIND_EVERY",
+    "audit": "TRACKER_AUDIT_EVERY",
+}
+# The scheduler's: beyond these a cadence or a lease means nothing, and far beyond
+# them the clock's arithmetic overflows (a run "every 99999999999d" is a typo).
+LONGEST_CADENCE = timedelta(days=366)
+LONGEST_LEASE_TTL_S = 86400.0  # a day
+LONGEST_WAIT_S = 86400.0
+
 MASK = "***"
 # A server that does not answer is reported after this long rather than the operating
 # system's two minutes; a connect_timeout in the URL wins.
@@ -82,6 +122,26 @@ def days_from_env(
     if days is None or not low <= days <= high:
         raise ConfigError(f"{name}={raw!r} must be a whole number of days from {low} to {high}")
     return days
+
+
+def check_within(days: int, name: str = "within_days") -> int:
+    """``days`` if it is a usable horizon (0 to ``MAX_WITHIN_DAYS``), else ConfigError."""
+    if not 0 <= days <= MAX_WITHIN_DAYS:
+        raise ConfigError(
+            f"{name}={days} is out of range: give a whole number of days from 0 to "
+            f"{MAX_WITHIN_DAYS}"
+        )
+    return days
+
+
+def within_days_from_env(env: Mapping[str, str] | None = None) -> int:
+    """How far ahead reminders look, from ``$TRACKER_REMIND_WITHIN_DAYS``."""
+    return days_from_env(WITHIN_ENV, DEFAULT_WITHIN_DAYS, 0, MAX_WITHIN_DAYS, env)
+
+
+def stale_days_from_env(env: Mapping[str, str] | None = None) -> int:
+    """After how many days without evidence the audit calls an open commitment stale."""
+    return days_from_env(STALE_ENV, DEFAULT_STALE_DAYS, 1, MAX_STALE_DAYS, env)
 
 
 def default_db_path() -> Path:

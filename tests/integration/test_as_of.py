@@ -33,10 +33,10 @@ from tracker.domain.commitment import (
 )
 from tracker.domain.deadlines import DueWindow
 from tracker.domain.statuses import Status
-from tracker.jobs.overdue import scan
-from tracker.jobs.reminders import preview
 from tracker.service_layer.app import Tracker
+from tracker.service_layer.overdue import scan
 from tracker.service_layer.queries import View, status_report
+from tracker.service_layer.reminders import preview
 
 FENTANYL = "fentanyl-meeting-feb-2024"
 LATE = "visa-office-april-2024"  # due in April 2024, fulfilled on 7 May 2024

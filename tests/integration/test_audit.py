@@ -25,8 +25,8 @@ from tracker.adapters.hashing import GENESIS, Chain
 from tracker.adapters.integrity import verify_chain
 from tracker.domain import events as ev
 from tracker.domain import streams
-from tracker.jobs.audit import run_audit
 from tracker.service_layer.app import Tracker
+from tracker.service_layer.audit import run_audit
 from tracker.service_layer.rebuild import event_count, rebuild_projections
 
 FENTANYL = "fentanyl-meeting-feb-2024"

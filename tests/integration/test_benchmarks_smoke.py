@@ -95,7 +95,8 @@ def test_commands_get_jobs_only_if_they_take_the_option(monkeypatch: pytest.Monk
     from benchmarks.workloads import cli_jobs
     from tracker.cli.main import cli
 
-    audit = cli.commands["audit"]
+    audit = cli.get_command(click.Context(cli), "audit")
+    assert audit is not None
     without = [p for p in audit.params if p.name != "jobs"]
     monkeypatch.setattr(audit, "params", without)
     assert cli_jobs("audit") == []

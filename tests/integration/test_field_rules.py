@@ -25,9 +25,9 @@ from support.smtp import SmtpSink
 from tracker.adapters.mail import HeaderValueError, build_message
 from tracker.domain.commitment import FollowUpSpec, MakeCommitment
 from tracker.domain.deadlines import parse_due
-from tracker.jobs.reminders import Digest, DigestItem
 from tracker.service_layer.app import Tracker
 from tracker.service_layer.entries import ID_MOST, OWNER_MOST, RULES
+from tracker.service_layer.reminders import DigestItem, ReminderDigest
 
 LINE_BREAKS = ["\n", "\r", "\r\n", "\v", "\f", "\x85", "\u2028", "\u2029"]
 BIDI = [*"\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"]
@@ -434,7 +434,7 @@ def test_an_owner_the_mailer_would_refuse_is_refused_at_entry(
 
 def test_a_multi_line_title_stays_inside_its_entry_in_both_parts_of_the_digest() -> None:
     item = DigestItem(DARIEN, FORGED, "follow-up ask: Ask\u2028- fake entry", "2024-02-01", 3)
-    digest = Digest("desk@example.org", date(2024, 2, 11), overdue=[item])
+    digest = ReminderDigest("desk@example.org", date(2024, 2, 11), overdue=[item])
     text = digest.text()
     lines = text.splitlines()
     start = lines.index("Overdue:") + 1

@@ -15,11 +15,11 @@ import pytest
 import time_machine
 from sqlalchemy import text
 
+from tracker.adapters import runs
 from tracker.adapters.db import Database
+from tracker.adapters.lease import Lease, acquire, read_lease
 from tracker.clock import utc_now
-from tracker.jobs import runs
-from tracker.jobs.lease import Lease, acquire, read_lease
-from tracker.jobs.scheduler import JobScheduler
+from tracker.entrypoints.scheduler import JobScheduler
 from tracker.service_layer.app import Tracker
 
 WAITING = text(

@@ -11,8 +11,8 @@ from __future__ import annotations
 import pytest
 from support.cli import Cli
 
+from tracker.adapters import runs
 from tracker.adapters.db import Database
-from tracker.jobs import runs
 
 CASES = [
     (("events", "--after", "9223372036854775808"), "'--after'"),

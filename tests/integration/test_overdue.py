@@ -193,8 +193,8 @@ def test_flagging_as_of_a_time_the_clock_has_not_reached_is_refused(tracker: Cli
 
 
 def test_the_library_refuses_to_flag_ahead_of_the_clock_too(tracker: Cli) -> None:
-    from tracker.jobs.overdue import FutureNow, flag
     from tracker.service_layer.app import Tracker
+    from tracker.service_layer.overdue import FutureNow, flag
 
     app = Tracker.open(tracker.db_url)
     try:

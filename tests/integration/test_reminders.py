@@ -439,9 +439,9 @@ def test_another_writer_records_while_a_digest_is_being_sent(
 def test_a_digest_claimed_by_a_run_that_died_is_sent_once_its_claim_lapses(
     tracker: Cli, sink: SmtpSink, db_url: str
 ) -> None:
+    from tracker.adapters.lease import acquire
     from tracker.adapters.mail import SmtpSettings
-    from tracker.jobs.lease import acquire
-    from tracker.jobs.reminders import preview, send_reminders
+    from tracker.service_layer.reminders import preview, send_reminders
 
     settings = SmtpSettings.from_url(sink.url, SENDER)
     now = datetime(2024, 2, 11, 9, 0, tzinfo=UTC)
@@ -464,7 +464,7 @@ def test_a_digest_claimed_by_a_run_that_died_is_sent_once_its_claim_lapses(
 def test_the_scheduled_job_reports_a_refusal_once_and_then_leaves_it(
     tracker: Cli, sink: SmtpSink, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tracker.jobs.registry import JOBS, JobFailed
+    from tracker.entrypoints.registry import JOBS, JobFailed
 
     monkeypatch.setenv("TRACKER_SMTP_URL", sink.url)
     monkeypatch.setenv("TRACKER_MAIL_FROM", SENDER)

@@ -17,10 +17,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError
 from support.cli import Cli
 
+from tracker.adapters import runs
 from tracker.adapters.db import Database
+from tracker.adapters.lease import acquire
 from tracker.clock import utc_now
-from tracker.jobs import runs
-from tracker.jobs.lease import acquire
 from tracker.service_layer.app import Tracker
 
 

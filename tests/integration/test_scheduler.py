@@ -26,12 +26,12 @@ import sqlalchemy as sa
 from support.procs import Proc, Procs, processes, run_tracker, wait_for
 from support.tamper import tampering
 
+from tracker.adapters import runs
 from tracker.adapters.db import Database
+from tracker.adapters.lease import acquire, read_lease, release, renew
 from tracker.clock import utc_now
-from tracker.jobs import runs
-from tracker.jobs.lease import acquire, read_lease, release, renew
-from tracker.jobs.registry import JOBS, JobFailed, unmet_settings
-from tracker.jobs.scheduler import (
+from tracker.entrypoints.registry import JOBS, JobFailed, unmet_settings
+from tracker.entrypoints.scheduler import (
     DurationError,
     JobScheduler,
     parse_duration,

@@ -25,12 +25,12 @@ MAY_IMPORT = {
     "tracker.domain": set(),
     "tracker.adapters": {"tracker.domain"},
     "tracker.service_layer": {"tracker.domain", "tracker.adapters"},
-    "tracker.jobs": {"tracker.domain", "tracker.adapters", "tracker.service_layer"},
+    "tracker.entrypoints": {"tracker.domain", "tracker.adapters", "tracker.service_layer"},
     "tracker.cli": {
         "tracker.domain",
         "tracker.adapters",
         "tracker.service_layer",
-        "tracker.jobs",
+        "tracker.entrypoints",
         "tracker.migrations",
     },
 }

@@ -15,16 +15,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tracker.cli.params import DATE, TIMESTAMP
-from tracker.config import ConfigError
-from tracker.domain import days
-from tracker.jobs.overdue import FutureNow, refuse_future
-from tracker.jobs.reminders import collect
-from tracker.jobs.settings import (
+from tracker.config import (
     DEFAULT_WITHIN_DAYS,
     MAX_WITHIN_DAYS,
+    ConfigError,
     check_within,
     within_days_from_env,
 )
+from tracker.domain import days
+from tracker.service_layer.overdue import FutureNow, refuse_future
+from tracker.service_layer.reminders import collect
 
 SPAN = "1900-01-01 to 2999-12-31"
 CLOCK = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)

@@ -26,10 +26,10 @@ from tracker.domain.commitment import (
 )
 from tracker.domain.deadlines import parse_due
 from tracker.domain.events import DomainEvent
-from tracker.jobs.audit import KNOWN_TYPES
-from tracker.jobs.overdue import OverdueItem
 from tracker.service_layer import entries
+from tracker.service_layer.audit import KNOWN_TYPES
 from tracker.service_layer.document import Problem
+from tracker.service_layer.overdue import OverdueItem
 
 MADE_ON = date(2024, 1, 19)
 LATER = date(2024, 2, 20)

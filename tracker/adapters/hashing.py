@@ -16,8 +16,9 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from tracker.config import AUDIT_KEY_ENV
+
 GENESIS = "0" * 64
-AUDIT_KEY_ENV = "TRACKER_AUDIT_KEY"
 _SEP = "\x1f"
 
 

@@ -62,7 +62,7 @@ class BrokenChain(Exception):
 
 
 @dataclass(frozen=True)
-class Digest:
+class ChainDigest:
     """The head of the log at one moment, to be kept where the database's writers
     cannot change it; a later log must still contain this exact row."""
 
@@ -81,7 +81,7 @@ class Digest:
         }
 
     @classmethod
-    def load(cls, path: Path) -> Digest:
+    def load(cls, path: Path) -> ChainDigest:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except OSError as exc:
@@ -104,13 +104,15 @@ def take_digest(
     *,
     progress: Callable[[int], None] | None = None,
     jobs: int = 1,
-) -> Digest:
+) -> ChainDigest:
     """The head of a log whose every link verifies (:class:`BrokenChain` otherwise);
     ``jobs`` as for :func:`verify_chain`."""
     check = verify_chain(store, conn, progress=progress, jobs=jobs)
     if not check.ok:
         raise BrokenChain(check)
-    return Digest(check.head_position, check.head_hash, store.chain.keyed, format_ts(utc_now()))
+    return ChainDigest(
+        check.head_position, check.head_hash, store.chain.keyed, format_ts(utc_now())
+    )
 
 
 @dataclass
@@ -151,7 +153,7 @@ class ChainCheck:
     head_hash: str = GENESIS
     chain: Findings = field(default_factory=Findings)
     contiguity: Findings = field(default_factory=Findings)
-    digest: Digest | None = None
+    digest: ChainDigest | None = None
 
     @property
     def ok(self) -> bool:
@@ -162,7 +164,7 @@ def verify_chain(
     store: EventStore,
     conn: Connection,
     *,
-    digest: Digest | None = None,
+    digest: ChainDigest | None = None,
     progress: Callable[[int], None] | None = None,
     batch_size: int = 10_000,
     jobs: int = 1,
@@ -227,7 +229,7 @@ def _walk(
     batches: Iterable[Sequence[Row]],
     previous: str,
     last_position: int,
-    digest: Digest | None,
+    digest: ChainDigest | None,
     progress: Callable[[int], None] | None,
 ) -> _Walk:
     walk = _Walk(previous, last_position)
@@ -330,7 +332,9 @@ def _ranges(
     return ranges
 
 
-def _walk_range(db: Database, shared: tuple[EventStore, Digest | None, int], task: Any) -> _Walk:
+def _walk_range(
+    db: Database, shared: tuple[EventStore, ChainDigest | None, int], task: Any
+) -> _Walk:
     store, digest, batch_size = shared
     after, upto, seed = task
     with db.read() as conn:

@@ -23,12 +23,11 @@ from functools import partial
 from typing import Any, Literal
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
+from tracker.config import MAIL_FROM_ENV as FROM_ENV
+from tracker.config import SMTP_CA_FILE_ENV as CA_FILE_ENV
+from tracker.config import SMTP_URL_ENV as URL_ENV
 from tracker.config import ConfigError, redact
 from tracker.domain.addresses import address_problem
-
-URL_ENV = "TRACKER_SMTP_URL"
-FROM_ENV = "TRACKER_MAIL_FROM"
-CA_FILE_ENV = "TRACKER_SMTP_CA_FILE"
 
 _URL_EXAMPLES = "smtp://user:pass@host:587, smtps://user:pass@host:465 or smtp://host:25"
 _FLAGS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}

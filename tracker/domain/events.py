@@ -173,36 +173,36 @@ class CommitmentMade:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ProgressRecorded:
+class Evidence:
+    """What every event about a commitment's course may cite: a source, a quote from
+    it, a note. Its fields come first in each payload that extends it."""
+
     source: str | None
     quote: str | None
     note: str | None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class StatusChanged:
-    source: str | None
-    quote: str | None
-    note: str | None
+class ProgressRecorded(Evidence):
+    pass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StatusChanged(Evidence):
     status: str
     previous: str
     superseded_by: str | None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class DeadlineChanged:
-    source: str | None
-    quote: str | None
-    note: str | None
+class DeadlineChanged(Evidence):
     due: dict[str, Any] | None
     previous: dict[str, Any] | None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class NoteAdded:
-    source: str | None
-    quote: str | None
-    note: str | None
+class NoteAdded(Evidence):
+    pass
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -29,8 +29,9 @@ from tracker.adapters.eventstore import (
     EventStore,
     NewEvent,
 )
+from tracker.adapters.revision import SCHEMA_REVISION
 from tracker.clock import utc_today
-from tracker.config import resolve_db_url
+from tracker.config import resolve_db_url, sqlite_path
 from tracker.domain import streams
 from tracker.domain.commitment import (
     Command,
@@ -44,8 +45,8 @@ from tracker.domain.events import DomainEvent
 from tracker.service_layer.projections import (
     Reference,
     commitment_rows,
-    domain_events,
     follow_up_rows,
+    rows_to_domain,
     send_reference_lookups,
     write_stream_rows,
 )
@@ -70,7 +71,7 @@ def day_start(day: date) -> datetime:
 
 
 @contextmanager
-def bulk() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector for work over a whole file or log.
 
     An import or a rebuild holds hundreds of thousands of small dicts and lists; each
@@ -88,11 +89,42 @@ def bulk() -> Iterator[None]:
 
 
 @cache
-def recorder() -> str:
+def os_user() -> str:
+    """Who runs this process, as the operating system names them: the ``recorded_by``
+    of every event it writes."""
     try:
         return getpass.getuser()
     except (KeyError, OSError):  # no passwd entry (containers)
         return "unknown"
+
+
+@dataclass(frozen=True)
+class SchemaStatus:
+    """A database's schema revision beside the one this code expects (`tracker db current`)."""
+
+    where: str  # the URL with its password masked, or the SQLite file not made yet
+    revision: str | None  # None: no schema yet
+    expected: str
+    exists: bool = True  # False: an SQLite file that no command has created yet
+
+
+def schema_status(url: str | None = None) -> SchemaStatus:
+    """The schema revision of the database at ``url`` (as for :meth:`Tracker.open`),
+    read without creating or changing anything, unlike opening a :class:`Tracker`.
+
+    A database with tables but no tracker schema is refused, never reported as empty.
+    """
+    resolved = resolve_db_url(url)
+    if (path := sqlite_path(resolved)) is not None and not path.exists():
+        return SchemaStatus(str(path), None, SCHEMA_REVISION, exists=False)
+    database = Database(resolved)
+    try:
+        current = database.current_revision()
+        if current is None:
+            database.refuse_foreign()
+    finally:
+        database.dispose()
+    return SchemaStatus(database.where, current, SCHEMA_REVISION)
 
 
 @dataclass
@@ -119,7 +151,7 @@ class Tracker:
         extra_meta: dict[str, Any] | None = None,
     ) -> list[NewEvent]:
         """Events to append, keyed ``KEY#n`` with n counting from ``number_from``."""
-        meta = {"recorded_by": recorder(), "command": command, **(extra_meta or {})}
+        meta = {"recorded_by": os_user(), "command": command, **(extra_meta or {})}
         return [
             NewEvent(
                 type=e.type,
@@ -159,7 +191,7 @@ class Tracker:
             if read.duplicate:
                 with tx.batch(commit=True):  # what it read: cheaper to end than to roll back
                     return AppendResult([], duplicate=True)
-            state = fold(domain_events(read.rows))
+            state = fold(rows_to_domain(read.rows))
             version = state.version if state else 0
             if expected_version is not None and expected_version != version:
                 raise ConcurrencyConflict(stream, expected_version, version)

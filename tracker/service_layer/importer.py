@@ -32,7 +32,7 @@ from tracker.domain.commitment import (
 from tracker.domain.events import DomainEvent
 from tracker.domain.words import kind_of
 from tracker.service_layer import entries as ent
-from tracker.service_layer.app import Tracker, bulk
+from tracker.service_layer.app import Tracker, collector_paused
 from tracker.service_layer.catalog import name_clashes
 from tracker.service_layer.document import DataError, Document, Problem, read_document
 from tracker.service_layer.projections import (
@@ -259,7 +259,7 @@ def _differs(cid: str, path: str, version: int, have: DomainEvent, event: Domain
 def import_document(
     tracker: Tracker, doc: Document, *, progress: Callable[[int], None] | None = None
 ) -> ImportReport:
-    with bulk():
+    with collector_paused():
         return _import(tracker, doc, progress)
 
 
@@ -321,5 +321,5 @@ def _write_projections(conn: Connection, parsed: _Parsed, states: list[Commitmen
 def import_file(
     tracker: Tracker, path: str, *, progress: Callable[[int], None] | None = None
 ) -> ImportReport:
-    with bulk():
+    with collector_paused():
         return import_document(tracker, read_document(path), progress=progress)

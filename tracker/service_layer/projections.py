@@ -51,10 +51,10 @@ def domain_streams(batches: Iterable[Sequence[Row]]) -> Iterator[tuple[str, list
     """
     days = Days()
     for stream_id, rows in groupby(chain.from_iterable(batches), key=itemgetter(1)):
-        yield stream_id, domain_events(rows, days)
+        yield stream_id, rows_to_domain(rows, days)
 
 
-def domain_events(rows: Iterable[Row], days: Days | None = None) -> list[DomainEvent]:
+def rows_to_domain(rows: Iterable[Row], days: Days | None = None) -> list[DomainEvent]:
     """:data:`~tracker.adapters.eventstore.FOLD_COLUMNS` rows of one stream as its
     domain events (a command folds its stream from these)."""
     loads, days = decode_payload, Days() if days is None else days

@@ -25,7 +25,7 @@ from tracker.domain import streams
 from tracker.domain.commitment import CommitmentState, fold
 from tracker.domain.events import DomainEvent
 from tracker.domain.names import ActorDirectory
-from tracker.service_layer.app import Tracker, bulk
+from tracker.service_layer.app import Tracker, collector_paused
 from tracker.service_layer.projections import domain_streams, to_domain
 from tracker.service_layer.statusrows import SORTS, sort_key, status_row
 
@@ -113,7 +113,7 @@ def states(tracker: Tracker, conn: Connection, view: View) -> Iterator[Commitmen
 
 def commitments(tracker: Tracker, view: View) -> list[CommitmentState]:
     """:func:`states` read in a transaction of their own."""
-    with bulk(), tracker.db.read() as conn:
+    with collector_paused(), tracker.db.read() as conn:
         return list(states(tracker, conn, view))
 
 
@@ -185,7 +185,7 @@ def status_report(
     day = view.day
     order = _sort_key(sort)
     ahead = date.fromordinal(day.toordinal() + upcoming) if upcoming is not None else None
-    with bulk(), tracker.db.read() as conn:
+    with collector_paused(), tracker.db.read() as conn:
         actors = resolve_actor(conn, by)[1] if by else None
         rows = []
         for state in states(tracker, conn, view):

@@ -19,7 +19,7 @@ from tracker.adapters import schema
 from tracker.adapters.db import Database
 from tracker.adapters.eventstore import EventStore, StreamRange
 from tracker.adapters.parallel import range_count, run_ranges
-from tracker.service_layer.app import Tracker, bulk
+from tracker.service_layer.app import Tracker, collector_paused
 from tracker.service_layer.projections import (
     FOLD_ERRORS,
     Changed,
@@ -53,7 +53,7 @@ def event_count(conn: Connection) -> int:
 def check_projections(
     tracker: Tracker, conn: Connection, progress: Progress | None = None
 ) -> list[Difference]:
-    with bulk():
+    with collector_paused():
         comparison = Comparison(stored_digests(conn))
         for rows in derive_all(domain_streams(tracker.store.read_fold_rows(conn)), progress):
             comparison.feed(rows)
@@ -68,7 +68,7 @@ def rebuild_projections(
 
     With more than one job, a long log is folded by that many worker processes.
     """
-    with bulk(), tracker.db.write() as conn:
+    with collector_paused(), tracker.db.write() as conn:
         events = event_count(conn)
         comparison = Comparison(stored_digests(conn))
         parts = range_count(tracker.db, jobs, events)
@@ -120,7 +120,7 @@ def _derive_range(
     store, stored = shared
     comparison = Comparison(stored, keep_matched=True)
     counted: list[int] = []
-    with bulk(), db.read() as conn:
+    with collector_paused(), db.read() as conn:
         changed = [
             row for rows in _derive(store, conn, comparison, span, counted.append) for row in rows
         ]

@@ -24,7 +24,7 @@ from tracker.domain.scorecard import Score, scorecard
 from tracker.domain.statuses import Status
 from tracker.domain.timeliness import describe
 from tracker.domain.trend import month_ends, status_by_month
-from tracker.service_layer.app import Tracker, bulk
+from tracker.service_layer.app import Tracker, collector_paused
 from tracker.service_layer.projections import streams_in_order, to_domain
 from tracker.service_layer.queries import View, actor_names, story
 from tracker.service_layer.statusrows import report_order
@@ -86,7 +86,7 @@ def collect(tracker: Tracker, view: View) -> Site:
     """The site's contents as of the view: every commitment told as `show` tells it."""
     day = view.day
     domains: list[list[DomainEvent]] = []
-    with bulk(), tracker.db.read() as conn:
+    with collector_paused(), tracker.db.read() as conn:
         site = Site(day, actor_names(conn))
         first_batch = next(tracker.store.read_raw(conn, batch_size=1), [])
         site.genesis = first_batch[0][10] if first_batch else None

@@ -17,7 +17,7 @@ from tracker.clock import utc_now
 from tracker.domain import events as ev
 from tracker.domain import streams
 from tracker.domain.commitment import CommitmentState
-from tracker.service_layer.app import Tracker, recorder
+from tracker.service_layer.app import Tracker, os_user
 from tracker.service_layer.queries import View, commitments
 
 CLOCK_SLACK = timedelta(minutes=1)
@@ -147,7 +147,7 @@ def flag(tracker: Tracker, now: datetime) -> FlagReport:
     refuse_future(now, "flag overdue items")
     view = View.at(now)
     items = scan(tracker, view)
-    meta = {"recorded_by": recorder(), "command": "overdue --flag"}
+    meta = {"recorded_by": os_user(), "command": "overdue --flag"}
     with tracker.db.write() as conn:
         seen = tracker.store.positions_for_keys(conn, [i.key for i in items])
         new = [i for i in items if i.key not in seen]

@@ -56,8 +56,9 @@ from tracker.adapters.eventstore import (
     parse_ts,
     upcast,
 )
-from tracker.adapters.integrity import ChainCheck, Digest, Finding, Findings, verify_chain
+from tracker.adapters.integrity import ChainCheck, ChainDigest, Finding, Findings, verify_chain
 from tracker.adapters.parallel import range_count, run_ranges
+from tracker.config import DEFAULT_STALE_DAYS
 from tracker.domain import events as ev
 from tracker.domain import streams
 from tracker.domain.commitment import CommitmentState, fold
@@ -65,8 +66,7 @@ from tracker.domain.events import DomainEvent
 from tracker.domain.invariants import breaches
 from tracker.domain.scorecard import Score, add_tallies, ranked, tally
 from tracker.domain.words import plural
-from tracker.jobs.settings import DEFAULT_STALE_DAYS
-from tracker.service_layer.app import Tracker, bulk, recorder
+from tracker.service_layer.app import Tracker, collector_paused, os_user
 from tracker.service_layer.projections import (
     FOLD_ERRORS,
     Comparison,
@@ -479,7 +479,7 @@ def _fold_range(
 ) -> _Folded:
     store, judged, stored = shared
     folded = _Folded(*judged, Comparison(stored, keep_matched=True))
-    with bulk(), db.read() as conn:
+    with collector_paused(), db.read() as conn:
         _fold_range_into(folded, store, conn, *task, None)
     folded.comparison.stored = {}  # the parent has them: send back only what was learnt
     return folded
@@ -577,7 +577,7 @@ def run_audit(
     now: datetime,
     *,
     stale_days: int = DEFAULT_STALE_DAYS,
-    digest: Digest | None = None,
+    digest: ChainDigest | None = None,
     record: bool = True,
     progress: Progress | None = None,
     jobs: int = 1,
@@ -597,7 +597,7 @@ def run_audit(
     """
     today = View.at(now).day
     keyed = tracker.store.chain.keyed
-    with bulk(), tracker.db.read() as conn:
+    with collector_paused(), tracker.db.read() as conn:
         chain = verify_chain(tracker.store, conn, digest=digest, progress=progress, jobs=jobs)
         folded = _fold_log(tracker, conn, (today, stale_days), progress, jobs, chain.events)
     checks = _chain_results(chain, keyed)
@@ -643,7 +643,7 @@ def _record(tracker: Tracker, report: AuditReport) -> int:
         ev.AUDIT_COMPLETED,
         data,
         report.now,
-        {"recorded_by": recorder(), "command": "audit"},
+        {"recorded_by": os_user(), "command": "audit"},
         idempotency_key=f"audit:{format_ts(report.now)}",
     )
     with tracker.db.write() as conn:

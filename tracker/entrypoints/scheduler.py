@@ -34,14 +34,20 @@ from typing import TYPE_CHECKING
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from tracker.adapters import runs
 from tracker.adapters.db import Database
 from tracker.adapters.eventstore import format_ts
+from tracker.adapters.lease import DEFAULT_TTL_S, Lease, acquire, new_holder_id, release, renew
 from tracker.clock import utc_now
-from tracker.config import ConfigError, redact
-from tracker.jobs import runs
-from tracker.jobs.lease import DEFAULT_TTL_S, Lease, acquire, new_holder_id, release, renew
-from tracker.jobs.registry import JOBS, Job, JobFailed, unmet_settings
-from tracker.jobs.settings import LONGEST_CADENCE
+from tracker.config import (
+    CADENCE_ENV,
+    DEFAULT_CADENCES,
+    LONGEST_CADENCE,
+    SMTP_URL_ENV,
+    ConfigError,
+    redact,
+)
+from tracker.entrypoints.registry import JOBS, Job, JobFailed, unmet_settings
 from tracker.service_layer.app import Tracker
 
 if TYPE_CHECKING:
@@ -49,12 +55,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("tracker.scheduler")
 
-DEFAULT_CADENCES = {"overdue": "1h", "remind": "1d", "audit": "7d"}
-CADENCE_ENV = {
-    "overdue": "TRACKER_OVERDUE_EVERY",
-    "remind": "TRACKER_REMIND_EVERY",
-    "audit": "TRACKER_AUDIT_EVERY",
-}
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _DURATION = re.compile(r"(?:\d+(?:\.\d+)?[smhdw])+")
 _PART = re.compile(r"(\d+(?:\.\d+)?)([smhdw])")
@@ -328,7 +328,7 @@ class JobScheduler:
 
     def _scrub(self, text: str, *, any_url: bool = True) -> str:
         """Errors end up in logs and the run record: keep passwords out of both."""
-        return redact(text, os.environ.get("TRACKER_SMTP_URL"), self.db.url, any_url=any_url)
+        return redact(text, os.environ.get(SMTP_URL_ENV), self.db.url, any_url=any_url)
 
     def _reason(self, exc: BaseException) -> str:
         lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()

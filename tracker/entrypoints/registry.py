@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 
+from tracker.config import MAIL_FROM_ENV, SMTP_URL_ENV, stale_days_from_env, within_days_from_env
 from tracker.service_layer.app import Tracker
 
 Counts = dict[str, int]
@@ -27,15 +28,14 @@ class JobFailed(RuntimeError):
 
 
 def overdue_job(tracker: Tracker, now: datetime) -> Counts:
-    from tracker.jobs.overdue import flag
+    from tracker.service_layer.overdue import flag
 
     report = flag(tracker, now)
     return {"overdue": len(report.overdue), "flagged": len(report.flagged)}
 
 
 def remind_job(tracker: Tracker, now: datetime) -> Counts:
-    from tracker.jobs.reminders import send_reminders
-    from tracker.jobs.settings import within_days_from_env
+    from tracker.service_layer.reminders import send_reminders
 
     report = send_reminders(tracker, now, within_days=within_days_from_env())
     counts = {
@@ -58,8 +58,7 @@ def remind_job(tracker: Tracker, now: datetime) -> Counts:
 
 
 def audit_job(tracker: Tracker, now: datetime) -> Counts:
-    from tracker.jobs.audit import run_audit
-    from tracker.jobs.settings import stale_days_from_env
+    from tracker.service_layer.audit import run_audit
 
     report = run_audit(tracker, now, stale_days=stale_days_from_env())
     failed = [c.name for c in report.checks if not c.ok]
@@ -92,8 +91,8 @@ JOBS: dict[str, Job] = {"overdue": overdue_job, "remind": remind_job, "audit": a
 
 # Examples to copy, shown as written: they are not anyone's password.
 _MAIL_EXAMPLES = {
-    "TRACKER_SMTP_URL": "smtp://user:password@mail.example.org:587",
-    "TRACKER_MAIL_FROM": "tracker@example.org",
+    SMTP_URL_ENV: "smtp://user:password@mail.example.org:587",
+    MAIL_FROM_ENV: "tracker@example.org",
 }
 
 

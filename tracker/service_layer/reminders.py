@@ -30,14 +30,14 @@ from email.utils import parseaddr
 from typing import TYPE_CHECKING
 
 from tracker.adapters.eventstore import ANY_VERSION, NewEvent
+from tracker.adapters.lease import give_back, new_holder_id, take
+from tracker.config import DEFAULT_WITHIN_DAYS, check_within
 from tracker.domain import events as ev
 from tracker.domain import streams
 from tracker.domain.commitment import CommitmentState
 from tracker.domain.words import span
-from tracker.jobs.lease import give_back, new_holder_id, take
-from tracker.jobs.overdue import overdue_items, refuse_future
-from tracker.jobs.settings import DEFAULT_WITHIN_DAYS, check_within
-from tracker.service_layer.app import Tracker, recorder
+from tracker.service_layer.app import Tracker, os_user
+from tracker.service_layer.overdue import overdue_items, refuse_future
 from tracker.service_layer.queries import View, commitments
 
 if TYPE_CHECKING:
@@ -73,7 +73,10 @@ class DigestItem:
 
 
 @dataclass
-class Digest:
+class ReminderDigest:
+    """One owner's reminder mail for one day: what is overdue, due soon, or waiting on
+    a follow-up (not the audit's digest of the log, :class:`ChainDigest`)."""
+
     owner: str
     day: date
     overdue: list[DigestItem] = field(default_factory=list)
@@ -175,12 +178,12 @@ def _upcoming(
     return due_soon, follow_ups
 
 
-def collect(states: list[CommitmentState], day: date, within_days: int) -> list[Digest]:
+def collect(states: list[CommitmentState], day: date, within_days: int) -> list[ReminderDigest]:
     check_within(within_days)
-    digests: dict[str, Digest] = {}
+    digests: dict[str, ReminderDigest] = {}
 
-    def digest(owner: str) -> Digest:
-        return digests.setdefault(owner.lower(), Digest(owner, day))
+    def digest(owner: str) -> ReminderDigest:
+        return digests.setdefault(owner.lower(), ReminderDigest(owner, day))
 
     horizon = day + timedelta(days=within_days)
     for state in states:
@@ -207,7 +210,7 @@ def collect(states: list[CommitmentState], day: date, within_days: int) -> list[
     return sorted((d for d in digests.values() if not d.empty), key=lambda d: d.owner.lower())
 
 
-def preview(tracker: Tracker, now: datetime, within_days: int) -> list[Digest]:
+def preview(tracker: Tracker, now: datetime, within_days: int) -> list[ReminderDigest]:
     """The digests due at ``now``, judged on the log as it stood that day."""
     view = View.at(now)
     return collect(commitments(tracker, view), view.day, within_days)
@@ -215,7 +218,7 @@ def preview(tracker: Tracker, now: datetime, within_days: int) -> list[Digest]:
 
 @dataclass
 class ReminderReport:
-    digests: list[Digest]
+    digests: list[ReminderDigest]
     sent: list[str] = field(default_factory=list)
     already: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)  # transient: retried
@@ -256,7 +259,7 @@ def send_reminders(
     # The sender may carry a display name: "Tracker <tracker@example.org>".
     domain = parseaddr(config.mail_from)[1].rpartition("@")[2] or "tracker.invalid"
     holder = new_holder_id()
-    meta = {"recorded_by": recorder(), "command": "remind"}
+    meta = {"recorded_by": os_user(), "command": "remind"}
     skipped = {_SENT: report.already, _REFUSED: report.refused_before, _BUSY: report.busy}
     for d in report.digests:
         try:
@@ -304,7 +307,7 @@ def send_reminders(
     return report
 
 
-def _claim(tracker: Tracker, digest: Digest, holder: str, ttl: float) -> str:
+def _claim(tracker: Tracker, digest: ReminderDigest, holder: str, ttl: float) -> str:
     """Under the lock: whether ``digest`` is ours to send now, and if so claim it."""
     with tracker.db.write() as conn:
         done = tracker.store.positions_for_keys(conn, [digest.key, digest.refused_key])
@@ -314,7 +317,7 @@ def _claim(tracker: Tracker, digest: Digest, holder: str, ttl: float) -> str:
         return _FREE if lease.holder == holder else _BUSY
 
 
-def _confirm(tracker: Tracker, digest: Digest, holder: str, event: NewEvent | None) -> None:
+def _confirm(tracker: Tracker, digest: ReminderDigest, holder: str, event: NewEvent | None) -> None:
     """Under the lock: record what became of the send (if anything) and give the claim back."""
     with tracker.db.write() as conn:
         if event is not None:

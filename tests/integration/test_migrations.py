@@ -20,6 +20,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from support import store_workers
 from support.cli import Cli
+from support.tamper import tampering
 
 from tracker.adapters.db import Database, DatabaseUnavailable, SchemaError
 from tracker.adapters.migrate import downgrade, known_revisions, upgrade
@@ -196,3 +197,95 @@ def test_an_upgrade_is_one_transaction_under_the_write_lock(tmp_path: Path) -> N
         database.dispose()
     transactions = [s for s in statements if s.split()[0] in ("BEGIN", "COMMIT", "ROLLBACK")]
     assert transactions == ["BEGIN IMMEDIATE", "COMMIT"]
+
+
+def test_0004_drops_the_unused_indexes_of_a_database_written_at_0003(db_url: str) -> None:
+    """A log written at 0003 (0004 undone, its indexes back): the upgrade drops them and
+    keeps every row, and commands, the audit and the reports work on as before."""
+    cli = Cli(db_url).load_demo()
+    database = Database(db_url)
+    try:
+        downgrade(database, "0003")
+        assert _indexes(database) >= set(_DROPPED_IN_0004)
+        cli.ok("record", "darien-visit", "due", "2024-03-31", "--note", "at 0003")
+        before = _rows(database), cli.ok("status", "--format", "json").stdout
+        upgrade(database)
+        assert database.current_revision() == SCHEMA_REVISION
+        assert not _indexes(database) & set(_DROPPED_IN_0004)
+        assert (_rows(database), cli.ok("status", "--format", "json").stdout) == before
+    finally:
+        database.dispose()
+    cli.ok("record", "darien-visit", "due", "2024-04-30", "--note", "at 0004")
+    cli.ok("audit")
+
+
+_DROPPED_IN_0004 = (
+    "ix_events_recorded_at",
+    "ix_commitments_status",
+    "ix_commitments_due_end",
+    "ix_follow_ups_due",
+)
+
+
+def test_0005_makes_the_position_the_rowid_of_a_database_written_at_0004(db_url: str) -> None:
+    """A log written at 0004: on SQLite the upgrade copies events (position now the
+    rowid) and follow_ups (now without a rowid), every row and the append-only
+    triggers with them; PostgreSQL is left as it was. The audit passes after it."""
+    cli = Cli(db_url).load_demo()
+    database = Database(db_url)
+    try:
+        downgrade(database, "0004")
+        cli.ok("record", "darien-visit", "due", "2024-03-31", "--note", "at 0004")
+        before = _rows(database), cli.ok("status", "--format", "json").stdout
+        upgrade(database)
+        assert database.current_revision() == SCHEMA_REVISION
+        assert (_rows(database), cli.ok("status", "--format", "json").stdout) == before
+        if database.is_sqlite:
+            with database.read() as conn:
+                tables = dict(conn.execute(sa.text(_TABLE_SQL)).all())
+            assert "position INTEGER NOT NULL" in tables["events"]
+            assert tables["follow_ups"].endswith("WITHOUT ROWID")
+        with pytest.raises(sa.exc.DBAPIError, match="append-only"), database.write() as conn:
+            conn.execute(sa.text("DELETE FROM events"))
+    finally:
+        database.dispose()
+    cli.ok("record", "darien-visit", "due", "2024-04-30", "--note", "at 0005")
+    cli.ok("audit")
+
+
+def test_0005_refuses_a_sqlite_log_holding_a_position_that_is_not_a_number(
+    db_url: str,
+) -> None:
+    if not db_url.startswith("sqlite"):
+        pytest.skip("only SQLite stores text in a BIGINT column")
+    Cli(db_url).load_demo()
+    database = Database(db_url)
+    try:
+        downgrade(database, "0004")
+        with tampering(database) as conn:
+            conn.execute(sa.text("UPDATE events SET position = 'forty' WHERE position = 4"))
+        with pytest.raises(RuntimeError, match=r"not a whole number \('forty'\)"):
+            upgrade(database)
+        assert database.current_revision() == "0004"
+    finally:
+        database.dispose()
+
+
+_TABLE_SQL = "SELECT name, sql FROM sqlite_master WHERE name IN ('events', 'follow_ups')"
+
+
+def _indexes(db: Database) -> set[str]:
+    inspector = sa.inspect(db.engine)
+    return {
+        str(index["name"])
+        for table in ("events", "commitments", "follow_ups")
+        for index in inspector.get_indexes(table)
+    }
+
+
+def _rows(db: Database) -> dict[str, list[tuple[Any, ...]]]:
+    with db.read() as conn:
+        return {
+            table: [tuple(r) for r in conn.execute(sa.text(f"SELECT * FROM {table} ORDER BY 1, 2"))]
+            for table in ("events", "commitments", "follow_ups")
+        }

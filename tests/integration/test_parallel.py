@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from click.testing import Result
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from support.cli import Cli
 from support.tamper import tampering
 
@@ -172,8 +173,11 @@ def test_numbers_stored_as_text_are_found_by_whichever_worker_reads_them(
 ) -> None:
     if not db_url.startswith("sqlite"):
         pytest.skip("PostgreSQL keeps a column's type; SQLite stores what it is given")
-    sql(db, "UPDATE events SET position = 'forty' WHERE position = 40")
+    # ...except in the rowid, which events.position is since schema 0005.
+    with pytest.raises(DBAPIError, match="datatype mismatch"):
+        sql(db, "UPDATE events SET position = 'forty' WHERE position = 40")
     sql(db, "UPDATE events SET version = 'two' WHERE position = 12")
+    sql(db, "UPDATE events SET schema_version = 'one' WHERE position = 40")
     one = audit(tracker, "1", 1)
     for jobs in JOBS:
         assert audit(tracker, jobs, 1) == one, jobs

@@ -135,7 +135,7 @@ class CommandRead:
     """What a command reads before it decides (see :meth:`EventStore.send_command_reads`)."""
 
     duplicate: bool  # the command's first idempotency key is in the log: a retry
-    events: list[StoredEvent]  # the stream; empty for a duplicate
+    rows: list[Row]  # the stream as FOLD_COLUMNS rows, what folding it needs; empty for a duplicate
     head: Head  # verified; the genesis for a duplicate
 
 
@@ -163,6 +163,7 @@ _HEAD = Statement("SELECT position, hash FROM events ORDER BY position DESC LIMI
 _LAST_TWO = Statement(f"SELECT {COLUMNS} FROM events ORDER BY position DESC LIMIT 2")  # noqa: S608
 _VERSION = Statement("SELECT max(version) FROM events WHERE stream_id = ?")
 _STREAM = Statement(f"SELECT {COLUMNS} FROM events WHERE stream_id = ? ORDER BY version")  # noqa: S608
+_STREAM_FOLD = Statement(f"SELECT {FOLD_COLUMNS} FROM events WHERE stream_id = ? ORDER BY version")  # noqa: S608
 _STREAM_KNOWN = Statement(
     f"SELECT {COLUMNS} FROM events WHERE stream_id = ? AND recorded_at <= ? ORDER BY version"  # noqa: S608
 )
@@ -380,13 +381,14 @@ class EventStore:
         self, conn: Connection, stream_id: str, key: str
     ) -> Callable[[], CommandRead]:
         """Send what a command reads under the write lock before it decides: whether its
-        first idempotency key was used, its stream, the log's last two events. The
+        first idempotency key was used, its stream (only the columns folding reads: no
+        metadata to decode), the log's last two events. The
         function returned reads the answers, once they came back (in a
         ``Transaction.batch``, the three travel together: one round trip).
         """
         cursors = [
             _in_list(_KEYS, 1).execute(conn, [key]),
-            _STREAM.execute(conn, (stream_id,)),
+            _STREAM_FOLD.execute(conn, (stream_id,)),
             _LAST_TWO.execute(conn),
         ]
 
@@ -396,8 +398,7 @@ class EventStore:
                 cursor.close()
             if used:
                 return CommandRead(True, [], (0, GENESIS, None))
-            events = [_row_to_event(r) for r in stream]
-            return CommandRead(False, events, self._verify_head(last_two))
+            return CommandRead(False, stream, self._verify_head(last_two))
 
         return read
 

@@ -8,4 +8,4 @@ status read compare it with the database's alembic_version row without importing
 
 from __future__ import annotations
 
-SCHEMA_REVISION = "0003"
+SCHEMA_REVISION = "0005"

@@ -37,7 +37,14 @@ DAY = String(10)  # ISO date text
 events = Table(
     "events",
     metadata,
-    Column("position", BigInteger, primary_key=True, autoincrement=False),
+    # On SQLite the rowid itself (INTEGER PRIMARY KEY, migration 0005): no second B-tree
+    # to write at every append.
+    Column(
+        "position",
+        BigInteger().with_variant(Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=False,
+    ),
     Column("stream_id", String(200), nullable=False),
     Column("version", Integer, nullable=False),
     Column("type", String(100), nullable=False),
@@ -45,7 +52,7 @@ events = Table(
     Column("data", Text, nullable=False),
     Column("meta", Text, nullable=False),
     Column("occurred_at", TS, nullable=False),
-    Column("recorded_at", TS, nullable=False, index=True),
+    Column("recorded_at", TS, nullable=False),
     Column("idempotency_key", String(300), nullable=True, unique=True),
     Column("hash", String(64), nullable=False),
     # Who wrote the event as the database knows them (PostgreSQL's session_user, set by
@@ -60,10 +67,10 @@ commitments = Table(
     metadata,
     Column("id", String(200), primary_key=True),
     Column("title", Text, nullable=False),
-    Column("status", String(40), nullable=False, index=True),
+    Column("status", String(40), nullable=False),
     Column("made_on", DAY, nullable=True),
     Column("due_start", DAY, nullable=True),
-    Column("due_end", DAY, nullable=True, index=True),
+    Column("due_end", DAY, nullable=True),
     Column("due_label", Text, nullable=True),
     Column("owner", String(320), nullable=True),
     Column("last_evidence_on", DAY, nullable=True),
@@ -82,9 +89,12 @@ follow_ups = Table(
     Column("commitment_id", String(200), primary_key=True),
     Column("follow_up_id", String(200), primary_key=True),
     Column("task", Text, nullable=False),
-    Column("due", DAY, nullable=False, index=True),
+    Column("due", DAY, nullable=False),
     Column("owner", String(320), nullable=True),
     Column("done_on", DAY, nullable=True),
+    # Small rows found by their key: on SQLite one B-tree, not a rowid table and a key
+    # index (migration 0005).
+    sqlite_with_rowid=False,
 )
 
 actors = Table(

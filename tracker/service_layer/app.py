@@ -46,8 +46,8 @@ from tracker.service_layer.projections import (
     Reference,
     commitment_rows,
     follow_up_rows,
+    rows_to_domain,
     send_reference_lookups,
-    to_domain,
     write_stream_rows,
 )
 
@@ -191,7 +191,7 @@ class Tracker:
             if read.duplicate:
                 with tx.batch(commit=True):  # what it read: cheaper to end than to roll back
                     return AppendResult([], duplicate=True)
-            state = fold(to_domain(e) for e in read.events)
+            state = fold(rows_to_domain(read.rows))
             version = state.version if state else 0
             if expected_version is not None and expected_version != version:
                 raise ConcurrencyConflict(stream, expected_version, version)

@@ -49,15 +49,18 @@ def domain_streams(batches: Iterable[Sequence[Row]]) -> Iterator[tuple[str, list
     The same events ``to_domain`` gives, without decoding metadata or building a
     ``StoredEvent`` per row: this is the inner loop of every rebuild and as-of report.
     """
-    loads, days = decode_payload, Days()
+    days = Days()
     for stream_id, rows in groupby(chain.from_iterable(batches), key=itemgetter(1)):
-        yield (
-            stream_id,
-            [
-                DomainEvent(r[3], days[r[6]], upcast(r[3], r[4], loads(r[5]))[1], r[2], r[0])
-                for r in rows
-            ],
-        )
+        yield stream_id, rows_to_domain(rows, days)
+
+
+def rows_to_domain(rows: Iterable[Row], days: Days | None = None) -> list[DomainEvent]:
+    """:data:`~tracker.adapters.eventstore.FOLD_COLUMNS` rows of one stream as its
+    domain events (a command folds its stream from these)."""
+    loads, days = decode_payload, Days() if days is None else days
+    return [
+        DomainEvent(r[3], days[r[6]], upcast(r[3], r[4], loads(r[5]))[1], r[2], r[0]) for r in rows
+    ]
 
 
 class Days(dict[str, date]):

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.checkout import benchmarks_module
 from support.pgserver import PgServer
 
 pytest.importorskip("eventsourcing", reason="the benchmarks need the 'bench' extra")
@@ -91,9 +92,9 @@ def test_commands_get_jobs_only_if_they_take_the_option(monkeypatch: pytest.Monk
     command declares it."""
     import click
 
-    sys.path.insert(0, str(ROOT))  # benchmarks/__init__.py takes the checkout off again
-    from benchmarks.workloads import cli_jobs
     from tracker.cli.main import cli
+
+    cli_jobs = benchmarks_module("workloads").cli_jobs
 
     audit = cli.get_command(click.Context(cli), "audit")
     assert audit is not None

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from support.checkout import benchmarks_module
 
 pytest.importorskip("eventsourcing", reason="the benchmarks need the 'bench' extra")
 
@@ -37,8 +38,8 @@ def test_t1_compares_the_terminal_table_with_json(tmp_path: Path) -> None:
 
 
 def test_the_rendered_table_fits_its_fake_terminal() -> None:
-    sys.path.insert(0, str(ROOT))  # benchmarks/__init__.py takes the checkout off again
-    from benchmarks.tables import render_json, render_table
+    tables = benchmarks_module("tables")
+    render_json, render_table = tables.render_json, tables.render_table
 
     rows = [
         {"id": f"pledge-{n}", "title": "A long title about a pledge " * 3, "made_by": ["mx"],

@@ -19,22 +19,19 @@ from typing import Any
 
 import pytest
 import time_machine
+from support.checkout import benchmarks_module
 from support.cli import Cli
 
 import tracker.service_layer.queries as queries
 import tracker.service_layer.statusrows as statusrows
 from tracker.service_layer.statusrows import SORTS
 
-ROOT = Path(__file__).resolve().parents[2]
 # A title holding the text the stored row's day-dependent keys are found by.
 TRICKY = 'Decir «"overdue": false, "days_late": null» y "overdue_follow_ups": 0'
 
 
 def _datasets() -> Any:
-    sys.path.insert(0, str(ROOT))  # benchmarks/__init__.py takes the checkout off again
-    from benchmarks import datasets
-
-    return datasets
+    return benchmarks_module("datasets")
 
 
 @pytest.fixture
@@ -152,10 +149,14 @@ print(json.dumps({"heavy": heavy, "rows": len(json.loads(out.getvalue()))}))
 """
 
 
-def test_the_stored_path_loads_neither_sqlalchemy_nor_yaml(db_url: str) -> None:
+def test_the_stored_path_loads_neither_sqlalchemy_nor_yaml(db_url: str, tmp_path: Path) -> None:
     Cli(db_url).load_demo()
-    done = subprocess.run(
-        [sys.executable, "-c", _PROBE, db_url], capture_output=True, text=True, check=True
+    done = subprocess.run(  # not in the checkout: -c puts the directory first on the path
+        [sys.executable, "-c", _PROBE, db_url],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,
     )
     found = json.loads(done.stdout)
     assert found["heavy"] == []

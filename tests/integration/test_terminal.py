@@ -26,7 +26,6 @@ from tracker.cli.output import EMPTY_HINT, csv_cell, emit
 from tracker.cli.reports import STATUS_COLUMNS
 from tracker.service_layer import queries
 
-ROOT = Path(__file__).resolve().parents[2]
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 DAY = "2024-03-02"
 FENTANYL = "fentanyl-meeting-feb-2024"
@@ -333,12 +332,13 @@ def large_db(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A log whose status and export outputs are far larger than a pipe's buffer."""
     import random
 
-    sys.path.insert(0, str(ROOT))  # benchmarks/__init__.py takes the checkout off again
-    from benchmarks import datasets
+    from support.checkout import benchmarks_module
+
     from tracker.service_layer.app import Tracker
     from tracker.service_layer.document import Document
     from tracker.service_layer.importer import import_document
 
+    datasets = benchmarks_module("datasets")
     url = str(tmp_path_factory.mktemp("large") / "large.db")
     rng = random.Random(12)
     catalog = datasets.make_catalog(rng)

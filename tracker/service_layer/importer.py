@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -293,9 +293,9 @@ def _import(
             if progress:
                 progress(1)
         if problems:
-            for p in problems:
-                object.__setattr__(p, "line", doc.line(p.path))
-            raise DataError(doc.name, sorted(problems, key=lambda p: p.line or 0))
+            # Lines only now: finding one may parse the file again.
+            placed = [replace(p, line=doc.line(p.path)) for p in problems]
+            raise DataError(doc.name, sorted(placed, key=lambda p: p.line or 0))
         result = tracker.store.append_batch(conn, batch)
         report.events = len(result.positions)
         _write_projections(conn, parsed, states)

@@ -63,6 +63,8 @@ MASK = "***"
 # A server that does not answer is reported after this long rather than the operating
 # system's two minutes; a connect_timeout in the URL wins.
 PG_CONNECT_TIMEOUT_S = 10
+# How long an SQLite connection waits for another writer's lock before it gives up.
+SQLITE_BUSY_TIMEOUT_S = 30
 _EXAMPLES = "a file path, sqlite:///PATH or postgresql://USER:PASSWORD@HOST/DB"
 
 # scheme://user:password@ — the password runs to the *last* '@' of the word, so one

@@ -27,11 +27,16 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError
 
 from tracker.adapters.revision import SCHEMA_REVISION
-from tracker.config import ConfigError, pg_connect_args, redact, sqlite_path
+from tracker.config import (
+    SQLITE_BUSY_TIMEOUT_S,
+    ConfigError,
+    pg_connect_args,
+    redact,
+    sqlite_path,
+)
 
 # An arbitrary constant shared by every tracker process: the advisory lock's key.
 ADVISORY_LOCK_KEY = 0x7472_6B72  # "trkr"
-SQLITE_BUSY_TIMEOUT_MS = 30_000
 SQLITE_HEADER = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite database file
 VERSION_TABLE = "alembic_version"
 # Where a pooled PostgreSQL connection keeps its ``session_user`` (see eventstore).
@@ -186,7 +191,7 @@ def _configure_sqlite(engine: Engine) -> None:
         # Autocommit at the driver level so that we, not pysqlite, emit BEGIN.
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
-        cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_S * 1000}")
         cur.execute("PRAGMA journal_mode = WAL")
         cur.execute("PRAGMA synchronous = NORMAL")
         cur.execute("PRAGMA foreign_keys = ON")
@@ -212,7 +217,7 @@ def create_db_engine(url: str) -> Engine:
 def _create_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         _prepare_sqlite_file(url)
-        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
         _configure_sqlite(engine)
         return engine
     if url.startswith("postgresql"):

@@ -14,7 +14,7 @@ import sqlite3
 from typing import Any
 
 from tracker.adapters.revision import SCHEMA_REVISION
-from tracker.config import pg_connect_args, sqlite_path
+from tracker.config import SQLITE_BUSY_TIMEOUT_S, pg_connect_args, sqlite_path
 
 _VERSION = "SELECT version_num FROM alembic_version"
 # The columns tracker.service_layer.statusrows.stored_listing takes.
@@ -22,7 +22,6 @@ _ROWS = (
     "SELECT id, status, made_on, due_end, status_row, overdue_after, open_follow_ups_due "
     "FROM commitments"
 )
-_BUSY_TIMEOUT_S = 30  # as tracker.adapters.db waits for a writer's lock
 
 
 def stored_status_rows(url: str) -> list[tuple[Any, ...]] | None:
@@ -50,7 +49,7 @@ def _from_sqlite(url: str) -> list[tuple[Any, ...]] | None:
     # mode=rw: never create the file (the full path creates it, private to its user).
     uri = path.absolute().as_uri() + "?mode=rw"
     try:
-        conn = sqlite3.connect(uri, uri=True, timeout=_BUSY_TIMEOUT_S, isolation_level=None)
+        conn = sqlite3.connect(uri, uri=True, timeout=SQLITE_BUSY_TIMEOUT_S, isolation_level=None)
     except sqlite3.Error:
         return None
     try:

@@ -338,6 +338,16 @@ class Transaction:
             raw.rollback()
 
 
+def answers(cursors: Sequence[Any]) -> list[list[Sequence[Any]]]:
+    """Each cursor's rows, the cursors closed: the answers to statements sent in one
+    :meth:`Transaction.batch`, read once it has ended."""
+    try:
+        return [cursor.fetchall() for cursor in cursors]
+    finally:
+        for cursor in cursors:
+            cursor.close()
+
+
 def _sqlite_command(conn: Connection, body: Callable[[Transaction], T]) -> T:
     """``body`` between ``BEGIN IMMEDIATE`` and ``COMMIT`` sent to the driver, as
     :meth:`Database.write` sends them, but without SQLAlchemy's transaction around

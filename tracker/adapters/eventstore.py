@@ -33,7 +33,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from tracker.adapters.db import SESSION_USER_INFO, Statement, placeholders
+from tracker.adapters.db import SESSION_USER_INFO, Statement, answers, placeholders
 from tracker.adapters.hashing import GENESIS, Chain, canonical_json, canonical_row
 from tracker.clock import utc_now
 from tracker.config import ConfigError
@@ -393,9 +393,7 @@ class EventStore:
         ]
 
         def read() -> CommandRead:
-            used, stream, last_two = [c.fetchall() for c in cursors]
-            for cursor in cursors:
-                cursor.close()
+            used, stream, last_two = answers(cursors)
             if used:
                 return CommandRead(True, [], (0, GENESIS, None))
             return CommandRead(False, stream, self._verify_head(last_two))

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import Connection, Table
 
 from tracker.adapters import schema
-from tracker.adapters.db import Statement, placeholders
+from tracker.adapters.db import Statement, answers, placeholders
 from tracker.adapters.eventstore import CHUNK, Row, StoredEvent, decode_payload, upcast
 from tracker.adapters.hashing import canonical_json
 from tracker.domain.commitment import CommitmentState, fold
@@ -201,10 +201,8 @@ def send_reference_lookups(
     cursors = [_EXISTS[kind].execute(conn, (ident,)) for _, kind, ident in refs]
 
     def unknown() -> list[Reference]:
-        found = [bool(cursor.fetchall()) for cursor in cursors]
-        for cursor in cursors:
-            cursor.close()
-        return [ref for ref, exists in zip(refs, found, strict=True) if not exists]
+        found = answers(cursors)
+        return [ref for ref, rows in zip(refs, found, strict=True) if not rows]
 
     return unknown
 

@@ -29,6 +29,7 @@ from tracker.adapters.eventstore import (
     EventStore,
     NewEvent,
 )
+from tracker.adapters.projection_sql import Reference, send_reference_lookups, write_stream_rows
 from tracker.adapters.revision import SCHEMA_REVISION
 from tracker.clock import utc_today
 from tracker.config import resolve_db_url, sqlite_path
@@ -42,14 +43,7 @@ from tracker.domain.commitment import (
     fold,
 )
 from tracker.domain.events import DomainEvent
-from tracker.service_layer.projections import (
-    Reference,
-    commitment_rows,
-    follow_up_rows,
-    rows_to_domain,
-    send_reference_lookups,
-    write_stream_rows,
-)
+from tracker.service_layer.projections import commitment_rows, follow_up_rows, rows_to_domain
 
 RETRIES = 3
 

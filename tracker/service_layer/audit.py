@@ -58,6 +58,7 @@ from tracker.adapters.eventstore import (
 )
 from tracker.adapters.integrity import ChainCheck, ChainDigest, Finding, Findings, verify_chain
 from tracker.adapters.parallel import range_count, run_ranges
+from tracker.adapters.projection_sql import Key, Rows, stored_digests
 from tracker.config import DEFAULT_STALE_DAYS
 from tracker.domain import events as ev
 from tracker.domain import streams
@@ -72,11 +73,8 @@ from tracker.service_layer.projections import (
     Comparison,
     Days,
     Difference,
-    Key,
-    Rows,
     commitment_rows,
     rows_for_stream,
-    stored_digests,
 )
 from tracker.service_layer.queries import View, commitment_as_of
 

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, select
 
 from tracker.adapters import schema
 from tracker.adapters.eventstore import NewEvent
+from tracker.adapters.projection_sql import replace_rows
 from tracker.clock import utc_today
 from tracker.domain import events as ev
 from tracker.domain import streams
@@ -38,7 +39,6 @@ from tracker.service_layer.document import DataError, Document, Problem, read_do
 from tracker.service_layer.projections import (
     actor_row,
     commitment_rows,
-    replace_rows,
     source_row,
     to_domain,
 )

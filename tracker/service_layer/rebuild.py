@@ -19,18 +19,20 @@ from tracker.adapters import schema
 from tracker.adapters.db import Database
 from tracker.adapters.eventstore import EventStore, StreamRange
 from tracker.adapters.parallel import range_count, run_ranges
+from tracker.adapters.projection_sql import (
+    Changed,
+    Key,
+    delete_keys,
+    stored_digests,
+    write_changed,
+)
 from tracker.service_layer.app import Tracker, collector_paused
 from tracker.service_layer.projections import (
     FOLD_ERRORS,
-    Changed,
     Comparison,
     Difference,
-    Key,
-    delete_keys,
     derive_all,
     domain_streams,
-    stored_digests,
-    write_changed,
 )
 
 Progress = Callable[[int], None]

@@ -88,7 +88,7 @@ def _exit_for(exc: Exception) -> None:
     from sqlalchemy.exc import DBAPIError
 
     from tracker.adapters.eventstore import ConcurrencyConflict
-    from tracker.service_layer.app import BusyError
+    from tracker.adapters.sql_unit_of_work import BusyError
     from tracker.service_layer.document import DataError
     from tracker.service_layer.rebuild import DamagedLog
 

@@ -186,7 +186,7 @@ def decode_payload(text: str) -> Any:
     return _decode(text)[0]
 
 
-def _row_to_event(row: Row) -> StoredEvent:
+def row_to_event(row: Row) -> StoredEvent:
     schema_version, data = upcast(row[3], row[4], _decode(row[5])[0])
     return StoredEvent(
         position=row[0],
@@ -219,6 +219,109 @@ def hashed_bytes(row: Row) -> bytes:
         recorded,
         key,
         row[11],
+    )
+
+
+def retried(keys: Sequence[str], seen: Mapping[str, int]) -> AppendResult | None:
+    """A batch whose idempotency keys were all appended before (``seen``, their
+    positions) is a retry: it appends nothing and answers the original positions. Some
+    seen and some not is a retry that changed: :class:`IdempotencyConflict`."""
+    if len(seen) == len(keys):
+        return AppendResult([seen[k] for k in keys], duplicate=True)
+    if seen:
+        raise IdempotencyConflict(
+            f"idempotency keys {sorted(seen)} were used before in a different batch"
+        )
+    return None
+
+
+def encode_batch(
+    chain: Chain,
+    batch: Sequence[tuple[str, int, Sequence[NewEvent]]],
+    versions: dict[str, int],
+    head: Head,
+    now: datetime | None,
+    db_user: str | None,
+) -> list[tuple[Any, ...]]:
+    """The :data:`COLUMNS` rows that append ``batch`` after ``head``, linked in the
+    chain, once every stream's expected version is checked against ``versions`` (the
+    streams' versions now; updated). Any store writes exactly these rows, so a log
+    holds the same hashes whatever keeps it."""
+    position, previous, last_recorded = head
+    recorded = format_ts(now or utc_now())
+    if last_recorded and recorded < last_recorded:
+        recorded = last_recorded
+    rows: list[tuple[Any, ...]] = []
+    link = chain.link
+    # Events of one batch mostly share their metadata and their day: encode each once.
+    meta_of: dict[int, str] = {}
+    day_of: dict[datetime, str] = {}
+    for stream_id, expected, events in batch:
+        actual = versions.get(stream_id, 0)
+        if expected != ANY_VERSION and actual != expected:
+            raise ConcurrencyConflict(stream_id, expected, actual)
+        for event in events:
+            position += 1
+            actual += 1
+            meta = meta_of.get(id(event.meta))
+            if meta is None:
+                meta = meta_of[id(event.meta)] = canonical_json(event.meta)
+            occurred = day_of.get(event.occurred_at)
+            if occurred is None:
+                occurred = day_of[event.occurred_at] = format_ts(event.occurred_at)
+            row = (
+                position,
+                stream_id,
+                actual,
+                event.type,
+                event.schema_version,
+                canonical_json(event.data),
+                meta,
+                occurred,
+                recorded,
+                event.idempotency_key,
+            )
+            previous = link(previous, canonical_row(*row, db_user))
+            rows.append((*row, previous, db_user))
+        versions[stream_id] = actual
+    return rows
+
+
+def verify_head(chain: Chain, rows: Sequence[Row]) -> Head:
+    """The head's position, hash and ``recorded_at``, once this process's chain has
+    reproduced the head's hash from the row before it (the first row chains from
+    :data:`GENESIS`); :class:`ChainMismatch` if it does not."""
+    if not rows:
+        return 0, GENESIS, None
+    head = rows[0]
+    before = rows[1][10] if len(rows) > 1 else GENESIS
+    if chain.link(before, hashed_bytes(head)) != head[10]:
+        raise ChainMismatch(head[0], _mismatch(chain, head, before))
+    return head[0], head[10], head[8]
+
+
+def _mismatch(chain: Chain, head: Row, before: str) -> str:
+    at = head[0]
+    if chain.keyed and Chain().link(before, hashed_bytes(head)) == head[10]:
+        return (
+            "TRACKER_AUDIT_KEY is set, but the event log was written without one (its "
+            f"last event, at position {at}, verifies only without a key): unset "
+            "TRACKER_AUDIT_KEY to write to this log; nothing was written"
+        )
+    if chain.keyed:
+        problem = (
+            f"the event log's last event (position {at}) does not verify with the "
+            "TRACKER_AUDIT_KEY given: the log is chained with a different audit key"
+        )
+    else:
+        problem = (
+            f"TRACKER_AUDIT_KEY is not set, but the event log's last event (position {at}) "
+            "does not verify without a key: the log is chained with an audit key"
+        )
+    return (
+        f"{problem}, or was tampered with at position {at}. TRACKER_AUDIT_KEY must be "
+        "the key the log was written with (`tracker audit` shows where the chain "
+        "breaks); nothing was written"
     )
 
 
@@ -269,14 +372,8 @@ class EventStore:
         returns the original positions, without a version check: it is a retry.
         """
         keys = [e.idempotency_key for e in events if e.idempotency_key]
-        if keys:
-            seen = self.positions_for_keys(conn, keys)
-            if len(seen) == len(keys):
-                return AppendResult([seen[k] for k in keys], duplicate=True)
-            if seen:
-                raise IdempotencyConflict(
-                    f"idempotency keys {sorted(seen)} were used before in a different batch"
-                )
+        if keys and (retry := retried(keys, self.positions_for_keys(conn, keys))):
+            return retry
         return self.append_batch(conn, [(stream_id, expected_version, events)], now=now)
 
     def append_batch(
@@ -305,47 +402,10 @@ class EventStore:
             versions = {s: read_versions[s] for s in streams}
         else:
             versions = self.stream_versions(conn, streams)
-        position, previous, last_recorded = head or self._verified_head(conn)
-        first = position + 1
-        recorded = format_ts(now or utc_now())
-        if last_recorded and recorded < last_recorded:
-            recorded = last_recorded
-        rows: list[tuple[Any, ...]] = []
-        link = self.chain.link
-        db_user = session_user(conn)
-        # Events of one batch mostly share their metadata and their day: encode each once.
-        meta_of: dict[int, str] = {}
-        day_of: dict[datetime, str] = {}
-        for stream_id, expected, events in batch:
-            actual = versions.get(stream_id, 0)
-            if expected != ANY_VERSION and actual != expected:
-                raise ConcurrencyConflict(stream_id, expected, actual)
-            for event in events:
-                position += 1
-                actual += 1
-                meta = meta_of.get(id(event.meta))
-                if meta is None:
-                    meta = meta_of[id(event.meta)] = canonical_json(event.meta)
-                occurred = day_of.get(event.occurred_at)
-                if occurred is None:
-                    occurred = day_of[event.occurred_at] = format_ts(event.occurred_at)
-                row = (
-                    position,
-                    stream_id,
-                    actual,
-                    event.type,
-                    event.schema_version,
-                    canonical_json(event.data),
-                    meta,
-                    occurred,
-                    recorded,
-                    event.idempotency_key,
-                )
-                previous = link(previous, canonical_row(*row, db_user))
-                rows.append((*row, previous, db_user))
-            versions[stream_id] = actual
+        head = head or self._verified_head(conn)
+        rows = encode_batch(self.chain, batch, versions, head, now, session_user(conn))
         _INSERT.executemany(conn, rows)
-        return AppendResult(list(range(first, position + 1)))
+        return AppendResult([row[0] for row in rows])
 
     # --- reading ----------------------------------------------------------------
 
@@ -396,48 +456,12 @@ class EventStore:
             used, stream, last_two = answers(cursors)
             if used:
                 return CommandRead(True, [], (0, GENESIS, None))
-            return CommandRead(False, stream, self._verify_head(last_two))
+            return CommandRead(False, stream, verify_head(self.chain, last_two))
 
         return read
 
     def _verified_head(self, conn: Connection) -> Head:
-        return self._verify_head(_LAST_TWO.rows(conn))
-
-    def _verify_head(self, rows: Sequence[Row]) -> Head:
-        """The head's position, hash and ``recorded_at``, once this process's chain has
-        reproduced the head's hash from the row before it (the first row chains from
-        :data:`GENESIS`); :class:`ChainMismatch` if it does not."""
-        if not rows:
-            return 0, GENESIS, None
-        head = rows[0]
-        before = rows[1][10] if len(rows) > 1 else GENESIS
-        if self.chain.link(before, hashed_bytes(head)) != head[10]:
-            raise ChainMismatch(head[0], self._mismatch(head, before))
-        return head[0], head[10], head[8]
-
-    def _mismatch(self, head: Row, before: str) -> str:
-        at = head[0]
-        if self.chain.keyed and Chain().link(before, hashed_bytes(head)) == head[10]:
-            return (
-                "TRACKER_AUDIT_KEY is set, but the event log was written without one (its "
-                f"last event, at position {at}, verifies only without a key): unset "
-                "TRACKER_AUDIT_KEY to write to this log; nothing was written"
-            )
-        if self.chain.keyed:
-            problem = (
-                f"the event log's last event (position {at}) does not verify with the "
-                "TRACKER_AUDIT_KEY given: the log is chained with a different audit key"
-            )
-        else:
-            problem = (
-                f"TRACKER_AUDIT_KEY is not set, but the event log's last event (position {at}) "
-                "does not verify without a key: the log is chained with an audit key"
-            )
-        return (
-            f"{problem}, or was tampered with at position {at}. TRACKER_AUDIT_KEY must be "
-            "the key the log was written with (`tracker audit` shows where the chain "
-            "breaks); nothing was written"
-        )
+        return verify_head(self.chain, _LAST_TWO.rows(conn))
 
     def positions_for_keys(self, conn: Connection, keys: list[str]) -> dict[str, int]:
         found: dict[str, int] = {}
@@ -455,7 +479,7 @@ class EventStore:
             rows = _STREAM.rows(conn, (stream_id,))
         else:
             rows = _STREAM_KNOWN.rows(conn, (stream_id, known_at))
-        return [_row_to_event(r) for r in rows]
+        return [row_to_event(r) for r in rows]
 
     def read_streams(self, conn: Connection, stream_ids: Sequence[str]) -> list[StoredEvent]:
         """Several streams at once, ordered by stream then version."""
@@ -465,7 +489,7 @@ class EventStore:
         template += " ORDER BY stream_id, version"
         for start in range(0, len(unique), CHUNK):
             chunk = unique[start : start + CHUNK]
-            out.extend(map(_row_to_event, _in_list(template, len(chunk)).rows(conn, chunk)))
+            out.extend(map(row_to_event, _in_list(template, len(chunk)).rows(conn, chunk)))
         return out
 
     def read_by_stream(
@@ -482,7 +506,7 @@ class EventStore:
         proportional to the longest stream, not to the log.
         """
         for rows in self._by_stream(conn, COLUMNS, prefix, batch_size, known_at):
-            yield from map(_row_to_event, rows)
+            yield from map(row_to_event, rows)
 
     def read_fold_rows(
         self,
@@ -582,7 +606,7 @@ class EventStore:
         known_at: str | None = None,
     ) -> Iterator[StoredEvent]:
         for batch in self.read_raw(conn, after=after, batch_size=batch_size, known_at=known_at):
-            yield from map(_row_to_event, batch)
+            yield from map(row_to_event, batch)
 
     def read_range(
         self, conn: Connection, *, after: int = 0, upto: Any = None, batch_size: int = 10_000

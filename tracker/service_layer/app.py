@@ -15,22 +15,23 @@ import getpass
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 from functools import cache
 from typing import Any
 
-from sqlalchemy.exc import OperationalError
-
-from tracker.adapters.db import Database, Transaction
+from tracker.adapters.db import Database
 from tracker.adapters.eventstore import (
     AppendResult,
     ConcurrencyConflict,
     EventStore,
     NewEvent,
 )
-from tracker.adapters.projection_sql import Reference, send_reference_lookups, write_stream_rows
+from tracker.adapters.hashing import Chain
+from tracker.adapters.memory import MemoryUnitOfWork
+from tracker.adapters.projection_sql import Reference
 from tracker.adapters.revision import SCHEMA_REVISION
+from tracker.adapters.sql_unit_of_work import SqlUnitOfWork
 from tracker.clock import utc_today
 from tracker.config import resolve_db_url, sqlite_path
 from tracker.domain import streams
@@ -44,6 +45,7 @@ from tracker.domain.commitment import (
 )
 from tracker.domain.events import DomainEvent
 from tracker.service_layer.projections import commitment_rows, follow_up_rows, rows_to_domain
+from tracker.service_layer.unit_of_work import CommandTransaction, UnitOfWork
 
 RETRIES = 3
 
@@ -54,10 +56,6 @@ class UnknownReferences(DomainError):
     def __init__(self, missing: list[Reference]) -> None:
         super().__init__("; ".join(f"unknown {kind} {ident!r}" for _, kind, ident in missing))
         self.missing = missing
-
-
-class BusyError(RuntimeError):
-    """The database stayed locked by another writer for longer than we wait."""
 
 
 def day_start(day: date) -> datetime:
@@ -121,10 +119,20 @@ def schema_status(url: str | None = None) -> SchemaStatus:
     return SchemaStatus(database.where, current, SCHEMA_REVISION)
 
 
-@dataclass
+class NeedsDatabase(RuntimeError):
+    """A use case that still reads SQL directly was asked of an in-memory tracker."""
+
+
 class Tracker:
-    db: Database
-    store: EventStore = field(default_factory=EventStore)
+    """The application: its unit of work, and the use cases that run on it.
+
+    Given a ``Database``, it runs on SQL (``SqlUnitOfWork``); given any other unit of
+    work (``MemoryUnitOfWork`` in service tests), on that. The use cases not yet on the
+    unit of work reach the database through :attr:`db` and :attr:`store`.
+    """
+
+    def __init__(self, work: Database | UnitOfWork, store: EventStore | None = None) -> None:
+        self.uow: UnitOfWork = SqlUnitOfWork(work, store) if isinstance(work, Database) else work
 
     @classmethod
     def open(cls, url: str | None = None) -> Tracker:
@@ -132,8 +140,26 @@ class Tracker:
         db.ensure_schema()
         return cls(db)
 
+    @classmethod
+    def in_memory(cls, chain: Chain | None = None) -> Tracker:
+        """A tracker on an empty in-memory log: for tests of the service layer."""
+        return cls(MemoryUnitOfWork(chain or Chain()))
+
+    @property
+    def db(self) -> Database:
+        return self._sql().db
+
+    @property
+    def store(self) -> EventStore:
+        return self._sql().store
+
+    def _sql(self) -> SqlUnitOfWork:
+        if not isinstance(self.uow, SqlUnitOfWork):
+            raise NeedsDatabase("this use case reads the database directly: open a database")
+        return self.uow
+
     def close(self) -> None:
-        self.db.dispose()
+        self.uow.close()
 
     def new_events(
         self,
@@ -177,10 +203,10 @@ class Tracker:
         key = key or f"cmd:{uuid.uuid4()}"
         stream = streams.commitment(commitment_id)
 
-        def run(tx: Transaction) -> AppendResult:
-            with tx.batch() as conn:
-                sent = self.store.send_command_reads(conn, stream, f"{key}#0")
-                unknown = send_reference_lookups(conn, references)
+        def run(tx: CommandTransaction) -> AppendResult:
+            with tx.batch() as session:
+                sent = session.send_command_reads(stream, f"{key}#0")
+                unknown = session.send_reference_lookups(references)
             read = sent()
             if read.duplicate:
                 with tx.batch(commit=True):  # what it read: cheaper to end than to roll back
@@ -197,12 +223,12 @@ class Tracker:
                 raise exc.naming(commitment_id) from None
             new = self.new_events(decided, command=name, key=key)
             before = follow_up_rows(state) if state else None
-            with tx.batch(commit=True) as conn:
+            with tx.batch(commit=True) as session:
                 # The first key was checked above, under the lock; the unique index
                 # guards the rest. No second read: the new state is the old one
                 # extended with what was just appended.
-                result = self.store.append_batch(
-                    conn, [(stream, version, new)], read_versions={stream: version}, head=read.head
+                result = session.append_batch(
+                    [(stream, version, new)], read_versions={stream: version}, head=read.head
                 )
                 for i, (event, position) in enumerate(
                     zip(decided, result.positions, strict=True), start=1
@@ -212,19 +238,13 @@ class Tracker:
                 assert state is not None  # decide returns at least one event
                 rows = commitment_rows(state)
                 same = ("follow_ups",) if rows["follow_ups"] == before else ()
-                write_stream_rows(conn, stream, rows, unchanged=same)
+                session.write_stream_rows(stream, rows, unchanged=same)
             return result
 
         for attempt in range(RETRIES):
             try:
-                return self.db.run_command(run)
+                return self.uow.run_command(run)
             except ConcurrencyConflict:
                 if expected_version is not None or attempt == RETRIES - 1:
                     raise
-            except OperationalError as exc:
-                if "locked" in str(exc).lower():
-                    raise BusyError(
-                        "the database is busy with another writer; try again in a moment"
-                    ) from exc
-                raise
         raise AssertionError("unreachable")  # pragma: no cover

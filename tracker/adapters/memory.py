@@ -1,0 +1,230 @@
+"""The unit of work in memory: the event log and the projection tables in Python lists
+and dicts, for tests of the service layer that need no database.
+
+It keeps the store's contract as the SQL one does (``tests/contract/`` runs the same
+suite on both): a write transaction holds a lock and is all or nothing; positions are
+gap-free; versions and idempotency keys are checked the same way; and rows are
+encoded, chained and upcast by the very functions ``EventStore`` uses, so the log
+holds what SQLite would hold and the heads are equal. Stream ids are ordered as
+Python orders text, which is SQLite's order.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+from tracker.adapters.eventstore import (
+    AppendResult,
+    CommandRead,
+    Head,
+    IdempotencyConflict,
+    NewEvent,
+    Row,
+    StoredEvent,
+    encode_batch,
+    retried,
+    row_to_event,
+    verify_head,
+)
+from tracker.adapters.hashing import GENESIS, Chain
+from tracker.adapters.projection_sql import LAYOUTS, OWNED, REFERENCED, Reference, Rows
+
+T = TypeVar("T")
+Table = dict[tuple[Any, ...], tuple[Any, ...]]  # a row's key values, and its values
+
+
+@dataclass
+class MemoryLog:
+    """What is stored: the rows as the ``events`` table holds them, in position order,
+    and the projection tables. Share one between units of work to have several
+    writers (with other audit keys, say) on one log."""
+
+    rows: list[Row] = field(default_factory=list)
+    streams: dict[str, list[int]] = field(default_factory=dict)  # stream id: row indexes
+    keys: dict[str, int] = field(default_factory=dict)  # idempotency key: position
+    tables: dict[str, Table] = field(default_factory=lambda: {name: {} for name in LAYOUTS})
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+
+class MemorySession:
+    """The log and the projection tables as one transaction sees them."""
+
+    def __init__(self, log: MemoryLog, chain: Chain) -> None:
+        self.log, self.chain = log, chain
+
+    # --- writing ----------------------------------------------------------------
+
+    def append(
+        self,
+        stream_id: str,
+        expected_version: int,
+        events: Sequence[NewEvent],
+        *,
+        now: datetime | None = None,
+    ) -> AppendResult:
+        keys = [e.idempotency_key for e in events if e.idempotency_key]
+        if keys and (retry := retried(keys, self.positions_for_keys(keys))):
+            return retry
+        return self.append_batch([(stream_id, expected_version, events)], now=now)
+
+    def append_batch(
+        self,
+        batch: Sequence[tuple[str, int, Sequence[NewEvent]]],
+        *,
+        now: datetime | None = None,
+        read_versions: Mapping[str, int] | None = None,
+        head: Head | None = None,
+    ) -> AppendResult:
+        """As ``EventStore.append_batch``; a key used before, which the SQL store's
+        unique index refuses, is an :class:`IdempotencyConflict`."""
+        streams = [s for s, _, evs in batch if evs]
+        if not streams:
+            return AppendResult([])
+        rows = encode_batch(
+            self.chain, batch, self.stream_versions(streams), self._head(), now, None
+        )
+        keys = Counter(row[9] for row in rows if row[9] is not None)
+        if reused := sorted(k for k, n in keys.items() if n > 1 or k in self.log.keys):
+            raise IdempotencyConflict(f"idempotency keys {reused} are used twice")
+        log = self.log
+        for row in rows:
+            log.streams.setdefault(row[1], []).append(len(log.rows))
+            log.rows.append(row)
+            if row[9] is not None:
+                log.keys[row[9]] = row[0]
+        return AppendResult([row[0] for row in rows])
+
+    def _head(self) -> Head:
+        return verify_head(self.chain, self.log.rows[:-3:-1])
+
+    # --- reading ----------------------------------------------------------------
+
+    def stream_version(self, stream_id: str) -> int:
+        return len(self.log.streams.get(stream_id, ()))
+
+    def stream_versions(self, stream_ids: Sequence[str]) -> dict[str, int]:
+        return {s: self.stream_version(s) for s in stream_ids if s in self.log.streams}
+
+    def count(self) -> int:
+        return len(self.log.rows)
+
+    def head(self) -> tuple[int, str]:
+        rows = self.log.rows
+        return (rows[-1][0], rows[-1][10]) if rows else (0, GENESIS)
+
+    def positions_for_keys(self, keys: list[str]) -> dict[str, int]:
+        return {k: self.log.keys[k] for k in keys if k in self.log.keys}
+
+    def _stream_rows(self, stream_id: str, known_at: str | None = None) -> list[Row]:
+        rows = [self.log.rows[i] for i in self.log.streams.get(stream_id, ())]
+        return rows if known_at is None else [r for r in rows if r[8] <= known_at]
+
+    def read_stream(self, stream_id: str, *, known_at: str | None = None) -> list[StoredEvent]:
+        return [row_to_event(r) for r in self._stream_rows(stream_id, known_at)]
+
+    def read_streams(self, stream_ids: Sequence[str]) -> list[StoredEvent]:
+        return [e for s in sorted(set(stream_ids)) for e in self.read_stream(s)]
+
+    def read_by_stream(
+        self, *, prefix: str = "", batch_size: int = 5000, known_at: str | None = None
+    ) -> Iterator[StoredEvent]:
+        for stream_id in sorted(self.log.streams):
+            if stream_id.startswith(prefix):
+                yield from self.read_stream(stream_id, known_at=known_at)
+
+    def read_all(
+        self, *, after: int = 0, batch_size: int = 2000, known_at: str | None = None
+    ) -> Iterator[StoredEvent]:
+        for batch in self.read_raw(after=after, batch_size=batch_size, known_at=known_at):
+            yield from map(row_to_event, batch)
+
+    def read_raw(
+        self, *, after: int = 0, batch_size: int = 2000, known_at: str | None = None
+    ) -> Iterator[list[Row]]:
+        rows: list[Row] = [r for r in self.log.rows[after:] if known_at is None or r[8] <= known_at]
+        for start in range(0, len(rows), batch_size):
+            yield rows[start : start + batch_size]
+
+    def send_command_reads(self, stream_id: str, key: str) -> Callable[[], CommandRead]:
+        if key in self.log.keys:
+            read = CommandRead(True, [], (0, GENESIS, None))
+        else:
+            # FOLD_COLUMNS: all but meta, recorded_at, idempotency_key, hash, db_user.
+            rows: list[Row] = [(*r[:6], r[7]) for r in self._stream_rows(stream_id)]
+            read = CommandRead(False, rows, self._head())
+        return lambda: read
+
+    # --- the projection tables ----------------------------------------------------
+
+    def send_reference_lookups(self, refs: Sequence[Reference]) -> Callable[[], list[Reference]]:
+        tables = self.log.tables
+        unknown = [ref for ref in refs if (ref[2],) not in tables[REFERENCED[ref[1]]]]
+        return lambda: unknown
+
+    def write_stream_rows(
+        self, stream_id: str, rows: Rows, *, unchanged: tuple[str, ...] = ()
+    ) -> None:
+        kind, _, ident = stream_id.partition(":")
+        for name in OWNED.get(kind, ()):
+            if name in unchanged:
+                continue
+            layout, table = LAYOUTS[name], self.log.tables[name]
+            for key in [k for k in table if k[0] == ident]:
+                del table[key]
+            for row in rows.get(name, ()):
+                values = layout.values(row)
+                table[layout.key_of(values)] = values
+
+
+class MemoryCommand:
+    """A command's transaction: its batches all see the one session."""
+
+    def __init__(self, session: MemorySession) -> None:
+        self.session = session
+
+    @contextmanager
+    def batch(self, *, commit: bool = False) -> Iterator[MemorySession]:
+        yield self.session
+
+
+class MemoryUnitOfWork:
+    def __init__(self, chain: Chain | None = None, log: MemoryLog | None = None) -> None:
+        self.chain = chain or Chain()
+        self.log = log or MemoryLog()
+
+    @contextmanager
+    def write(self) -> Iterator[MemorySession]:
+        """Under the log's lock; what the block wrote is undone if it raises."""
+        log = self.log
+        with log.lock:
+            count, keys = len(log.rows), dict(log.keys)
+            tables = {name: dict(table) for name, table in log.tables.items()}
+            try:
+                yield MemorySession(log, self.chain)
+            except BaseException:
+                for row in log.rows[count:]:
+                    stream = log.streams[row[1]]
+                    stream.pop()
+                    if not stream:
+                        del log.streams[row[1]]
+                del log.rows[count:]
+                log.keys, log.tables = keys, tables
+                raise
+
+    @contextmanager
+    def read(self) -> Iterator[MemorySession]:
+        with self.log.lock:
+            yield MemorySession(self.log, self.chain)
+
+    def run_command(self, body: Callable[[MemoryCommand], T]) -> T:
+        with self.write() as session:
+            return body(MemoryCommand(session))
+
+    def close(self) -> None:
+        """Nothing to release: the log lives as long as the object."""

@@ -1,0 +1,155 @@
+"""The unit of work on SQLite or PostgreSQL: ``Database``'s transactions, with the
+``EventStore`` and the projection tables bound to their connection.
+
+A command keeps its path: ``Database.run_command`` (``BEGIN IMMEDIATE`` on SQLite; two
+pipelined batches on PostgreSQL, retried once on a stale pooled connection), and a
+database that stays locked by another writer is a :class:`BusyError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import TypeVar
+
+from sqlalchemy import Connection
+from sqlalchemy.exc import OperationalError
+
+from tracker.adapters import projection_sql
+from tracker.adapters.db import Database, Transaction
+from tracker.adapters.eventstore import (
+    AppendResult,
+    CommandRead,
+    EventStore,
+    Head,
+    NewEvent,
+    Row,
+    StoredEvent,
+)
+from tracker.adapters.projection_sql import Reference, Rows
+
+T = TypeVar("T")
+
+
+class BusyError(RuntimeError):
+    """The database stayed locked by another writer for longer than we wait."""
+
+
+class SqlSession:
+    """The event store and the projection tables on one connection."""
+
+    def __init__(self, store: EventStore, conn: Connection) -> None:
+        self.store, self.conn = store, conn
+
+    def append(
+        self,
+        stream_id: str,
+        expected_version: int,
+        events: Sequence[NewEvent],
+        *,
+        now: datetime | None = None,
+    ) -> AppendResult:
+        return self.store.append(self.conn, stream_id, expected_version, events, now=now)
+
+    def append_batch(
+        self,
+        batch: Sequence[tuple[str, int, Sequence[NewEvent]]],
+        *,
+        now: datetime | None = None,
+        read_versions: Mapping[str, int] | None = None,
+        head: Head | None = None,
+    ) -> AppendResult:
+        return self.store.append_batch(
+            self.conn, batch, now=now, read_versions=read_versions, head=head
+        )
+
+    def stream_version(self, stream_id: str) -> int:
+        return self.store.stream_version(self.conn, stream_id)
+
+    def stream_versions(self, stream_ids: Sequence[str]) -> dict[str, int]:
+        return self.store.stream_versions(self.conn, stream_ids)
+
+    def count(self) -> int:
+        return self.store.count(self.conn)
+
+    def head(self) -> tuple[int, str]:
+        return self.store.head(self.conn)
+
+    def positions_for_keys(self, keys: list[str]) -> dict[str, int]:
+        return self.store.positions_for_keys(self.conn, keys)
+
+    def read_stream(self, stream_id: str, *, known_at: str | None = None) -> list[StoredEvent]:
+        return self.store.read_stream(self.conn, stream_id, known_at=known_at)
+
+    def read_streams(self, stream_ids: Sequence[str]) -> list[StoredEvent]:
+        return self.store.read_streams(self.conn, stream_ids)
+
+    def read_by_stream(
+        self, *, prefix: str = "", batch_size: int = 5000, known_at: str | None = None
+    ) -> Iterator[StoredEvent]:
+        return self.store.read_by_stream(
+            self.conn, prefix=prefix, batch_size=batch_size, known_at=known_at
+        )
+
+    def read_all(
+        self, *, after: int = 0, batch_size: int = 2000, known_at: str | None = None
+    ) -> Iterator[StoredEvent]:
+        return self.store.read_all(self.conn, after=after, batch_size=batch_size, known_at=known_at)
+
+    def read_raw(
+        self, *, after: int = 0, batch_size: int = 2000, known_at: str | None = None
+    ) -> Iterator[list[Row]]:
+        return self.store.read_raw(self.conn, after=after, batch_size=batch_size, known_at=known_at)
+
+    def send_command_reads(self, stream_id: str, key: str) -> Callable[[], CommandRead]:
+        return self.store.send_command_reads(self.conn, stream_id, key)
+
+    def send_reference_lookups(self, refs: Sequence[Reference]) -> Callable[[], list[Reference]]:
+        return projection_sql.send_reference_lookups(self.conn, refs)
+
+    def write_stream_rows(
+        self, stream_id: str, rows: Rows, *, unchanged: tuple[str, ...] = ()
+    ) -> None:
+        projection_sql.write_stream_rows(self.conn, stream_id, rows, unchanged=unchanged)
+
+
+class SqlCommand:
+    """A command's :class:`Transaction`, its batches as sessions."""
+
+    def __init__(self, tx: Transaction, store: EventStore) -> None:
+        self.tx, self.store = tx, store
+
+    @contextmanager
+    def batch(self, *, commit: bool = False) -> Iterator[SqlSession]:
+        with self.tx.batch(commit=commit) as conn:
+            yield SqlSession(self.store, conn)
+
+
+class SqlUnitOfWork:
+    def __init__(self, db: Database, store: EventStore | None = None) -> None:
+        self.db = db
+        self.store = store or EventStore()
+
+    @contextmanager
+    def write(self) -> Iterator[SqlSession]:
+        with self.db.write() as conn:
+            yield SqlSession(self.store, conn)
+
+    @contextmanager
+    def read(self) -> Iterator[SqlSession]:
+        with self.db.read() as conn:
+            yield SqlSession(self.store, conn)
+
+    def run_command(self, body: Callable[[SqlCommand], T]) -> T:
+        try:
+            return self.db.run_command(lambda tx: body(SqlCommand(tx, self.store)))
+        except OperationalError as exc:
+            if "locked" in str(exc).lower():
+                raise BusyError(
+                    "the database is busy with another writer; try again in a moment"
+                ) from exc
+            raise
+
+    def close(self) -> None:
+        self.db.dispose()

@@ -1,0 +1,128 @@
+"""The unit of work the service layer runs on: the event log and the projections it
+keeps, one transaction at a time.
+
+A port, as *Cosmic Python* has it: the service layer says what it needs, and the
+adapters provide it: an SQL one over ``Database`` and ``EventStore``
+(``adapters/sql_unit_of_work.py``), an in-memory one (``adapters/memory.py``) on which
+service tests run without a database. Both keep the store's whole contract
+(optimistic concurrency, idempotency keys, gap-free positions, the hash chain,
+upcasting on read, all or nothing per transaction); ``tests/contract/`` checks it on
+each.
+
+A command reads in one batch and writes in another (:class:`CommandTransaction`):
+two round trips on PostgreSQL. A read is sent when it is called and answered when the
+function it returns is called, after the batch: that is what lets a batch travel
+whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import Protocol, TypeVar
+
+from tracker.adapters.eventstore import (
+    AppendResult,
+    CommandRead,
+    Head,
+    NewEvent,
+    Row,
+    StoredEvent,
+)
+from tracker.adapters.projection_sql import Reference, Rows
+
+T = TypeVar("T")
+
+
+class EventLog(Protocol):
+    """The event log as one transaction sees it."""
+
+    def append(
+        self,
+        stream_id: str,
+        expected_version: int,
+        events: Sequence[NewEvent],
+        *,
+        now: datetime | None = None,
+    ) -> AppendResult:
+        """``events`` appended if the stream is at ``expected_version`` (0: a new
+        stream; ``ANY_VERSION``: unchecked); nothing, and the original positions, if
+        all their idempotency keys were appended before."""
+        ...
+
+    def append_batch(
+        self,
+        batch: Sequence[tuple[str, int, Sequence[NewEvent]]],
+        *,
+        now: datetime | None = None,
+        read_versions: Mapping[str, int] | None = None,
+        head: Head | None = None,
+    ) -> AppendResult:
+        """Many streams' events, every version checked, in the order of ``batch``."""
+        ...
+
+    def stream_version(self, stream_id: str) -> int: ...
+
+    def stream_versions(self, stream_ids: Sequence[str]) -> dict[str, int]: ...
+
+    def count(self) -> int: ...
+
+    def head(self) -> tuple[int, str]: ...
+
+    def positions_for_keys(self, keys: list[str]) -> dict[str, int]: ...
+
+    def read_stream(self, stream_id: str, *, known_at: str | None = None) -> list[StoredEvent]: ...
+
+    def read_streams(self, stream_ids: Sequence[str]) -> list[StoredEvent]: ...
+
+    def read_by_stream(
+        self, *, prefix: str = "", batch_size: int = 5000, known_at: str | None = None
+    ) -> Iterator[StoredEvent]: ...
+
+    def read_all(
+        self, *, after: int = 0, batch_size: int = 2000, known_at: str | None = None
+    ) -> Iterator[StoredEvent]: ...
+
+    def read_raw(
+        self, *, after: int = 0, batch_size: int = 2000, known_at: str | None = None
+    ) -> Iterator[list[Row]]: ...
+
+    def send_command_reads(self, stream_id: str, key: str) -> Callable[[], CommandRead]: ...
+
+
+class Session(EventLog, Protocol):
+    """The log and the projection tables, in one transaction."""
+
+    def send_reference_lookups(self, refs: Sequence[Reference]) -> Callable[[], list[Reference]]:
+        """The references that name no stored actor, source or commitment."""
+        ...
+
+    def write_stream_rows(
+        self, stream_id: str, rows: Rows, *, unchanged: tuple[str, ...] = ()
+    ) -> None:
+        """Replace the projection rows a stream owns, except in tables ``unchanged``."""
+        ...
+
+
+class CommandTransaction(Protocol):
+    """A command's write transaction, sent in batches (see ``db.Transaction``)."""
+
+    def batch(self, *, commit: bool = False) -> AbstractContextManager[Session]: ...
+
+
+class UnitOfWork(Protocol):
+    def write(self) -> AbstractContextManager[Session]:
+        """A transaction holding the write lock: committed if the block ends, rolled
+        back, leaving nothing, if it raises."""
+        ...
+
+    def read(self) -> AbstractContextManager[Session]:
+        """One consistent view of the log and the projections."""
+        ...
+
+    def run_command(self, body: Callable[[CommandTransaction], T]) -> T:
+        """``body`` in one write transaction, committed by its ``commit=True`` batch."""
+        ...
+
+    def close(self) -> None: ...

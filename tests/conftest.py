@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support.backends import database_url
 from support.pgserver import PgServer, require_pg_bin, start_postgres
 
 from tracker.adapters.db import Database
@@ -87,15 +88,10 @@ def sqlite_db_url(tmp_path: Path, sqlite_template: Path) -> str:
 
 
 @pytest.fixture(params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def db_url(request: pytest.FixtureRequest) -> Iterator[str]:
     """A database of its own per test on each backend, at the current schema."""
-    if request.param == "sqlite":
-        yield request.getfixturevalue("sqlite_db_url")
-        return
-    server: PgServer = request.getfixturevalue("pg_server")
-    name = f"t_{uuid.uuid4().hex}"
-    yield server.create_database(name, template=request.getfixturevalue("pg_template"))
-    server.drop_database(name)
+    with database_url(request, request.param) as url:
+        yield url
 
 
 @pytest.fixture

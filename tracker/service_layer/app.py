@@ -1,8 +1,9 @@
 """The application service: one command, one transaction, events and projections together.
 
-Commands run under the global write lock (see ``Database.run_command``), reading the
-stream, deciding and appending inside it, in two round trips on PostgreSQL (what is
-read, then what is written and COMMIT: ``Transaction``); a ``ConcurrencyConflict`` can then only
+Commands run on the unit of work (``unit_of_work.py``) under its write lock, reading
+the stream, deciding and appending inside it: on SQL in two round trips on PostgreSQL
+(what is read, then what is written and COMMIT: ``Database.run_command`` and
+``Transaction``), in memory in one locked transaction. A ``ConcurrencyConflict`` can then only
 come from a caller's own ``expected_version`` or a lock-less writer, and is retried a
 few times by re-reading and re-deciding. Every invocation carries an idempotency key,
 so a retry after a commit whose answer was lost appends nothing.

@@ -11,10 +11,10 @@ from datetime import date
 from typing import Any
 
 import pytest
+from support.memory import assert_projections_agree, made, register, snapshot, table
 
-from tracker.adapters.eventstore import ConcurrencyConflict, NewEvent
+from tracker.adapters.eventstore import ConcurrencyConflict
 from tracker.adapters.memory import MemoryLog, MemoryUnitOfWork
-from tracker.adapters.projection_sql import LAYOUTS
 from tracker.domain import events as ev
 from tracker.domain import streams
 from tracker.domain.commitment import (
@@ -26,17 +26,14 @@ from tracker.domain.commitment import (
     DayRefused,
     DomainError,
     FollowUpSpec,
-    MakeCommitment,
     NoSuchCommitment,
     RecordProgress,
     ScheduleFollowUp,
 )
 from tracker.domain.deadlines import DueWindow
 from tracker.domain.statuses import Status
-from tracker.service_layer.app import NeedsDatabase, Tracker, UnknownReferences, day_start
-from tracker.service_layer.projections import rows_for_stream, streams_in_order, to_domain
+from tracker.service_layer.app import NeedsDatabase, Tracker, UnknownReferences
 
-MADE_ON = date(2024, 1, 19)
 ON = date(2024, 2, 1)
 
 
@@ -48,52 +45,6 @@ def log() -> MemoryLog:
 @pytest.fixture
 def tracker(log: MemoryLog) -> Tracker:
     return Tracker(MemoryUnitOfWork(log=log))
-
-
-def made(cid: str = "darien-visit") -> MakeCommitment:
-    follow_up = FollowUpSpec("ask", date(2024, 3, 1), "Ask whether it happened")
-    return MakeCommitment(
-        id=cid,
-        title="Visit the Darién Gap",
-        made_by=("mx",),
-        made_on=MADE_ON,
-        due=DueWindow(date(2024, 6, 1), date(2024, 6, 30), "June 2024"),
-        follow_ups=(follow_up,),
-    )
-
-
-def register(tracker: Tracker, kind: str, item: dict[str, Any]) -> None:
-    """An actor or a source in the log and its table, as `actors add` leaves them."""
-    stream = streams.actor(item["id"]) if kind == "actor" else streams.source(item["id"])
-    event_type = ev.ACTOR_REGISTERED if kind == "actor" else ev.SOURCE_REGISTERED
-    with tracker.uow.write() as session:
-        session.append(stream, 0, [NewEvent(event_type, item, day_start(MADE_ON))])
-        events = [to_domain(e) for e in session.read_stream(stream)]
-        session.write_stream_rows(stream, rows_for_stream(stream, events))
-
-
-def table(log: MemoryLog, name: str) -> list[dict[str, Any]]:
-    columns = LAYOUTS[name].columns
-    return [dict(zip(columns, values, strict=True)) for values in log.tables[name].values()]
-
-
-def snapshot(log: MemoryLog) -> tuple[Any, ...]:
-    return list(log.rows), {name: dict(rows) for name, rows in log.tables.items()}
-
-
-def assert_projections_agree(tracker: Tracker, log: MemoryLog) -> None:
-    """What the tables hold is what the log derives, stream by stream."""
-    derived: dict[str, dict[Any, Any]] = {name: {} for name in LAYOUTS}
-    with tracker.uow.read() as session:
-        by_stream = list(streams_in_order(session.read_by_stream()))
-    for stream_id, stored in by_stream:
-        events = [to_domain(e) for e in stored]
-        for name, items in rows_for_stream(stream_id, events).items():
-            layout = LAYOUTS[name]
-            for item in items:
-                values = layout.values(item)
-                derived[name][layout.key_of(values)] = values
-    assert derived == log.tables
 
 
 # --- recording -------------------------------------------------------------------------

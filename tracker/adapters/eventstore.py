@@ -161,6 +161,7 @@ _SESSION_USER = Statement("SELECT session_user")
 _COUNT = Statement("SELECT count(*) FROM events")
 _HEAD = Statement("SELECT position, hash FROM events ORDER BY position DESC LIMIT 1")
 _LAST_TWO = Statement(f"SELECT {COLUMNS} FROM events ORDER BY position DESC LIMIT 2")  # noqa: S608
+_LAST_OCCURRED = Statement("SELECT MAX(occurred_at) FROM events WHERE stream_id LIKE ? ESCAPE '/'")
 _VERSION = Statement("SELECT max(version) FROM events WHERE stream_id = ?")
 _STREAM = Statement(f"SELECT {COLUMNS} FROM events WHERE stream_id = ? ORDER BY version")  # noqa: S608
 _STREAM_FOLD = Statement(f"SELECT {FOLD_COLUMNS} FROM events WHERE stream_id = ? ORDER BY version")  # noqa: S608
@@ -431,6 +432,11 @@ class EventStore:
         """The position of the last row in position order, whatever it holds (a
         tampered SQLite row may hold text there); None in an empty log."""
         rows = _HEAD.rows(conn)
+        return rows[0][0] if rows else None
+
+    def last_occurred(self, conn: Connection, prefix: str) -> str | None:
+        """The latest ``occurred_at`` of the streams whose ids start with ``prefix``."""
+        rows = _LAST_OCCURRED.rows(conn, (_like_prefix(prefix),))
         return rows[0][0] if rows else None
 
     def head(self, conn: Connection) -> tuple[int, str]:

@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 from tracker.adapters.eventstore import (
@@ -151,12 +151,26 @@ class MemorySession:
         for start in range(0, len(rows), batch_size):
             yield rows[start : start + batch_size]
 
+    def read_fold_rows(
+        self, *, prefix: str = "", known_at: str | None = None, happened_by: date | None = None
+    ) -> Iterator[list[Row]]:
+        # occurred_at is ISO text: before the next day's date is on or before the day.
+        before = None if happened_by is None else (happened_by + timedelta(days=1)).isoformat()
+        for stream_id in sorted(self.log.streams):
+            if stream_id.startswith(prefix):
+                rows = self._stream_rows(stream_id, known_at)
+                yield [_fold_row(r) for r in rows if before is None or r[7] < before]
+
+    def last_occurred(self, prefix: str) -> str | None:
+        rows, streams = self.log.rows, self.log.streams
+        found = (rows[i][7] for s in streams if s.startswith(prefix) for i in streams[s])
+        return max(found, default=None)
+
     def send_command_reads(self, stream_id: str, key: str) -> Callable[[], CommandRead]:
         if key in self.log.keys:
             read = CommandRead(True, [], (0, GENESIS, None))
         else:
-            # FOLD_COLUMNS: all but meta, recorded_at, idempotency_key, hash, db_user.
-            rows: list[Row] = [(*r[:6], r[7]) for r in self._stream_rows(stream_id)]
+            rows: list[Row] = [_fold_row(r) for r in self._stream_rows(stream_id)]
             read = CommandRead(False, rows, self._head())
         return lambda: read
 
@@ -180,6 +194,16 @@ class MemorySession:
             for row in rows.get(name, ()):
                 values = layout.values(row)
                 table[layout.key_of(values)] = values
+
+    def stored_states(self) -> Iterator[str]:
+        at = LAYOUTS["commitments"].columns.index("state")
+        return (values[at] for values in list(self.log.tables["commitments"].values()))
+
+
+def _fold_row(row: Row) -> Row:
+    """A stored row's :data:`FOLD_COLUMNS`: all but meta, recorded_at, the idempotency
+    key, the hash and db_user."""
+    return (*row[:6], row[7])
 
 
 class MemoryCommand:

@@ -9,7 +9,7 @@ parameters (hence the S608s).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -97,6 +97,16 @@ def send_reference_lookups(
         return [ref for ref, rows in zip(refs, found, strict=True) if not rows]
 
     return unknown
+
+
+_STATES = Statement("SELECT state FROM commitments")
+
+
+def stored_states(conn: Connection) -> Iterator[str]:
+    """The ``state`` column of the commitments projection: each one's state, encoded."""
+    for batch in _STATES.batches(conn):
+        for (text,) in batch:
+            yield text
 
 
 def insert_rows(conn: Connection, name: str, rows: Iterable[dict[str, Any]]) -> None:

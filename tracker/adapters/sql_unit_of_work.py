@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from typing import TypeVar
 
 from sqlalchemy import Connection
@@ -102,6 +102,16 @@ class SqlSession:
     ) -> Iterator[list[Row]]:
         return self.store.read_raw(self.conn, after=after, batch_size=batch_size, known_at=known_at)
 
+    def read_fold_rows(
+        self, *, prefix: str = "", known_at: str | None = None, happened_by: date | None = None
+    ) -> Iterator[list[Row]]:
+        return self.store.read_fold_rows(
+            self.conn, prefix=prefix, known_at=known_at, happened_by=happened_by
+        )
+
+    def last_occurred(self, prefix: str) -> str | None:
+        return self.store.last_occurred(self.conn, prefix)
+
     def send_command_reads(self, stream_id: str, key: str) -> Callable[[], CommandRead]:
         return self.store.send_command_reads(self.conn, stream_id, key)
 
@@ -112,6 +122,9 @@ class SqlSession:
         self, stream_id: str, rows: Rows, *, unchanged: tuple[str, ...] = ()
     ) -> None:
         projection_sql.write_stream_rows(self.conn, stream_id, rows, unchanged=unchanged)
+
+    def stored_states(self) -> Iterator[str]:
+        return projection_sql.stored_states(self.conn)
 
 
 class SqlCommand:

@@ -148,8 +148,8 @@ def flag(tracker: Tracker, now: datetime) -> FlagReport:
     view = View.at(now)
     items = scan(tracker, view)
     meta = {"recorded_by": os_user(), "command": "overdue --flag"}
-    with tracker.db.write() as conn:
-        seen = tracker.store.positions_for_keys(conn, [i.key for i in items])
+    with tracker.uow.write() as session:
+        seen = session.positions_for_keys([i.key for i in items])
         new = [i for i in items if i.key not in seen]
         batch = [
             (
@@ -167,5 +167,5 @@ def flag(tracker: Tracker, now: datetime) -> FlagReport:
             )
             for i in new
         ]
-        tracker.store.append_batch(conn, batch, now=None)
+        session.append_batch(batch, now=None)
     return FlagReport(items, new)

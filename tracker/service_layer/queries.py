@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from tracker.adapters import schema
-from tracker.adapters.db import Statement
 from tracker.adapters.eventstore import StoredEvent, decode_payload, format_ts
+from tracker.adapters.sql_unit_of_work import SqlSession
 from tracker.clock import utc_today
 from tracker.domain import events as ev
 from tracker.domain import streams
@@ -28,6 +28,7 @@ from tracker.domain.names import ActorDirectory
 from tracker.service_layer.app import Tracker, collector_paused
 from tracker.service_layer.projections import domain_streams, to_domain
 from tracker.service_layer.statusrows import SORTS, sort_key, status_row
+from tracker.service_layer.unit_of_work import Session
 
 
 class QueryError(ValueError):
@@ -75,32 +76,25 @@ def commitment_as_of(events: Sequence[DomainEvent], day: date | None) -> Commitm
     return fold(kept)
 
 
-_STATES = Statement("SELECT state FROM commitments")
-# The last day anything in a commitment's stream is dated on (occurred_at is UTC text).
-_LAST_DAY = Statement("SELECT MAX(occurred_at) FROM events WHERE stream_id LIKE ?")
-
-
-def _projections_answer(conn: Connection, view: View) -> bool:
+def _projections_answer(session: Session, view: View) -> bool:
     """Whether the projections are the view's answer: today's view, or a day on or
     after the last one the log dates anything on (then no event is left out)."""
     if view.known_at is not None:
         return False
     if view.as_of is None:
         return True
-    (last,) = _LAST_DAY.rows(conn, (f"{streams.prefix(streams.COMMITMENT)}%",))[0]
+    last = session.last_occurred(streams.prefix(streams.COMMITMENT))
     return last is None or date.fromisoformat(last[:10]) <= view.as_of
 
 
-def states(tracker: Tracker, conn: Connection, view: View) -> Iterator[CommitmentState]:
+def states(session: Session, view: View) -> Iterator[CommitmentState]:
     """Every commitment as the view sees it: the one source of states for the reports
     (`status`, `scorecard`) and the jobs (`overdue`, `remind`)."""
-    if _projections_answer(conn, view):
-        for batch in _STATES.batches(conn):
-            for (text,) in batch:
-                yield CommitmentState.from_dict(decode_payload(text))
+    if _projections_answer(session, view):
+        for text in session.stored_states():
+            yield CommitmentState.from_dict(decode_payload(text))
         return
-    rows = tracker.store.read_fold_rows(
-        conn,
+    rows = session.read_fold_rows(
         prefix=streams.prefix(streams.COMMITMENT),
         known_at=view.known_at_text,
         happened_by=view.as_of,
@@ -113,8 +107,14 @@ def states(tracker: Tracker, conn: Connection, view: View) -> Iterator[Commitmen
 
 def commitments(tracker: Tracker, view: View) -> list[CommitmentState]:
     """:func:`states` read in a transaction of their own."""
-    with collector_paused(), tracker.db.read() as conn:
-        return list(states(tracker, conn, view))
+    with collector_paused(), tracker.uow.read() as session:
+        return list(states(session, view))
+
+
+def _sql_session(tracker: Tracker, conn: Connection) -> Session:
+    """The unit of work's session on a connection a report also reads SQL on (the
+    actors), until the reports run on the unit of work too."""
+    return SqlSession(tracker.store, conn)
 
 
 def directory(conn: Connection) -> tuple[ActorDirectory, dict[str, str | None]]:
@@ -188,7 +188,7 @@ def status_report(
     with collector_paused(), tracker.db.read() as conn:
         actors = resolve_actor(conn, by)[1] if by else None
         rows = []
-        for state in states(tracker, conn, view):
+        for state in states(_sql_session(tracker, conn), view):
             if actors is not None and not actors.intersection(state.made_by):
                 continue
             if status and state.status.value not in status:
@@ -315,5 +315,5 @@ def scorecard_report(tracker: Tracker, view: View, group: str = "actor") -> list
 
     with tracker.db.read() as conn:
         names = actor_names(conn) if group == "actor" else {}
-        cards = scorecard(states(tracker, conn, view), view.day, names, group=group)
+        cards = scorecard(states(_sql_session(tracker, conn), view), view.day, names, group=group)
     return [c.to_dict() for c in cards]

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol, TypeVar
 
 from tracker.adapters.eventstore import (
@@ -88,6 +88,17 @@ class EventLog(Protocol):
         self, *, after: int = 0, batch_size: int = 2000, known_at: str | None = None
     ) -> Iterator[list[Row]]: ...
 
+    def read_fold_rows(
+        self, *, prefix: str = "", known_at: str | None = None, happened_by: date | None = None
+    ) -> Iterator[list[Row]]:
+        """What folding needs of the streams starting with ``prefix``, grouped by stream
+        in version order (``EventStore.read_fold_rows``)."""
+        ...
+
+    def last_occurred(self, prefix: str) -> str | None:
+        """The latest ``occurred_at`` of the streams starting with ``prefix``."""
+        ...
+
     def send_command_reads(self, stream_id: str, key: str) -> Callable[[], CommandRead]: ...
 
 
@@ -102,6 +113,10 @@ class Session(EventLog, Protocol):
         self, stream_id: str, rows: Rows, *, unchanged: tuple[str, ...] = ()
     ) -> None:
         """Replace the projection rows a stream owns, except in tables ``unchanged``."""
+        ...
+
+    def stored_states(self) -> Iterator[str]:
+        """Each commitment's state as the projection keeps it, encoded."""
         ...
 
 

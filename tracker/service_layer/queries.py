@@ -87,7 +87,7 @@ def _projections_answer(session: Session, view: View) -> bool:
     return last is None or date.fromisoformat(last[:10]) <= view.as_of
 
 
-def states(session: Session, view: View) -> Iterator[CommitmentState]:
+def states_in(session: Session, view: View) -> Iterator[CommitmentState]:
     """Every commitment as the view sees it: the one source of states for the reports
     (`status`, `scorecard`) and the jobs (`overdue`, `remind`)."""
     if _projections_answer(session, view):
@@ -108,13 +108,13 @@ def states(session: Session, view: View) -> Iterator[CommitmentState]:
 def commitments(tracker: Tracker, view: View) -> list[CommitmentState]:
     """:func:`states` read in a transaction of their own."""
     with collector_paused(), tracker.uow.read() as session:
-        return list(states(session, view))
+        return list(states_in(session, view))
 
 
-def _sql_session(tracker: Tracker, conn: Connection) -> Session:
-    """The unit of work's session on a connection a report also reads SQL on (the
-    actors), until the reports run on the unit of work too."""
-    return SqlSession(tracker.store, conn)
+def states(tracker: Tracker, conn: Connection, view: View) -> Iterator[CommitmentState]:
+    """:func:`states_in` on a connection a report also reads SQL on (the actors), until
+    the reports run on the unit of work too."""
+    return states_in(SqlSession(tracker.store, conn), view)
 
 
 def directory(conn: Connection) -> tuple[ActorDirectory, dict[str, str | None]]:
@@ -188,7 +188,7 @@ def status_report(
     with collector_paused(), tracker.db.read() as conn:
         actors = resolve_actor(conn, by)[1] if by else None
         rows = []
-        for state in states(_sql_session(tracker, conn), view):
+        for state in states(tracker, conn, view):
             if actors is not None and not actors.intersection(state.made_by):
                 continue
             if status and state.status.value not in status:
@@ -315,5 +315,5 @@ def scorecard_report(tracker: Tracker, view: View, group: str = "actor") -> list
 
     with tracker.db.read() as conn:
         names = actor_names(conn) if group == "actor" else {}
-        cards = scorecard(states(_sql_session(tracker, conn), view), view.day, names, group=group)
+        cards = scorecard(states(tracker, conn, view), view.day, names, group=group)
     return [c.to_dict() for c in cards]

@@ -82,7 +82,8 @@ class MemorySession:
         head: Head | None = None,
     ) -> AppendResult:
         """As ``EventStore.append_batch``; a key used before, which the SQL store's
-        unique index refuses, is an :class:`IdempotencyConflict`."""
+        unique index refuses, is an :class:`IdempotencyConflict`. ``read_versions`` and
+        ``head`` save the SQL store a round trip; here reading them again costs nothing."""
         streams = [s for s, _, evs in batch if evs]
         if not streams:
             return AppendResult([])

@@ -1,19 +1,16 @@
-"""Helpers for service tests on the in-memory unit of work: a commitment to add, the
-reference data a command may name, and what the log and the tables hold."""
+"""Helpers for service tests on the in-memory unit of work: a commitment to add, and
+what the log and the tables hold."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
-from tracker.adapters.eventstore import NewEvent
 from tracker.adapters.memory import MemoryLog
 from tracker.adapters.projection_sql import LAYOUTS
-from tracker.domain import events as ev
-from tracker.domain import streams
 from tracker.domain.commitment import FollowUpSpec, MakeCommitment
 from tracker.domain.deadlines import DueWindow
-from tracker.service_layer.app import Tracker, day_start
+from tracker.service_layer.app import Tracker
 from tracker.service_layer.projections import rows_for_stream, streams_in_order, to_domain
 
 MADE_ON = date(2024, 1, 19)
@@ -30,16 +27,6 @@ def made(cid: str = "darien-visit") -> MakeCommitment:
         due=DueWindow(date(2024, 6, 1), date(2024, 6, 30), "June 2024"),
         follow_ups=(follow_up,),
     )
-
-
-def register(tracker: Tracker, kind: str, item: dict[str, Any]) -> None:
-    """An actor or a source in the log and its table, as `actors add` leaves them."""
-    stream = streams.actor(item["id"]) if kind == "actor" else streams.source(item["id"])
-    event_type = ev.ACTOR_REGISTERED if kind == "actor" else ev.SOURCE_REGISTERED
-    with tracker.uow.write() as session:
-        session.append(stream, 0, [NewEvent(event_type, item, day_start(MADE_ON))])
-        events = [to_domain(e) for e in session.read_stream(stream)]
-        session.write_stream_rows(stream, rows_for_stream(stream, events))
 
 
 def table(log: MemoryLog, name: str) -> list[dict[str, Any]]:

@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from support.memory import assert_projections_agree, made, register, snapshot, table
+from support.memory import assert_projections_agree, made, snapshot, table
 
 from tracker.adapters.eventstore import ConcurrencyConflict
 from tracker.adapters.memory import MemoryLog, MemoryUnitOfWork
@@ -33,6 +33,7 @@ from tracker.domain.commitment import (
 from tracker.domain.deadlines import DueWindow
 from tracker.domain.statuses import Status
 from tracker.service_layer.app import NeedsDatabase, Tracker, UnknownReferences
+from tracker.service_layer.catalog import register
 
 ON = date(2024, 2, 1)
 

@@ -11,6 +11,7 @@ Python orders text, which is SQLite's order.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -199,6 +200,12 @@ class MemorySession:
     def stored_states(self) -> Iterator[str]:
         at = LAYOUTS["commitments"].columns.index("state")
         return (values[at] for values in list(self.log.tables["commitments"].values()))
+
+    def actor_names(self) -> list[tuple[str, str, list[str]]]:
+        columns = LAYOUTS["actors"].columns
+        at = [columns.index(c) for c in ("id", "name", "aliases")]
+        rows = sorted(self.log.tables["actors"].values())
+        return [(r[at[0]], r[at[1]], json.loads(r[at[2]])) for r in rows]
 
 
 def _fold_row(row: Row) -> Row:

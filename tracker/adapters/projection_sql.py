@@ -9,6 +9,7 @@ parameters (hence the S608s).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any
@@ -100,6 +101,12 @@ def send_reference_lookups(
 
 
 _STATES = Statement("SELECT state FROM commitments")
+_NAMES = Statement("SELECT id, name, aliases FROM actors ORDER BY id")
+
+
+def actor_names(conn: Connection) -> list[tuple[str, str, list[str]]]:
+    """Every stored actor's id, name and aliases, by id."""
+    return [(i, name, json.loads(aliases)) for i, name, aliases in _NAMES.rows(conn)]
 
 
 def stored_states(conn: Connection) -> Iterator[str]:

@@ -126,6 +126,9 @@ class SqlSession:
     def stored_states(self) -> Iterator[str]:
         return projection_sql.stored_states(self.conn)
 
+    def actor_names(self) -> list[tuple[str, str, list[str]]]:
+        return projection_sql.actor_names(self.conn)
+
 
 class SqlCommand:
     """A command's :class:`Transaction`, its batches as sessions."""

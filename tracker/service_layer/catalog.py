@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from tracker.adapters import schema
+from tracker.adapters.projection_sql import actor_names
 from tracker.clock import utc_today
 from tracker.domain import events as ev
 from tracker.domain import streams
@@ -15,7 +16,7 @@ from tracker.domain.commitment import DomainError
 from tracker.domain.events import DomainEvent
 from tracker.domain.names import AmbiguousName, Clash, clashes
 from tracker.service_layer.app import Tracker
-from tracker.service_layer.projections import replace_stream_rows
+from tracker.service_layer.projections import rows_for_stream, to_domain
 
 
 def list_actors(tracker: Tracker) -> list[dict[str, Any]]:
@@ -45,9 +46,12 @@ def name_clashes(conn: Connection, actors: list[dict[str, Any]]) -> list[Clash]:
     ``queries.directory`` cannot resolve a name two actors claim, so every `--by`
     lookup would fail afterwards.
     """
-    table = schema.actors
-    rows = conn.execute(select(table.c.id, table.c.name, table.c.aliases).order_by(table.c.id))
-    existing = [(r.id, r.name, json.loads(r.aliases)) for r in rows]
+    return _clashes(actors, actor_names(conn))
+
+
+def _clashes(
+    actors: list[dict[str, Any]], existing: list[tuple[str, str, list[str]]]
+) -> list[Clash]:
     return clashes([(a["id"], a["name"], a["aliases"]) for a in actors], existing)
 
 
@@ -55,17 +59,18 @@ def register(tracker: Tracker, kind: str, item: dict[str, Any]) -> None:
     """Add an actor or a source; an existing id is refused (the import updates them)."""
     stream = streams.actor(item["id"]) if kind == "actor" else streams.source(item["id"])
     event_type = ev.ACTOR_REGISTERED if kind == "actor" else ev.SOURCE_REGISTERED
-    with tracker.db.write() as conn:
-        if tracker.store.stream_version(conn, stream):
+    with tracker.uow.write() as session:
+        if session.stream_version(stream):
             raise DomainError(f"{kind} {item['id']!r} already exists")
         if kind == "actor" and item.get("member_of"):
-            parent = tracker.store.stream_version(conn, streams.actor(item["member_of"]))
+            parent = session.stream_version(streams.actor(item["member_of"]))
             if not parent:
                 raise DomainError(f"unknown actor {item['member_of']!r} in --member-of")
-        if kind == "actor" and (found := name_clashes(conn, [item])):
+        if kind == "actor" and (found := _clashes([item], session.actor_names())):
             raise NameTaken(found)
         new = tracker.new_events(
             [DomainEvent(event_type, utc_today(), item)], command=f"{kind}s add"
         )
-        tracker.store.append(conn, stream, 0, new)
-        replace_stream_rows(conn, stream, tracker.store.read_stream(conn, stream))
+        session.append(stream, 0, new)
+        events = [to_domain(e) for e in session.read_stream(stream)]
+        session.write_stream_rows(stream, rows_for_stream(stream, events))

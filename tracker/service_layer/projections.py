@@ -20,8 +20,6 @@ from itertools import chain, groupby
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection
-
 from tracker.adapters.eventstore import Row, StoredEvent, decode_payload, upcast
 from tracker.adapters.hashing import canonical_json
 from tracker.adapters.projection_sql import (
@@ -31,7 +29,6 @@ from tracker.adapters.projection_sql import (
     Key,
     Rows,
     digest,
-    write_stream_rows,
 )
 from tracker.domain.commitment import CommitmentState, fold
 from tracker.domain.events import DomainEvent
@@ -151,10 +148,6 @@ def rows_for_stream(stream_id: str, events: list[DomainEvent]) -> Rows:
 # What folding a stored payload that does not fit the code reading it raises (a
 # tampered or hand-made row; DomainError and DueParseError are ValueErrors).
 FOLD_ERRORS = (KeyError, IndexError, TypeError, ValueError, AttributeError)
-
-
-def replace_stream_rows(conn: Connection, stream_id: str, events: list[StoredEvent]) -> None:
-    write_stream_rows(conn, stream_id, rows_for_stream(stream_id, [to_domain(e) for e in events]))
 
 
 def streams_in_order(events: Iterable[StoredEvent]) -> Iterator[tuple[str, list[StoredEvent]]]:

@@ -119,6 +119,10 @@ class Session(EventLog, Protocol):
         """Each commitment's state as the projection keeps it, encoded."""
         ...
 
+    def actor_names(self) -> list[tuple[str, str, list[str]]]:
+        """Every stored actor's id, name and aliases, by id."""
+        ...
+
 
 class CommandTransaction(Protocol):
     """A command's write transaction, sent in batches (see ``db.Transaction``)."""

@@ -11,7 +11,6 @@ Python orders text, which is SQLite's order.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -201,11 +200,14 @@ class MemorySession:
         at = LAYOUTS["commitments"].columns.index("state")
         return (values[at] for values in list(self.log.tables["commitments"].values()))
 
-    def actor_names(self) -> list[tuple[str, str, list[str]]]:
-        columns = LAYOUTS["actors"].columns
-        at = [columns.index(c) for c in ("id", "name", "aliases")]
-        rows = sorted(self.log.tables["actors"].values())
-        return [(r[at[0]], r[at[1]], json.loads(r[at[2]])) for r in rows]
+    def projected(self, name: str, owners: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        columns, table = LAYOUTS[name].columns, self.log.tables[name]
+        wanted = None if owners is None else set(owners)
+        return [
+            dict(zip(columns, table[key], strict=True))
+            for key in sorted(table)
+            if wanted is None or key[0] in wanted
+        ]
 
 
 def _fold_row(row: Row) -> Row:

@@ -9,7 +9,6 @@ parameters (hence the S608s).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any
@@ -51,7 +50,7 @@ class TableLayout:
     def values(self, row: dict[str, Any]) -> tuple[Any, ...]:
         return tuple([row[c] for c in self.columns])
 
-    def key_of(self, values: tuple[Any, ...]) -> tuple[Any, ...]:
+    def key_of(self, values: Sequence[Any]) -> tuple[Any, ...]:
         return tuple([values[i] for i in self.key_at])
 
 
@@ -101,12 +100,25 @@ def send_reference_lookups(
 
 
 _STATES = Statement("SELECT state FROM commitments")
-_NAMES = Statement("SELECT id, name, aliases FROM actors ORDER BY id")
 
 
-def actor_names(conn: Connection) -> list[tuple[str, str, list[str]]]:
-    """Every stored actor's id, name and aliases, by id."""
-    return [(i, name, json.loads(aliases)) for i, name, aliases in _NAMES.rows(conn)]
+def projected(
+    conn: Connection, name: str, owners: Sequence[str] | None = None
+) -> list[dict[str, Any]]:
+    """The rows of projection table ``name`` (those of ``owners`` only, if given), in
+    the order of their keys."""
+    layout, select_all = LAYOUTS[name], _SQL[name].select_all.qmark
+    order = f" ORDER BY {', '.join(layout.keys)}"
+    if owners is None:
+        found = Statement(select_all + order).rows(conn)
+    else:
+        found = []
+        for start in range(0, len(owners), CHUNK):
+            chunk = owners[start : start + CHUNK]
+            where = f" WHERE {layout.key} IN ({placeholders(len(chunk))})"
+            found += Statement(select_all + where).rows(conn, chunk)
+        found.sort(key=layout.key_of)
+    return [dict(zip(layout.columns, values, strict=True)) for values in found]
 
 
 def stored_states(conn: Connection) -> Iterator[str]:

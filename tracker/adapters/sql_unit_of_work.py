@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection
 from sqlalchemy.exc import OperationalError
@@ -126,8 +126,8 @@ class SqlSession:
     def stored_states(self) -> Iterator[str]:
         return projection_sql.stored_states(self.conn)
 
-    def actor_names(self) -> list[tuple[str, str, list[str]]]:
-        return projection_sql.actor_names(self.conn)
+    def projected(self, name: str, owners: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        return projection_sql.projected(self.conn, name, owners)
 
 
 class SqlCommand:

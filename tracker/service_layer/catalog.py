@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from tracker.adapters import schema
-from tracker.adapters.projection_sql import actor_names
+from tracker.adapters.projection_sql import projected
 from tracker.clock import utc_today
 from tracker.domain import events as ev
 from tracker.domain import streams
@@ -46,12 +46,11 @@ def name_clashes(conn: Connection, actors: list[dict[str, Any]]) -> list[Clash]:
     ``queries.directory`` cannot resolve a name two actors claim, so every `--by`
     lookup would fail afterwards.
     """
-    return _clashes(actors, actor_names(conn))
+    return _clashes(actors, projected(conn, "actors"))
 
 
-def _clashes(
-    actors: list[dict[str, Any]], existing: list[tuple[str, str, list[str]]]
-) -> list[Clash]:
+def _clashes(actors: list[dict[str, Any]], stored: list[dict[str, Any]]) -> list[Clash]:
+    existing = [(a["id"], a["name"], json.loads(a["aliases"])) for a in stored]
     return clashes([(a["id"], a["name"], a["aliases"]) for a in actors], existing)
 
 
@@ -66,7 +65,7 @@ def register(tracker: Tracker, kind: str, item: dict[str, Any]) -> None:
             parent = session.stream_version(streams.actor(item["member_of"]))
             if not parent:
                 raise DomainError(f"unknown actor {item['member_of']!r} in --member-of")
-        if kind == "actor" and (found := _clashes([item], session.actor_names())):
+        if kind == "actor" and (found := _clashes([item], session.projected("actors"))):
             raise NameTaken(found)
         new = tracker.new_events(
             [DomainEvent(event_type, utc_today(), item)], command=f"{kind}s add"

@@ -210,25 +210,18 @@ def status_report(
 def show(tracker: Tracker, commitment_id: str, view: View) -> dict[str, Any]:
     """One commitment: its state on the view's day, its sources with quotes, its timeline."""
     stream = streams.commitment(commitment_id)
-    with tracker.db.read() as conn:
-        events = tracker.store.read_stream(conn, stream, known_at=view.known_at_text)
+    with tracker.uow.read() as session:
+        events = session.read_stream(stream, known_at=view.known_at_text)
         state = commitment_as_of([to_domain(e) for e in events], view.as_of)
         if state is None:
-            ids = list(conn.execute(select(schema.commitments.c.id)).scalars())
+            ids = [r["id"] for r in session.projected("commitments")]
             import difflib
 
             close = difflib.get_close_matches(commitment_id, ids, n=3)
             hint = f"; did you mean {', '.join(close)}?" if close else "; see `tracker status`"
             raise QueryError(f"no commitment {commitment_id!r}{hint}")
-        source_rows = {
-            r["id"]: dict(r)
-            for r in conn.execute(
-                select(schema.sources).where(schema.sources.c.id.in_(state.sources or [""]))
-            ).mappings()
-        }
-        flags = tracker.store.read_stream(
-            conn, streams.overdue(commitment_id), known_at=view.known_at_text
-        )
+        source_rows = {r["id"]: r for r in session.projected("sources", state.sources)}
+        flags = session.read_stream(streams.overdue(commitment_id), known_at=view.known_at_text)
     return {
         **story(state, events, source_rows, view.day),
         "overdue_flags": [flag_row(f.data) for f in flags],
@@ -313,7 +306,8 @@ def scorecard_report(tracker: Tracker, view: View, group: str = "actor") -> list
     time and late, open, overdue, and the compliance percentage."""
     from tracker.domain.scorecard import scorecard
 
-    with tracker.db.read() as conn:
-        names = actor_names(conn) if group == "actor" else {}
-        cards = scorecard(states(tracker, conn, view), view.day, names, group=group)
+    with tracker.uow.read() as session:
+        actors = session.projected("actors") if group == "actor" else []
+        names = {a["id"]: a["name"] for a in actors}
+        cards = scorecard(states_in(session, view), view.day, names, group=group)
     return [c.to_dict() for c in cards]

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import date, datetime
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from tracker.adapters.eventstore import (
     AppendResult,
@@ -119,8 +119,9 @@ class Session(EventLog, Protocol):
         """Each commitment's state as the projection keeps it, encoded."""
         ...
 
-    def actor_names(self) -> list[tuple[str, str, list[str]]]:
-        """Every stored actor's id, name and aliases, by id."""
+    def projected(self, name: str, owners: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        """The rows of projection table ``name`` (those of ``owners`` only, if given),
+        in the order of their keys."""
         ...
 
 

@@ -127,8 +127,9 @@ class NeedsDatabase(RuntimeError):
 class Tracker:
     """The application: its unit of work, and the use cases that run on it.
 
-    Given a ``Database``, it runs on SQL (``SqlUnitOfWork``); given any other unit of
-    work (``MemoryUnitOfWork`` in service tests), on that. The use cases not yet on the
+    Given a ``Database``, it runs on SQL (``SqlUnitOfWork``, with ``store`` if given:
+    another chain); given any other unit of work (``MemoryUnitOfWork`` in service
+    tests), on that, which has its own chain. The use cases not yet on the
     unit of work reach the database through :attr:`db` and :attr:`store`.
     """
 

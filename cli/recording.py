@@ -1,6 +1,6 @@
 """Commands that write one commitment: add, and record ID progress|status|due|note|…
 
-Options are read by the import's own field readers (``tracker.service_layer.entries``),
+Options are read by the import's own field readers (``tracker.service_layer.fileformat``),
 given as the file form of the entry they make: what a file may not hold, a command
 may not record either, and the refusal names the option instead of the file's path.
 """
@@ -21,9 +21,9 @@ from .params import DATE, ENTRY, STATUS, VERSION, resolve_id
 
 if TYPE_CHECKING:
     from tracker.domain.commitment import Command
-    from tracker.service_layer.document import Problem
+    from tracker.service_layer.fileformat.document import Problem
 
-Refs = list[tuple[str, str, str]]  # (file key, kind, id), as entries.read_* collect them
+Refs = list[tuple[str, str, str]]  # (file key, kind, id), as the file's readers collect them
 
 
 def _report(commitment_id: str, result: Any, what: str) -> None:
@@ -145,7 +145,7 @@ def add(
         --by mx --by us --on 2024-02-12 --due "mid March 2024" --tag fentanyl \\
         --source efe-2024-01-20 --quote "Both committees will meet again"
     """
-    from tracker.service_layer.entries import read_commitment
+    from tracker.service_layer.fileformat.commitments import read_commitment
 
     tracker = app.tracker
     with tracker.db.read() as conn:
@@ -219,7 +219,8 @@ _EVIDENCE = {"on": "--on", "source": "--source", "quote": "--quote", "note": "--
 def _entry(kind: str, options: Mapping[str, str], **given: Any) -> tuple[Command, Refs]:
     """The command a history entry of ``kind`` with these values makes, read as the
     import reads it; its references (sources, a superseding commitment) to check."""
-    from tracker.service_layer.entries import HISTORY_KEYS, Fields, read_history
+    from tracker.service_layer.fileformat.commitments import HISTORY_KEYS, read_history
+    from tracker.service_layer.fileformat.fieldreader import Fields
 
     raw = {k: v for k, v in given.items() if v is not None or k == "due"}  # due: null = none
     problems: list[Problem] = []

@@ -172,7 +172,7 @@ Command = (
 class EntryFields(Protocol):
     """An entry of a commitments file (or a ``record`` command's options), read key by
     key: each method checks the value by the file's rules and, if it breaks one, notes
-    the problem and returns None. ``entries.Fields`` is the one the service layer
+    the problem and returns None. ``fileformat.fieldreader.Fields`` is the one the service layer
     passes; the readers below only say which keys make which command."""
 
     raw: dict[str, Any]

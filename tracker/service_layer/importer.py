@@ -25,6 +25,7 @@ from tracker.domain.commitment import (
     CommitmentState,
     DayRefused,
     DomainError,
+    FoldedCommitment,
     NoSuchCommitment,
     decide,
     extend,
@@ -147,7 +148,7 @@ def _plan_commitment(
     again (older data may hold days now refused); new ones may not lie in the future.
     """
     today = utc_today()
-    state: CommitmentState | None = None
+    state: FoldedCommitment | None = None
     new: list[DomainEvent] = []
     for version, entry in enumerate(c.entries, start=1):
         held = version <= len(stored)

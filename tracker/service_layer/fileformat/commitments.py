@@ -24,7 +24,6 @@ from tracker.domain.commitment import (
     ScheduleFollowUp,
     read_follow_up,
 )
-from tracker.domain.words import kind_of
 from tracker.service_layer.fileformat.document import Problem
 from tracker.service_layer.fileformat.fieldreader import Fields
 
@@ -96,27 +95,17 @@ def read_commitment(raw: Any, path: str, problems: list[Problem]) -> CommitmentE
     refs += [(f"{f.at('made_to')}[{i}]", "actor", a) for i, a in enumerate(made_to)]
     if source:
         refs.append((f.at("source"), "source", source))
-    for i, item in enumerate(_list(f, "follow_ups")):
+    for i, item in enumerate(f.items("follow_ups")):
         fu = Fields(item, f"{path}.follow_ups[{i}]", problems, FOLLOW_UP_KEYS)
         spec = read_follow_up(fu)
         if spec and made_on:
             result.entries.append(Entry(fu.path, ScheduleFollowUp(made_on, spec)))
-    for i, item in enumerate(_list(f, "history")):
+    for i, item in enumerate(f.items("history")):
         entry = read_history(Fields(item, f"{path}.history[{i}]", problems, HISTORY_KEYS), refs)
         if entry:
             result.entries.append(entry)
     result.valid = len(problems) == before
     return result
-
-
-def _list(f: Fields, key: str) -> list[Any]:
-    value = f.raw.get(key)
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        f.fail(key, f"must be a list, not {kind_of(value)}")
-        return []
-    return value
 
 
 def read_history(f: Fields, refs: list[tuple[str, str, str]]) -> Entry | None:

@@ -168,6 +168,16 @@ class Fields:
             return None
         return window
 
+    def items(self, key: str) -> list[Any]:
+        """A list whose items are read each on its own (a section, follow-ups, history)."""
+        value = self.raw.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.fail(key, f"must be a list, not {kind_of(value)}")
+            return []
+        return value
+
     def integer(self, key: str, *, required: bool = False) -> int | None:
         value = self.raw.get(key)
         if value is None:

@@ -12,6 +12,7 @@ from typing import Any
 from tracker.domain.words import kind_of
 from tracker.service_layer.fileformat.commitments import CommitmentEntries, read_commitment
 from tracker.service_layer.fileformat.document import Document, Problem
+from tracker.service_layer.fileformat.fieldreader import Fields
 from tracker.service_layer.fileformat.references import read_actor, read_source
 
 FORMAT = "commitments/v1"
@@ -25,16 +26,6 @@ class Contents:
     commitments: list[CommitmentEntries]
 
 
-def _section(data: dict[str, Any], key: str, problems: list[Problem]) -> list[Any]:
-    value = data.get(key)
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        problems.append(Problem(key, f"must be a list, not {kind_of(value)}"))
-        return []
-    return value
-
-
 def read_contents(doc: Document, problems: list[Problem]) -> Contents:
     data = doc.data
     if not isinstance(data, dict):
@@ -42,9 +33,7 @@ def read_contents(doc: Document, problems: list[Problem]) -> Contents:
         what = f"the file must be a mapping with format: {FORMAT}, not {found}"
         problems.append(Problem("", what))
         return Contents([], [], [])
-    for key in data:
-        if key not in TOP_KEYS:
-            problems.append(Problem(str(key), f"unknown key (allowed: {', '.join(TOP_KEYS)})"))
+    f = Fields(data, "", problems, TOP_KEYS)
     if "format" not in data:
         problems.append(Problem("format", f"is missing: the file must say format: {FORMAT}"))
     elif data["format"] != FORMAT:
@@ -52,13 +41,13 @@ def read_contents(doc: Document, problems: list[Problem]) -> Contents:
         shown = repr(found) if isinstance(found, str) else kind_of(found)
         problems.append(Problem("format", f"must be {FORMAT}, not {shown}"))
     parsed = Contents([], [], [])
-    for i, raw in enumerate(_section(data, "actors", problems)):
+    for i, raw in enumerate(f.items("actors")):
         if (actor := read_actor(raw, f"actors[{i}]", problems)) is not None:
             parsed.actors.append((f"actors[{i}]", actor))
-    for i, raw in enumerate(_section(data, "sources", problems)):
+    for i, raw in enumerate(f.items("sources")):
         if (source := read_source(raw, f"sources[{i}]", problems)) is not None:
             parsed.sources.append((f"sources[{i}]", source))
-    for i, raw in enumerate(_section(data, "commitments", problems)):
+    for i, raw in enumerate(f.items("commitments")):
         parsed.commitments.append(read_commitment(raw, f"commitments[{i}]", problems))
     for what, items in (
         ("actor", [(p, a["id"]) for p, a in parsed.actors]),

@@ -15,9 +15,14 @@ from tracker.service_layer.fileformat.rules import (
     EMAIL,
     NEWLINES,
     rule_problem,
-    shown,
     unique,
 )
+
+
+def shown(value: Any) -> str:
+    """``value`` quoted for a message, cut short: the message must not drown in it."""
+    text = repr(value)
+    return text if len(text) <= 80 else f"{text[:60]}… ({len(str(value)):,} characters)"
 
 
 class Fields:

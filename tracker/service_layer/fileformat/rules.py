@@ -120,12 +120,6 @@ def rule_problem(key: str, value: str) -> str | None:
     return text_problem(NEWLINES.sub("\n", value))
 
 
-def shown(value: Any) -> str:
-    """``value`` quoted for a message, cut short: the message must not drown in it."""
-    text = repr(value)
-    return text if len(text) <= 80 else f"{text[:60]}… ({len(str(value)):,} characters)"
-
-
 def unique(items: Iterable[str]) -> list[str]:
     """``items`` with repeats dropped, first occurrences in order.
 

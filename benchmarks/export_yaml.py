@@ -18,7 +18,8 @@ import yaml
 
 from benchmarks.report import Goal, Result
 from tracker.service_layer.app import Tracker
-from tracker.service_layer.exporter import YAML_OPTIONS, export_document, write_yaml
+from tracker.service_layer.exporter import export_document
+from tracker.service_layer.fileformat.writer import YAML_OPTIONS, write_yaml
 
 EVENTS_PER_COMMITMENT = 10  # the generated datasets' mean (datasets.MEAN_EVENTS)
 

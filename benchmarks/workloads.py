@@ -36,8 +36,8 @@ from benchmarks.report import Goal, Result
 from benchmarks.roundtrips import RoundTripRelay
 from tracker.domain.commitment import MakeCommitment, RecordProgress, ScheduleFollowUp, decide
 from tracker.service_layer.app import Tracker
-from tracker.service_layer.document import Document
-from tracker.service_layer.entries import read_commitment
+from tracker.service_layer.fileformat.commitments import read_commitment
+from tracker.service_layer.fileformat.document import Document
 from tracker.service_layer.importer import import_document, import_file
 
 ROOT = Path(__file__).resolve().parent.parent

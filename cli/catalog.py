@@ -137,8 +137,8 @@ _OPTIONS = {
 def _register(app: AppContext, kind: str, raw: dict[str, Any]) -> None:
     """Validate with the import's own rules, so a CLI entry and a file entry agree."""
     from tracker.service_layer.catalog import NameTaken, register
-    from tracker.service_layer.document import Problem
-    from tracker.service_layer.entries import read_actor, read_source
+    from tracker.service_layer.fileformat.document import Problem
+    from tracker.service_layer.fileformat.references import read_actor, read_source
 
     from .recording import refuse
 

@@ -89,7 +89,7 @@ def _exit_for(exc: Exception) -> None:
 
     from tracker.adapters.eventstore import ConcurrencyConflict
     from tracker.adapters.sql_unit_of_work import BusyError
-    from tracker.service_layer.document import DataError
+    from tracker.service_layer.fileformat.document import DataError
     from tracker.service_layer.rebuild import DamagedLog
 
     if isinstance(exc, DataError):

@@ -141,7 +141,7 @@ def demo(app: AppContext) -> None:
     """
     from importlib.resources import files
 
-    from tracker.service_layer.document import parse_text
+    from tracker.service_layer.fileformat.document import parse_text
     from tracker.service_layer.importer import import_document
     from tracker.service_layer.queries import View, status_report
 

@@ -1,6 +1,6 @@
 """Commands that write one commitment: add, and record ID progress|status|due|note|…
 
-Options are read by the import's own field readers (``tracker.service_layer.entries``),
+Options are read by the import's own field readers (``tracker.service_layer.fileformat``),
 given as the file form of the entry they make: what a file may not hold, a command
 may not record either, and the refusal names the option instead of the file's path.
 """
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -21,9 +22,9 @@ from .params import DATE, ENTRY, STATUS, VERSION, resolve_id
 
 if TYPE_CHECKING:
     from tracker.domain.commitment import Command
-    from tracker.service_layer.document import Problem
+    from tracker.service_layer.fileformat.document import Problem
 
-Refs = list[tuple[str, str, str]]  # (file key, kind, id), as entries.read_* collect them
+Refs = list[tuple[str, str, str]]  # (file key, kind, id), as the file's readers collect them
 
 
 def _report(commitment_id: str, result: Any, what: str) -> None:
@@ -145,7 +146,7 @@ def add(
         --by mx --by us --on 2024-02-12 --due "mid March 2024" --tag fentanyl \\
         --source efe-2024-01-20 --quote "Both committees will meet again"
     """
-    from tracker.service_layer.entries import read_commitment
+    from tracker.service_layer.fileformat.commitments import read_commitment
 
     tracker = app.tracker
     with tracker.db.read() as conn:
@@ -193,33 +194,201 @@ def record(ctx: click.Context, commitment_id: str) -> None:
     ctx.meta["commitment_id"] = commitment_id
 
 
-def _evidence_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    for option in reversed(
-        [
-            click.option(
-                "--on", type=DATE, default=None, help="When it happened (default: today)."
-            ),
-            click.option("--source", help="Id of the source that reports it."),
-            click.option("--quote", help="The source's own words, in its language."),
-            click.option(
-                "--expect-version",
-                type=VERSION,
-                default=None,
-                help="Refuse if the commitment moved past this version (from `show`).",
-            ),
-        ]
-    ):
-        fn = option(fn)
-    return fn
+@dataclass(frozen=True)
+class Param:
+    """A parameter of a ``record`` subcommand that sets one field of the entry it makes."""
+
+    key: str  # the history entry's field (its key in a commitments file)
+    label: str  # how a problem with it is named: the option or the argument
+    dest: str  # the callback's keyword
+    decorator: Callable[[Callable[..., Any]], Callable[..., Any]]
+    convert: Callable[[Any], Any] | None = None  # the click value into the field's
 
 
-_EVIDENCE = {"on": "--on", "source": "--source", "quote": "--quote", "note": "--note"}
+def _option(key: str, flag: str, help: str, *, dest: str | None = None, **kw: Any) -> Param:
+    dest = dest or key
+    return Param(key, flag, dest, click.option(flag, dest, help=help, **kw))
+
+
+def _argument(
+    key: str, dest: str, label: str, *, convert: Callable[[Any], Any] | None = None, **kw: Any
+) -> Param:
+    return Param(key, label, dest, click.argument(dest, **kw), convert)
+
+
+def _on(help: str) -> Param:
+    return _option("on", "--on", help, type=DATE, default=None)
+
+
+def _note(help: str, **kw: Any) -> Param:
+    return _option("note", "--note", help, **kw)
+
+
+def _follow_up(key: str) -> Param:
+    return _argument(key, "follow_up_id", "FOLLOW_UP_ID", metavar="FOLLOW_UP_ID")
+
+
+def _deadline(text: str) -> str | None:
+    return None if text.strip().lower() in ("none", "null") else text
+
+
+# What evidence is given with: when it happened, its source and the source's words.
+_EVIDENCE = (
+    _on("When it happened (default: today)."),
+    _option("source", "--source", "Id of the source that reports it."),
+    _option("quote", "--quote", "The source's own words, in its language."),
+)
+_EXPECT_VERSION = click.option(
+    "--expect-version",
+    type=VERSION,
+    default=None,
+    help="Refuse if the commitment moved past this version (from `show`).",
+)
+
+
+@dataclass(frozen=True)
+class Recorder:
+    """One ``record`` subcommand: the history entry it makes, read as the import reads
+    the same entry in a file. Its parameters are its argument, then (with ``evidence``)
+    ``--on``, ``--source``, ``--quote`` and ``--expect-version``, then its options."""
+
+    name: str  # record NAME
+    kind: str  # the history entry's kind (``events.HistoryForm``)
+    help: str  # with an example
+    done: str  # what it says when recorded, formatted with the entry's fields
+    argument: Param | None
+    options: tuple[Param, ...] = ()
+    evidence: bool = True
+
+    @property
+    def params(self) -> tuple[Param, ...]:
+        given = (self.argument,) if self.argument else ()
+        return (*given, *(_EVIDENCE if self.evidence else ()), *self.options)
+
+
+RECORDERS = (
+    Recorder(
+        "progress",
+        "progress",
+        """Evidence of work towards it (moves pledged or stalled to in_progress).
+
+    \b
+    Example:
+      tracker record darien-visit progress --source efe-2024-02-20 --note "dates set"
+    """,
+        "progress recorded",
+        None,
+        (_note("What happened, in your words."),),
+    ),
+    Recorder(
+        "status",
+        "status",
+        """Set the status: pledged, in_progress, stalled, fulfilled, partially_fulfilled,
+    broken, withdrawn or superseded (fulfilled, partially_fulfilled and broken need
+    --source).
+
+    \b
+    Example:
+      tracker record mexico-officials-visit-us-jan-2024 status fulfilled \\
+        --on 2024-01-19 --source efe-2024-01-20
+    """,
+        "now {status}",
+        _argument("status", "status", "STATUS", convert=lambda s: s.value, type=STATUS),
+        (
+            _note("Why; required to reopen or change a final status."),
+            _option(
+                "superseded_by",
+                "--superseded-by",
+                "With status superseded: the replacing commitment.",
+            ),
+        ),
+    ),
+    Recorder(
+        "due",
+        "due",
+        """Change the deadline (DEADLINE "none" removes it).
+
+    \b
+    Example:
+      tracker record fentanyl-meeting-feb-2024 due "late February 2024" --note "postponed"
+    """,
+        "deadline changed",
+        _argument("due", "deadline", "DEADLINE", convert=_deadline, metavar="DEADLINE"),
+        (_note("Why the deadline moved.", required=True),),
+    ),
+    Recorder(
+        "note",
+        "note",
+        """Add a note (allowed even after a final status).
+
+    \b
+    Example:
+      tracker record darien-visit note "SRE says the visit is being planned"
+    """,
+        "note added",
+        _argument("note", "text", "TEXT", metavar="TEXT"),
+    ),
+    Recorder(
+        "follow-up",
+        "follow_up",
+        """Schedule a check-in; the overdue scan flags it and reminders email its owner.
+
+    \b
+    Example:
+      tracker record darien-visit follow-up ask-sre --due 2024-03-01 \\
+        --task "Ask SRE whether the visit happened" --owner desk@example.org
+    """,
+        "follow-up {id} scheduled",
+        _follow_up("id"),
+        (
+            _option("due", "--due", "When to check.", dest="due_on", type=DATE, required=True),
+            _option("task", "--task", "What to find out.", required=True),
+            _option("owner", "--owner", "Email address of whoever does it."),
+            _on("When it was scheduled (default: today)."),
+        ),
+        evidence=False,
+    ),
+    Recorder(
+        "done",
+        "follow_up_done",
+        """Mark a follow-up done.
+
+    \b
+    Example:
+      tracker record darien-visit done check-darien --note "not yet scheduled"
+    """,
+        "follow-up {follow_up} done",
+        _follow_up("follow_up"),
+        (_note("What was found."),),
+    ),
+    Recorder(
+        "retract",
+        "retraction",
+        """Retract a mistaken entry (its number is in `tracker show ID`).
+
+    Nothing is deleted: the entry stays in the log, marked retracted, and no longer
+    counts towards the commitment's state.
+
+    \b
+    Example:
+      tracker record darien-visit retract 3 --reason "the article was about another visit"
+    """,
+        "entry #{retracts} retracted",
+        _argument("retracts", "entry", "ENTRY", type=ENTRY, metavar="ENTRY"),
+        (
+            _option("note", "--reason", "Why the entry was a mistake.", required=True),
+            _on("When the retraction is made (default: today)."),
+        ),
+        evidence=False,
+    ),
+)
 
 
 def _entry(kind: str, options: Mapping[str, str], **given: Any) -> tuple[Command, Refs]:
     """The command a history entry of ``kind`` with these values makes, read as the
     import reads it; its references (sources, a superseding commitment) to check."""
-    from tracker.service_layer.entries import HISTORY_KEYS, Fields, read_history
+    from tracker.service_layer.fileformat.commitments import HISTORY_KEYS, read_history
+    from tracker.service_layer.fileformat.fieldreader import Fields
 
     raw = {k: v for k, v in given.items() if v is not None or k == "due"}  # due: null = none
     problems: list[Problem] = []
@@ -230,291 +399,38 @@ def _entry(kind: str, options: Mapping[str, str], **given: Any) -> tuple[Command
     return entry.command, refs
 
 
-def _run(
-    ctx: click.Context,
-    app: AppContext,
-    kind: str,
-    options: Mapping[str, str],
-    given: dict[str, Any],
-    *,
-    name: str,
-    what: str,
-    expect: int | None = None,
-) -> None:
-    commitment_id = resolve_id(app, ctx.meta["commitment_id"], unknown_ok=True)
-    command, refs = _entry(kind, options, **{**given, "on": given.get("on") or utc_today()})
-    result = _handle(
-        app,
-        commitment_id,
-        command,
-        options,
-        name=f"record {name}",
-        expected_version=expect,
-        references=refs,
-    )
-    _report(commitment_id, result, what)
+def _record_command(recorder: Recorder) -> click.Command:
+    """The click command for ``recorder``: its parameters' values become the fields of
+    the entry, each problem is named by the parameter it came from."""
+    params = recorder.params
+    labels = {p.key: p.label for p in params}
+
+    def run(
+        ctx: click.Context, app: AppContext, expect_version: int | None = None, **values: Any
+    ) -> None:
+        given = {p.key: p.convert(values[p.dest]) if p.convert else values[p.dest] for p in params}
+        given["on"] = given["on"] or utc_today()
+        commitment_id = resolve_id(app, ctx.meta["commitment_id"], unknown_ok=True)
+        command, refs = _entry(recorder.kind, labels, **given)
+        result = _handle(
+            app,
+            commitment_id,
+            command,
+            labels,
+            name=f"record {recorder.name}",
+            expected_version=expect_version,
+            references=refs,
+        )
+        _report(commitment_id, result, recorder.done.format(**given))
+
+    fn = pass_app(click.pass_context(handle_errors(run)))
+    decorators = [p.decorator for p in params]
+    if recorder.evidence:
+        decorators.insert(len(params) - len(recorder.options), _EXPECT_VERSION)
+    for decorator in reversed(decorators):
+        fn = decorator(fn)
+    return record.command(recorder.name, help=recorder.help)(fn)
 
 
-@record.command("progress")
-@_evidence_options
-@click.option("--note", help="What happened, in your words.")
-@pass_app
-@click.pass_context
-@handle_errors
-def record_progress(
-    ctx: click.Context,
-    app: AppContext,
-    on: date | None,
-    source: str | None,
-    quote: str | None,
-    expect_version: int | None,
-    note: str | None,
-) -> None:
-    """Evidence of work towards it (moves pledged or stalled to in_progress).
-
-    \b
-    Example:
-      tracker record darien-visit progress --source efe-2024-02-20 --note "dates set"
-    """
-    given = {"on": on, "source": source, "quote": quote, "note": note}
-    _run(
-        ctx,
-        app,
-        "progress",
-        _EVIDENCE,
-        given,
-        name="progress",
-        what="progress recorded",
-        expect=expect_version,
-    )
-
-
-@record.command("status")
-@click.argument("status", type=STATUS)
-@_evidence_options
-@click.option("--note", help="Why; required to reopen or change a final status.")
-@click.option("--superseded-by", help="With status superseded: the replacing commitment.")
-@pass_app
-@click.pass_context
-@handle_errors
-def record_status(
-    ctx: click.Context,
-    app: AppContext,
-    status: Any,
-    on: date | None,
-    source: str | None,
-    quote: str | None,
-    expect_version: int | None,
-    note: str | None,
-    superseded_by: str | None,
-) -> None:
-    """Set the status: pledged, in_progress, stalled, fulfilled, partially_fulfilled,
-    broken, withdrawn or superseded (fulfilled, partially_fulfilled and broken need
-    --source).
-
-    \b
-    Example:
-      tracker record mexico-officials-visit-us-jan-2024 status fulfilled \\
-        --on 2024-01-19 --source efe-2024-01-20
-    """
-    given = {
-        "on": on,
-        "status": status.value,
-        "source": source,
-        "quote": quote,
-        "note": note,
-        "superseded_by": superseded_by,
-    }
-    options = {**_EVIDENCE, "status": "STATUS", "superseded_by": "--superseded-by"}
-    _run(
-        ctx,
-        app,
-        "status",
-        options,
-        given,
-        name="status",
-        what=f"now {status.value}",
-        expect=expect_version,
-    )
-
-
-@record.command("due")
-@click.argument("deadline", metavar="DEADLINE")
-@_evidence_options
-@click.option("--note", required=True, help="Why the deadline moved.")
-@pass_app
-@click.pass_context
-@handle_errors
-def record_due(
-    ctx: click.Context,
-    app: AppContext,
-    deadline: str,
-    on: date | None,
-    source: str | None,
-    quote: str | None,
-    expect_version: int | None,
-    note: str,
-) -> None:
-    """Change the deadline (DEADLINE "none" removes it).
-
-    \b
-    Example:
-      tracker record fentanyl-meeting-feb-2024 due "late February 2024" --note "postponed"
-    """
-    due = None if deadline.strip().lower() in ("none", "null") else deadline
-    given = {"on": on, "due": due, "source": source, "quote": quote, "note": note}
-    _run(
-        ctx,
-        app,
-        "due",
-        {**_EVIDENCE, "due": "DEADLINE"},
-        given,
-        name="due",
-        what="deadline changed",
-        expect=expect_version,
-    )
-
-
-@record.command("note")
-@click.argument("text", metavar="TEXT")
-@_evidence_options
-@pass_app
-@click.pass_context
-@handle_errors
-def record_note(
-    ctx: click.Context,
-    app: AppContext,
-    text: str,
-    on: date | None,
-    source: str | None,
-    quote: str | None,
-    expect_version: int | None,
-) -> None:
-    """Add a note (allowed even after a final status).
-
-    \b
-    Example:
-      tracker record darien-visit note "SRE says the visit is being planned"
-    """
-    given = {"on": on, "note": text, "source": source, "quote": quote}
-    _run(
-        ctx,
-        app,
-        "note",
-        {**_EVIDENCE, "note": "TEXT"},
-        given,
-        name="note",
-        what="note added",
-        expect=expect_version,
-    )
-
-
-@record.command("follow-up")
-@click.argument("follow_up_id", metavar="FOLLOW_UP_ID")
-@click.option("--due", "due_on", type=DATE, required=True, help="When to check.")
-@click.option("--task", required=True, help="What to find out.")
-@click.option("--owner", help="Email address of whoever does it.")
-@click.option("--on", type=DATE, default=None, help="When it was scheduled (default: today).")
-@pass_app
-@click.pass_context
-@handle_errors
-def record_follow_up(
-    ctx: click.Context,
-    app: AppContext,
-    follow_up_id: str,
-    due_on: date,
-    task: str,
-    owner: str | None,
-    on: date | None,
-) -> None:
-    """Schedule a check-in; the overdue scan flags it and reminders email its owner.
-
-    \b
-    Example:
-      tracker record darien-visit follow-up ask-sre --due 2024-03-01 \\
-        --task "Ask SRE whether the visit happened" --owner desk@example.org
-    """
-    given = {"on": on, "id": follow_up_id, "due": due_on, "task": task, "owner": owner}
-    options = {
-        "on": "--on",
-        "id": "FOLLOW_UP_ID",
-        "due": "--due",
-        "task": "--task",
-        "owner": "--owner",
-    }
-    _run(
-        ctx,
-        app,
-        "follow_up",
-        options,
-        given,
-        name="follow-up",
-        what=f"follow-up {follow_up_id} scheduled",
-    )
-
-
-@record.command("done")
-@click.argument("follow_up_id", metavar="FOLLOW_UP_ID")
-@_evidence_options
-@click.option("--note", help="What was found.")
-@pass_app
-@click.pass_context
-@handle_errors
-def record_done(
-    ctx: click.Context,
-    app: AppContext,
-    follow_up_id: str,
-    on: date | None,
-    source: str | None,
-    quote: str | None,
-    expect_version: int | None,
-    note: str | None,
-) -> None:
-    """Mark a follow-up done.
-
-    \b
-    Example:
-      tracker record darien-visit done check-darien --note "not yet scheduled"
-    """
-    given = {"on": on, "follow_up": follow_up_id, "note": note, "source": source, "quote": quote}
-    _run(
-        ctx,
-        app,
-        "follow_up_done",
-        {**_EVIDENCE, "follow_up": "FOLLOW_UP_ID"},
-        given,
-        name="done",
-        what=f"follow-up {follow_up_id} done",
-        expect=expect_version,
-    )
-
-
-@record.command("retract")
-@click.argument("entry", type=ENTRY, metavar="ENTRY")
-@click.option("--reason", required=True, help="Why the entry was a mistake.")
-@click.option("--on", type=DATE, default=None, help="When the retraction is made (default: today).")
-@pass_app
-@click.pass_context
-@handle_errors
-def record_retract(
-    ctx: click.Context, app: AppContext, entry: int, reason: str, on: date | None
-) -> None:
-    """Retract a mistaken entry (its number is in `tracker show ID`).
-
-    Nothing is deleted: the entry stays in the log, marked retracted, and no longer
-    counts towards the commitment's state.
-
-    \b
-    Example:
-      tracker record darien-visit retract 3 --reason "the article was about another visit"
-    """
-    given = {"on": on, "retracts": entry, "note": reason}
-    _run(
-        ctx,
-        app,
-        "retraction",
-        {"on": "--on", "retracts": "ENTRY", "note": "--reason"},
-        given,
-        name="retract",
-        what=f"entry #{entry} retracted",
-    )
+for _recorder in RECORDERS:
+    _record_command(_recorder)

@@ -37,7 +37,7 @@ def import_(app: AppContext, file: Path) -> None:
       tracker import commitments.yaml
       tracker export > backup.yaml && tracker --db other.db import backup.yaml
     """
-    from tracker.service_layer.document import read_document
+    from tracker.service_layer.fileformat.document import read_document
     from tracker.service_layer.importer import import_document
 
     with progress(f"reading {file.name}", None):  # a spinner: parsing has no count yet
@@ -108,8 +108,8 @@ def export(app: AppContext, fmt: str, output: Path | None) -> None:
         export_size,
         write_file,
         write_jsonl,
-        write_yaml,
     )
+    from tracker.service_layer.fileformat.writer import write_yaml
 
     if output is not None:
         directory = output.parent

@@ -26,7 +26,7 @@ from tracker.adapters.mail import HeaderValueError, build_message
 from tracker.domain.commitment import FollowUpSpec, MakeCommitment
 from tracker.domain.deadlines import parse_due
 from tracker.service_layer.app import Tracker
-from tracker.service_layer.entries import ID_MOST, OWNER_MOST, RULES
+from tracker.service_layer.fileformat.rules import ID_MOST, OWNER_MOST, RULES
 from tracker.service_layer.reminders import DigestItem, ReminderDigest
 
 LINE_BREAKS = ["\n", "\r", "\r\n", "\v", "\f", "\x85", "\u2028", "\u2029"]

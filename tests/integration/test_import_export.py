@@ -37,8 +37,9 @@ from tracker.domain.events import DomainEvent
 from tracker.domain.statuses import Status
 from tracker.service_layer.app import Tracker
 from tracker.service_layer.catalog import list_actors
-from tracker.service_layer.document import DataError, parse_text, read_document
-from tracker.service_layer.exporter import export_document, write_jsonl, write_yaml
+from tracker.service_layer.exporter import export_document, write_jsonl
+from tracker.service_layer.fileformat.document import DataError, parse_text, read_document
+from tracker.service_layer.fileformat.writer import write_yaml
 from tracker.service_layer.importer import import_document, import_file
 from tracker.service_layer.queries import View, show, status_report
 from tracker.service_layer.rebuild import rebuild_projections
@@ -716,7 +717,7 @@ def test_entries_of_one_day_keep_their_order_through_export_and_import(
 def test_the_export_is_written_by_libyaml_and_reads_back_what_it_wrote(
     tracker: Tracker, fresh: Tracker, tmp_path: Path
 ) -> None:
-    from tracker.service_layer.exporter import yaml_dumper
+    from tracker.service_layer.fileformat.writer import yaml_dumper
 
     assert issubclass(yaml_dumper(), getattr(yaml, "CSafeDumper", yaml.SafeDumper))
     import_file(tracker, str(write(tmp_path, "story.yaml", STORY)))

@@ -25,7 +25,7 @@ from tracker.domain.commitment import (
 )
 from tracker.domain.statuses import Status
 from tracker.service_layer.app import Tracker
-from tracker.service_layer.document import parse_text
+from tracker.service_layer.fileformat.document import parse_text
 from tracker.service_layer.importer import import_document
 from tracker.service_layer.projections import Difference, to_domain
 from tracker.service_layer.queries import QueryError, View, show, status_report

@@ -38,7 +38,7 @@ from tracker.entrypoints.scheduler import (
     resolve_cadences,
 )
 from tracker.service_layer.app import Tracker
-from tracker.service_layer.document import parse_text
+from tracker.service_layer.fileformat.document import parse_text
 from tracker.service_layer.importer import import_document
 
 if TYPE_CHECKING:

@@ -39,7 +39,7 @@ def generated(db_url: str) -> Iterator[Cli]:
     """A generated log (deadlines, changes of them, follow-ups, verdicts), then a few
     entries by command, so that both the import and the append write the columns."""
     from tracker.service_layer.app import Tracker
-    from tracker.service_layer.document import Document
+    from tracker.service_layer.fileformat.document import Document
     from tracker.service_layer.importer import import_document
 
     datasets = _datasets()

@@ -335,7 +335,7 @@ def large_db(tmp_path_factory: pytest.TempPathFactory) -> str:
     from support.checkout import benchmarks_module
 
     from tracker.service_layer.app import Tracker
-    from tracker.service_layer.document import Document
+    from tracker.service_layer.fileformat.document import Document
     from tracker.service_layer.importer import import_document
 
     datasets = benchmarks_module("datasets")

@@ -17,7 +17,7 @@ from click.testing import Result
 from support.cli import Cli
 from support.procs import run_tracker
 
-from tracker.service_layer.document import MAX_BYTES, MAX_DEPTH
+from tracker.service_layer.fileformat.document import MAX_BYTES, MAX_DEPTH
 
 FENTANYL = "fentanyl-meeting-feb-2024"
 DARIEN = "darien-visit"

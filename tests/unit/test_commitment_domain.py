@@ -96,6 +96,14 @@ class Stream:
         return self.state
 
 
+def _stored(state: CommitmentState) -> CommitmentState:
+    """What the projection keeps of a folded state: every field but its history, which
+    only a FoldedCommitment has (see test_state_shapes.py)."""
+    return CommitmentState(
+        **{f.name: getattr(state, f.name) for f in dataclasses.fields(CommitmentState)}
+    )
+
+
 def stream(*commands: Command) -> Stream:
     out = Stream()
     for command in (make(), *commands):
@@ -526,7 +534,7 @@ def test_state_survives_a_trip_through_json() -> None:
     s.run(ChangeStatus(day("2024-02-20"), Status.SUPERSEDED, superseded_by="other"))
     text = json.dumps(s.s.to_dict())
     restored = CommitmentState.from_dict(json.loads(text))
-    assert restored == dataclasses.replace(s.s, history=[])
+    assert restored == _stored(s.s)
     assert restored.to_dict() == s.s.to_dict()
 
 
@@ -645,7 +653,7 @@ def test_state_round_trips_through_its_dict(events: list[DomainEvent]) -> None:
     state = fold(events)
     assert state is not None
     restored = CommitmentState.from_dict(json.loads(json.dumps(state.to_dict())))
-    assert restored == dataclasses.replace(state, history=[])
+    assert restored == _stored(state)
 
 
 @PROPERTY

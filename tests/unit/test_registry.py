@@ -26,9 +26,11 @@ from tracker.domain.commitment import (
 )
 from tracker.domain.deadlines import parse_due
 from tracker.domain.events import DomainEvent
-from tracker.service_layer import entries
 from tracker.service_layer.audit import KNOWN_TYPES
-from tracker.service_layer.document import Problem
+from tracker.service_layer.fileformat.commitments import HISTORY_KEYS, HISTORY_KINDS, read_history
+from tracker.service_layer.fileformat.document import Problem
+from tracker.service_layer.fileformat.fieldreader import Fields
+from tracker.service_layer.fileformat.references import ACTOR_KEYS, SOURCE_KEYS
 from tracker.service_layer.overdue import OverdueItem
 
 MADE_ON = date(2024, 1, 19)
@@ -66,14 +68,14 @@ def test_the_derived_lists_agree_with_the_declarations() -> None:
     # (the file's header) has a history form, and only those do.
     with_form = {name for name, t in ev.TYPES.items() if t.history is not None}
     assert with_form == COMMITMENT_TYPES - {ev.COMMITMENT_MADE}
-    assert tuple(ev.HISTORY_FORMS) == entries.HISTORY_KINDS
+    assert tuple(ev.HISTORY_FORMS) == HISTORY_KINDS
     fields = {f for form in ev.HISTORY_FORMS.values() for f in form.fields}
-    assert set(entries.HISTORY_KEYS) == {"on", "kind", *fields}
+    assert set(HISTORY_KEYS) == {"on", "kind", *fields}
 
 
 def test_the_file_kinds_are_listed_as_they_always_were() -> None:
     # The order a message lists them in ("kind 'x' is not one of …").
-    assert entries.HISTORY_KINDS == (
+    assert HISTORY_KINDS == (
         "progress",
         "status",
         "due",
@@ -90,8 +92,8 @@ def _names(payload: type) -> list[str]:
 
 def test_the_declared_payloads_are_what_is_written() -> None:
     # The commitment's own are built from them (`events.event`); these are checked here.
-    assert _names(ev.ActorRegistered) == _names(ev.ActorUpdated) == list(entries.ACTOR_KEYS)
-    assert _names(ev.SourceRegistered) == _names(ev.SourceUpdated) == list(entries.SOURCE_KEYS)
+    assert _names(ev.ActorRegistered) == _names(ev.ActorUpdated) == list(ACTOR_KEYS)
+    assert _names(ev.SourceRegistered) == _names(ev.SourceUpdated) == list(SOURCE_KEYS)
     flagged = [f for f in _names(OverdueItem) if f != "due_start"]
     assert _names(ev.OverdueFlagged) == [*flagged, "flagged_on"]
 
@@ -176,8 +178,8 @@ def test_every_declared_type_round_trips_through_its_history_form(payload: objec
     sample = ev.event(payload, on)
     entry = ev.history_entry(sample)
     problems: list[Problem] = []
-    fields = entries.Fields(entry, "history[0]", problems, entries.HISTORY_KEYS)
-    read = entries.read_history(fields, [])
+    fields = Fields(entry, "history[0]", problems, HISTORY_KEYS)
+    read = read_history(fields, [])
     assert problems == []
     assert read is not None
     (decided,) = decide(state, read.command)

@@ -172,7 +172,7 @@ Command = (
 class EntryFields(Protocol):
     """An entry of a commitments file (or a ``record`` command's options), read key by
     key: each method checks the value by the file's rules and, if it breaks one, notes
-    the problem and returns None. ``entries.Fields`` is the one the service layer
+    the problem and returns None. ``fileformat.fieldreader.Fields`` is the one the service layer
     passes; the readers below only say which keys make which command."""
 
     raw: dict[str, Any]
@@ -288,7 +288,6 @@ class CommitmentState:
     last_evidence_on: date | None = None
     version: int = 0
     retracted: set[int] = field(default_factory=set)
-    history: list[DomainEvent] = field(default_factory=list, repr=False)
 
     @property
     def terminal(self) -> bool:
@@ -306,11 +305,13 @@ class CommitmentState:
     def overdue_follow_ups(self, day: date) -> list[FollowUp]:
         return [f for f in self.open_follow_ups() if day > f.due]
 
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> CommitmentState:
-        """The inverse of :meth:`to_dict`, for states read back from the projection."""
+    @staticmethod
+    def from_dict(d: dict[str, Any]) -> CommitmentState:
+        """The inverse of :meth:`to_dict`, for states read back from the projection:
+        a ``CommitmentState`` always, never a :class:`FoldedCommitment`, since the
+        projection keeps no history."""
         day = date.fromisoformat
-        return cls(
+        return CommitmentState(
             id=d["id"],
             title=d["title"],
             made_by=d["made_by"],
@@ -376,10 +377,24 @@ class CommitmentState:
         }
 
 
+@dataclass
+class FoldedCommitment(CommitmentState):
+    """A commitment's state folded from its events, with those events (``history``, in
+    world order): what :func:`decide` judges a command against, since a retraction
+    names one of them and the domain rules are judged over all of them.
+
+    A state read back from the projection (:meth:`CommitmentState.from_dict`) has no
+    history and is not one of these, so the type says which a function may be given:
+    the reports take any ``CommitmentState``; deciding takes only this.
+    """
+
+    history: list[DomainEvent] = field(default_factory=list, repr=False)
+
+
 # --- decide ------------------------------------------------------------------------
 
 
-def _need(state: CommitmentState | None, cmd: Command) -> CommitmentState:
+def _need(state: FoldedCommitment | None, cmd: Command) -> FoldedCommitment:
     if state is None:
         raise NoSuchCommitment()
     on = getattr(cmd, "on", None)
@@ -391,7 +406,7 @@ def _need(state: CommitmentState | None, cmd: Command) -> CommitmentState:
 
 
 def decide(
-    state: CommitmentState | None, cmd: Command, *, today: date | None = None
+    state: FoldedCommitment | None, cmd: Command, *, today: date | None = None
 ) -> list[DomainEvent]:
     """The events that record ``cmd``, or :class:`DomainError` saying why not.
 
@@ -402,6 +417,8 @@ def decide(
     the rules on days — the span, the future, a follow-up done before it was scheduled
     — are not applied again.
     """
+    if state is not None and not isinstance(state, FoldedCommitment):
+        raise TypeError("decide needs the state folded from the log (with its history)")
     if today is not None:
         _check_day(cmd, today)
         if isinstance(cmd, CompleteFollowUp) and state is not None:
@@ -421,7 +438,7 @@ def _check_day(cmd: Command, today: date) -> None:
         raise DayRefused(why, key)
 
 
-def _check_done_after_scheduled(state: CommitmentState, cmd: CompleteFollowUp) -> None:
+def _check_done_after_scheduled(state: FoldedCommitment, cmd: CompleteFollowUp) -> None:
     scheduled = _scheduled_on(state, cmd.follow_up_id)
     if scheduled is not None and cmd.on < scheduled:
         # Folded in world order, such an entry would come before the follow-up exists
@@ -443,7 +460,7 @@ def _check_event_days(events: list[DomainEvent], today: date) -> None:
             raise DayRefused(why, "made_on" if event.type == ev.COMMITMENT_MADE else "on")
 
 
-def _keep_the_rules(state: CommitmentState, new: list[DomainEvent]) -> None:
+def _keep_the_rules(state: FoldedCommitment, new: list[DomainEvent]) -> None:
     """Refuse what would leave the history breaking a rule the audit checks.
 
     Judged in world order, as the audit judges it: evidence recorded late about a day
@@ -477,7 +494,7 @@ def refusal(commitment_id: str, breach: Breach) -> str:
     )
 
 
-def new_breaches(state: CommitmentState, new: list[DomainEvent]) -> list[Breach]:
+def new_breaches(state: FoldedCommitment, new: list[DomainEvent]) -> list[Breach]:
     """The breaches that ``new`` would add to the history, judged in world order."""
     if _all_last(state, new):
         # Nearly every command: the history's verdicts stand as they were, and only the
@@ -492,7 +509,7 @@ def new_breaches(state: CommitmentState, new: list[DomainEvent]) -> list[Breach]
     ]
 
 
-def _all_last(state: CommitmentState, new: list[DomainEvent]) -> bool:
+def _all_last(state: FoldedCommitment, new: list[DomainEvent]) -> bool:
     """Whether the new entries come after every stored one in world order and retract
     nothing, so that they cannot change how the history is judged."""
     if any(e.type == ev.ENTRY_RETRACTED for e in new):
@@ -503,7 +520,7 @@ def _all_last(state: CommitmentState, new: list[DomainEvent]) -> bool:
     return all(world_key(e) >= latest for e in new)
 
 
-def _decide(state: CommitmentState | None, cmd: Command) -> list[DomainEvent]:
+def _decide(state: FoldedCommitment | None, cmd: Command) -> list[DomainEvent]:
     match cmd:
         case MakeCommitment():
             return _decide_make(state, cmd)
@@ -561,7 +578,7 @@ def _decide(state: CommitmentState | None, cmd: Command) -> list[DomainEvent]:
     raise DomainError(f"unknown command {type(cmd).__name__}")  # pragma: no cover
 
 
-def _scheduled_on(s: CommitmentState, follow_up_id: str) -> date | None:
+def _scheduled_on(s: FoldedCommitment, follow_up_id: str) -> date | None:
     """The day the open follow-up was scheduled on (its unretracted scheduling entry)."""
     found = [
         e.on
@@ -585,7 +602,7 @@ def _follow_up_event(existing: dict[str, FollowUp], spec: FollowUpSpec, on: date
     return ev.event(scheduled, on)
 
 
-def _decide_make(state: CommitmentState | None, cmd: MakeCommitment) -> list[DomainEvent]:
+def _decide_make(state: FoldedCommitment | None, cmd: MakeCommitment) -> list[DomainEvent]:
     if state is not None:
         raise DomainError(f"commitment {cmd.id!r} already exists")
     check_slug(cmd.id)
@@ -619,7 +636,7 @@ def _decide_make(state: CommitmentState | None, cmd: MakeCommitment) -> list[Dom
     return out
 
 
-def _decide_status(s: CommitmentState, cmd: ChangeStatus) -> list[DomainEvent]:
+def _decide_status(s: FoldedCommitment, cmd: ChangeStatus) -> list[DomainEvent]:
     if cmd.status == s.status:
         raise DomainError(f"{s.id} is already {s.status.value}")
     if s.terminal and not (cmd.note and cmd.note.strip()):
@@ -648,7 +665,7 @@ def _decide_status(s: CommitmentState, cmd: ChangeStatus) -> list[DomainEvent]:
     return [ev.event(changed, cmd.on)]
 
 
-def _decide_retract(s: CommitmentState, cmd: RetractEntry) -> list[DomainEvent]:
+def _decide_retract(s: FoldedCommitment, cmd: RetractEntry) -> list[DomainEvent]:
     if not cmd.reason.strip():
         raise DomainError("a retraction needs a reason")
     target = next((e for e in s.history if e.version == cmd.entry), None)
@@ -671,7 +688,7 @@ def _decide_retract(s: CommitmentState, cmd: RetractEntry) -> list[DomainEvent]:
 # --- evolve ------------------------------------------------------------------------
 
 
-def _evidence_seen(state: CommitmentState, event: DomainEvent) -> None:
+def _evidence_seen(state: FoldedCommitment, event: DomainEvent) -> None:
     source = event.data.get("source")
     if source and source not in state.sources:
         state.sources.append(source)
@@ -679,9 +696,9 @@ def _evidence_seen(state: CommitmentState, event: DomainEvent) -> None:
         state.last_evidence_on = event.on
 
 
-def _born(event: DomainEvent) -> CommitmentState:
+def _born(event: DomainEvent) -> FoldedCommitment:
     d = event.data
-    state = CommitmentState(
+    state = FoldedCommitment(
         id=d["id"],
         title=d["title"],
         made_by=list(d["made_by"]),
@@ -699,7 +716,7 @@ def _born(event: DomainEvent) -> CommitmentState:
     return state
 
 
-def _retract(state: CommitmentState, event: DomainEvent) -> CommitmentState:
+def _retract(state: FoldedCommitment, event: DomainEvent) -> FoldedCommitment:
     retracted = {*state.retracted, event.data["entry"]}
     history = state.history
     state = _refold(e for e in history if e.version not in retracted)
@@ -708,34 +725,34 @@ def _retract(state: CommitmentState, event: DomainEvent) -> CommitmentState:
     return state
 
 
-def _progress(state: CommitmentState, event: DomainEvent) -> CommitmentState:
+def _progress(state: FoldedCommitment, event: DomainEvent) -> FoldedCommitment:
     if state.status in PROGRESS_MOVES:
         state.status, state.status_on = Status.IN_PROGRESS, event.on
     _evidence_seen(state, event)
     return state
 
 
-def _status(state: CommitmentState, event: DomainEvent) -> CommitmentState:
+def _status(state: FoldedCommitment, event: DomainEvent) -> FoldedCommitment:
     state.status, state.status_on = Status(event.data["status"]), event.on
     state.superseded_by = event.data.get("superseded_by")
     _evidence_seen(state, event)
     return state
 
 
-def _deadline(state: CommitmentState, event: DomainEvent) -> CommitmentState:
+def _deadline(state: FoldedCommitment, event: DomainEvent) -> FoldedCommitment:
     d = event.data
     state.due = DueWindow.from_dict(d["due"]) if d.get("due") else None
     _evidence_seen(state, event)
     return state
 
 
-def _note(state: CommitmentState, event: DomainEvent) -> CommitmentState:
+def _note(state: FoldedCommitment, event: DomainEvent) -> FoldedCommitment:
     if event.data.get("source"):
         _evidence_seen(state, event)
     return state
 
 
-def _scheduled(state: CommitmentState, event: DomainEvent) -> CommitmentState:
+def _scheduled(state: FoldedCommitment, event: DomainEvent) -> FoldedCommitment:
     d = event.data
     state.follow_ups[d["id"]] = FollowUp(
         d["id"], date.fromisoformat(d["due"]), d["task"], d.get("owner")
@@ -743,7 +760,7 @@ def _scheduled(state: CommitmentState, event: DomainEvent) -> CommitmentState:
     return state
 
 
-def _done(state: CommitmentState, event: DomainEvent) -> CommitmentState:
+def _done(state: FoldedCommitment, event: DomainEvent) -> FoldedCommitment:
     fu = state.follow_ups.get(event.data["follow_up"])
     if fu is not None:
         fu.done_on = event.on
@@ -753,7 +770,7 @@ def _done(state: CommitmentState, event: DomainEvent) -> CommitmentState:
 # How each event after the commitment's making changes its state: in place, but for a
 # retraction, which refolds the history without the retracted entry. A type a newer
 # version wrote changes nothing here; the audit reports it (``events.types_in``).
-_EVOLVE: dict[str, Callable[[CommitmentState, DomainEvent], CommitmentState]] = {
+_EVOLVE: dict[str, Callable[[FoldedCommitment, DomainEvent], FoldedCommitment]] = {
     ev.ENTRY_RETRACTED: _retract,
     ev.PROGRESS_RECORDED: _progress,
     ev.STATUS_CHANGED: _status,
@@ -770,7 +787,7 @@ def unhandled(types: Iterable[str]) -> list[str]:
     return sorted(set(types) - {ev.COMMITMENT_MADE, *_EVOLVE})
 
 
-def _apply(state: CommitmentState | None, event: DomainEvent) -> CommitmentState:
+def _apply(state: FoldedCommitment | None, event: DomainEvent) -> FoldedCommitment:
     """Apply in place (the fold's fast path); `evolve` wraps it with a copy."""
     if event.type == ev.COMMITMENT_MADE:
         state = _born(event)
@@ -783,8 +800,8 @@ def _apply(state: CommitmentState | None, event: DomainEvent) -> CommitmentState
     return state
 
 
-def _refold(events: Iterable[DomainEvent]) -> CommitmentState:
-    state: CommitmentState | None = None
+def _refold(events: Iterable[DomainEvent]) -> FoldedCommitment:
+    state: FoldedCommitment | None = None
     for event in events:
         state = _apply(state, event)
     if state is None:
@@ -792,12 +809,12 @@ def _refold(events: Iterable[DomainEvent]) -> CommitmentState:
     return state
 
 
-def evolve(state: CommitmentState | None, event: DomainEvent) -> CommitmentState:
+def evolve(state: FoldedCommitment | None, event: DomainEvent) -> FoldedCommitment:
     """The state after one more event, leaving ``state`` as it was (see :func:`extend`)."""
     return extend(copy.deepcopy(state), event)
 
 
-def extend(state: CommitmentState | None, event: DomainEvent) -> CommitmentState:
+def extend(state: FoldedCommitment | None, event: DomainEvent) -> FoldedCommitment:
     """The state after one more event, reusing ``state`` (which it consumes).
 
     Cheap when the event comes last in world order, as nearly all do; an entry about
@@ -808,7 +825,7 @@ def extend(state: CommitmentState | None, event: DomainEvent) -> CommitmentState
     return fold([*state.history, event])  # type: ignore[return-value]
 
 
-def fold(events: Iterable[DomainEvent]) -> CommitmentState | None:
+def fold(events: Iterable[DomainEvent]) -> FoldedCommitment | None:
     """The state after ``events``, replayed in world order; None for an empty stream."""
     ordered = world_order(events)
     if not ordered:

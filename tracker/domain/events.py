@@ -84,7 +84,7 @@ class HistoryForm:
     fields (by default: the payload's keys of the same names); empty ones are left out,
     as a person writing the file would, except those in ``kept`` (``due: null`` says
     the deadline was removed). The command an entry makes is the commitment's to say
-    (``commitment.ENTRY_READERS``, by ``key``); ``entries.read_history`` checks the
+    (``commitment.ENTRY_READERS``, by ``key``); ``commitments.read_history`` checks the
     file's text on the way.
     """
 
@@ -329,7 +329,7 @@ ENTRY_RETRACTED = _declare(
 
 
 # --- reference data -----------------------------------------------------------------
-# Written as the file's mapping reads them (``entries.read_actor``, ``read_source``).
+# Written as the file's mapping reads them (``references.read_actor``, ``read_source``).
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

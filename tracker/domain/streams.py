@@ -3,7 +3,7 @@
 A stream's name is its kind, a colon and the id of what it is about
 (``commitment:darien-visit``); the audit's stream has no id. The kind says which event
 types the stream may hold (see ``events.types_in``) and which projection tables it
-owns. Field rules derive their longest ids from these names (``entries.ID_MOST``).
+owns. Field rules derive their longest ids from these names (``fileformat.rules.ID_MOST``).
 """
 
 from __future__ import annotations

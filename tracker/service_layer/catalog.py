@@ -40,7 +40,7 @@ class NameTaken(AmbiguousName):
 
 
 def name_clashes(conn: Connection, actors: list[dict[str, Any]]) -> list[Clash]:
-    """What writing ``actors`` (read by ``entries.read_actor``) would make ambiguous.
+    """What writing ``actors`` (read by ``references.read_actor``) would make ambiguous.
 
     Checked when an actor is written, by `actors add` and by the import alike:
     ``queries.directory`` cannot resolve a name two actors claim, so every `--by`

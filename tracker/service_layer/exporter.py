@@ -8,7 +8,6 @@ export into an empty database gives every entry the same number it has here.
 from __future__ import annotations
 
 import contextlib
-import gc
 import json
 import os
 import stat
@@ -24,9 +23,10 @@ from tracker.adapters.eventstore import StoredEvent
 from tracker.domain import events as ev
 from tracker.domain import streams
 from tracker.jsontext import json_line
-from tracker.service_layer import entries as ent
 from tracker.service_layer.app import Tracker
-from tracker.service_layer.importer import FORMAT
+from tracker.service_layer.fileformat.forms import clean, follow_up_form, header_form
+from tracker.service_layer.fileformat.reader import FORMAT
+from tracker.service_layer.fileformat.references import ACTOR_KEYS, SOURCE_KEYS
 from tracker.service_layer.projections import streams_in_order, to_domain
 
 
@@ -36,7 +36,7 @@ def _reference(conn: Connection, table: Any, keys: tuple[str, ...]) -> list[dict
         item = {k: row[k] for k in keys}
         if "aliases" in item:
             item["aliases"] = json.loads(item["aliases"])
-        out.append(ent.clean(item))
+        out.append(clean(item))
     return out
 
 
@@ -48,10 +48,10 @@ def _commitments(
         progress(len(events))
         domain = [to_domain(e) for e in events]
         made, rest = domain[0], domain[1:]
-        item = ent.header_form(made.data)
+        item = header_form(made.data)
         follow_ups = []
         while rest and rest[0].type == ev.FOLLOW_UP_SCHEDULED and rest[0].on == made.on:
-            follow_ups.append(ent.follow_up_form(rest.pop(0).data))
+            follow_ups.append(follow_up_form(rest.pop(0).data))
         if follow_ups:
             item["follow_ups"] = follow_ups
         if rest:
@@ -76,58 +76,10 @@ def export_document(
     with tracker.db.read() as conn:
         return {
             "format": FORMAT,
-            "actors": _reference(conn, schema.actors, ent.ACTOR_KEYS),
-            "sources": _reference(conn, schema.sources, ent.SOURCE_KEYS),
+            "actors": _reference(conn, schema.actors, ACTOR_KEYS),
+            "sources": _reference(conn, schema.sources, SOURCE_KEYS),
             "commitments": list(_commitments(tracker, conn, progress)),
         }
-
-
-YAML_OPTIONS: dict[str, Any] = {"sort_keys": False, "allow_unicode": True, "width": 88}
-HEADER = "# commitments/v1, exported by `tracker export`; import it with `tracker import`.\n"
-
-
-def yaml_dumper() -> type:
-    """libyaml's C emitter (as fast as the loader, which already uses libyaml), or the
-    pure-Python one where PyYAML was built without libyaml; both write the same text.
-
-    It writes a value twice rather than as an anchor and an alias, which the import
-    refuses: an object shared within the document must not break the round trip.
-    """
-    import yaml
-
-    base = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-
-    class NoAliases(base):  # type: ignore[valid-type, misc]
-        def ignore_aliases(self, data: Any) -> bool:
-            return True
-
-    return NoAliases
-
-
-def write_yaml(document: dict[str, Any], out: TextIO) -> None:
-    """The document as commitments/v1 YAML.
-
-    PyYAML builds a node for every value before emitting any: hundreds of thousands of
-    young objects, over which the cycle collector runs again and again, and which hold
-    no cycles for it to find. Pausing it for the dump halves an export's time (see
-    benchmarks/RESULTS.md, X1); reference counting still frees the nodes after it.
-    """
-    import yaml
-
-    out.write(HEADER)
-    with _no_cycle_collection():
-        yaml.dump(document, out, Dumper=yaml_dumper(), **YAML_OPTIONS)
-
-
-@contextlib.contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def event_json(event: StoredEvent) -> str:

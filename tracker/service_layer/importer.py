@@ -26,25 +26,24 @@ from tracker.domain.commitment import (
     CommitmentState,
     DayRefused,
     DomainError,
+    FoldedCommitment,
     NoSuchCommitment,
     decide,
     extend,
 )
 from tracker.domain.events import DomainEvent
-from tracker.domain.words import kind_of
-from tracker.service_layer import entries as ent
 from tracker.service_layer.app import Tracker, collector_paused
 from tracker.service_layer.catalog import name_clashes
-from tracker.service_layer.document import DataError, Document, Problem, read_document
+from tracker.service_layer.fileformat.commitments import CommitmentEntries
+from tracker.service_layer.fileformat.document import DataError, Document, Problem, read_document
+from tracker.service_layer.fileformat.forms import header_form
+from tracker.service_layer.fileformat.reader import Contents, read_contents
 from tracker.service_layer.projections import (
     actor_row,
     commitment_rows,
     source_row,
     to_domain,
 )
-
-FORMAT = "commitments/v1"
-TOP_KEYS = ("format", "actors", "sources", "commitments")
 
 
 @dataclass
@@ -57,63 +56,6 @@ class ImportReport:
     unchanged: int = 0
 
 
-@dataclass
-class _Parsed:
-    actors: list[tuple[str, dict[str, Any]]]
-    sources: list[tuple[str, dict[str, Any]]]
-    commitments: list[ent.CommitmentEntries]
-
-
-def _section(data: dict[str, Any], key: str, problems: list[Problem]) -> list[Any]:
-    value = data.get(key)
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        problems.append(Problem(key, f"must be a list, not {kind_of(value)}"))
-        return []
-    return value
-
-
-def _parse(doc: Document, problems: list[Problem]) -> _Parsed:
-    data = doc.data
-    if not isinstance(data, dict):
-        found = kind_of(data)
-        what = f"the file must be a mapping with format: {FORMAT}, not {found}"
-        problems.append(Problem("", what))
-        return _Parsed([], [], [])
-    for key in data:
-        if key not in TOP_KEYS:
-            problems.append(Problem(str(key), f"unknown key (allowed: {', '.join(TOP_KEYS)})"))
-    if "format" not in data:
-        problems.append(Problem("format", f"is missing: the file must say format: {FORMAT}"))
-    elif data["format"] != FORMAT:
-        found = data["format"]
-        shown = repr(found) if isinstance(found, str) else kind_of(found)
-        problems.append(Problem("format", f"must be {FORMAT}, not {shown}"))
-    parsed = _Parsed([], [], [])
-    for i, raw in enumerate(_section(data, "actors", problems)):
-        if (actor := ent.read_actor(raw, f"actors[{i}]", problems)) is not None:
-            parsed.actors.append((f"actors[{i}]", actor))
-    for i, raw in enumerate(_section(data, "sources", problems)):
-        if (source := ent.read_source(raw, f"sources[{i}]", problems)) is not None:
-            parsed.sources.append((f"sources[{i}]", source))
-    for i, raw in enumerate(_section(data, "commitments", problems)):
-        parsed.commitments.append(ent.read_commitment(raw, f"commitments[{i}]", problems))
-    for what, items in (
-        ("actor", [(p, a["id"]) for p, a in parsed.actors]),
-        ("source", [(p, s["id"]) for p, s in parsed.sources]),
-        ("commitment", [(c.path, c.id) for c in parsed.commitments if c.id]),
-    ):
-        first: dict[str, str] = {}
-        for path, ident in items:
-            if ident in first:
-                problems.append(
-                    Problem(f"{path}.id", f"{what} {ident!r} is already at {first[ident]}")
-                )
-            first.setdefault(ident, path)
-    return parsed
-
-
 def _ids(conn: Connection, table: Any) -> set[str]:
     return set(conn.execute(select(table.c.id)).scalars())
 
@@ -124,7 +66,7 @@ def _unknown(kind: str, ident: str, known: Iterable[str]) -> str:
     return f"unknown {kind} {ident!r}{hint}"
 
 
-def _check_references(conn: Connection, parsed: _Parsed, problems: list[Problem]) -> None:
+def _check_references(conn: Connection, parsed: Contents, problems: list[Problem]) -> None:
     known = {
         "actor": _ids(conn, schema.actors) | {a["id"] for _, a in parsed.actors},
         "source": _ids(conn, schema.sources) | {s["id"] for _, s in parsed.sources},
@@ -149,7 +91,7 @@ def _check_references(conn: Connection, parsed: _Parsed, problems: list[Problem]
 
 
 def _reference_events(
-    conn: Connection, parsed: _Parsed, tracker: Tracker, report: ImportReport
+    conn: Connection, parsed: Contents, tracker: Tracker, report: ImportReport
 ) -> list[tuple[str, int, list[NewEvent]]]:
     batch: list[tuple[str, int, list[NewEvent]]] = []
     specs = (
@@ -190,12 +132,12 @@ def _reference_events(
 
 def _form(event: DomainEvent) -> dict[str, Any]:
     if event.type == ev.COMMITMENT_MADE:
-        return ent.header_form(event.data)
+        return header_form(event.data)
     return ev.history_entry(event)
 
 
 def _plan_commitment(
-    c: ent.CommitmentEntries,
+    c: CommitmentEntries,
     stored: list[DomainEvent],
     problems: list[Problem],
     report: ImportReport,
@@ -206,7 +148,7 @@ def _plan_commitment(
     again (older data may hold days now refused); new ones may not lie in the future.
     """
     today = utc_today()
-    state: CommitmentState | None = None
+    state: FoldedCommitment | None = None
     new: list[DomainEvent] = []
     for version, entry in enumerate(c.entries, start=1):
         held = version <= len(stored)
@@ -267,7 +209,7 @@ def _import(
     tracker: Tracker, doc: Document, progress: Callable[[int], None] | None
 ) -> ImportReport:
     problems: list[Problem] = []
-    parsed = _parse(doc, problems)
+    parsed = read_contents(doc, problems)
     report = ImportReport(doc.name)
     with tracker.db.write() as conn:
         _check_references(conn, parsed, problems)
@@ -302,7 +244,7 @@ def _import(
     return report
 
 
-def _write_projections(conn: Connection, parsed: _Parsed, states: list[CommitmentState]) -> None:
+def _write_projections(conn: Connection, parsed: Contents, states: list[CommitmentState]) -> None:
     for name, items, to_row in (
         ("actors", parsed.actors, actor_row),
         ("sources", parsed.sources, source_row),

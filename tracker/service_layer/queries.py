@@ -22,7 +22,7 @@ from tracker.adapters.sql_unit_of_work import SqlSession
 from tracker.clock import utc_today
 from tracker.domain import events as ev
 from tracker.domain import streams
-from tracker.domain.commitment import CommitmentState, fold
+from tracker.domain.commitment import CommitmentState, FoldedCommitment, fold
 from tracker.domain.events import DomainEvent
 from tracker.domain.names import ActorDirectory
 from tracker.service_layer.app import Tracker, collector_paused
@@ -63,7 +63,7 @@ class View:
         return cls(as_of=aware.astimezone(UTC).date())
 
 
-def commitment_as_of(events: Sequence[DomainEvent], day: date | None) -> CommitmentState | None:
+def commitment_as_of(events: Sequence[DomainEvent], day: date | None) -> FoldedCommitment | None:
     """One commitment as it stood on ``day``: its events dated up to that day, folded
     (all of them when ``day`` is None); None when it had not been made by then.
 
@@ -242,7 +242,7 @@ def flag_row(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def story(
-    state: CommitmentState,
+    state: FoldedCommitment,
     events: list[StoredEvent],
     source_rows: dict[str, dict[str, Any]],
     day: date,

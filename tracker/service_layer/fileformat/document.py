@@ -24,7 +24,7 @@ import yaml
 
 MAX_BYTES = 64 * 1024 * 1024  # hundreds of thousands of entries; split larger files
 MAX_DEPTH = 64  # a commitments file nests seven deep (the dates of a history due window)
-# Half a UTF-16 pair: not a character, and not storable as UTF-8 (see entries.text_problem).
+# Half a UTF-16 pair: not a character, and not storable as UTF-8 (see rules.text_problem).
 SURROGATE = re.compile(r"[\ud800-\udfff]")
 # Where a node can carry an anchor (&a) or be an alias (*a): at the start of a line,
 # after a space, or in flow context after [ { , or :. Text without this has neither, so

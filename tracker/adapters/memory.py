@@ -187,14 +187,21 @@ class MemorySession:
     ) -> None:
         kind, _, ident = stream_id.partition(":")
         for name in OWNED.get(kind, ()):
-            if name in unchanged:
-                continue
-            layout, table = LAYOUTS[name], self.log.tables[name]
-            for key in [k for k in table if k[0] == ident]:
-                del table[key]
-            for row in rows.get(name, ()):
-                values = layout.values(row)
-                table[layout.key_of(values)] = values
+            if name not in unchanged:
+                self.replace_rows(name, [ident], rows.get(name, ()))
+
+    def replace_rows(
+        self, name: str, owners: Sequence[str], rows: Sequence[dict[str, Any]]
+    ) -> None:
+        layout, table, gone = LAYOUTS[name], self.log.tables[name], set(owners)
+        for key in [k for k in table if k[0] in gone]:
+            del table[key]
+        for row in rows:
+            values = layout.values(row)
+            table[layout.key_of(values)] = values
+
+    def owner_ids(self, name: str) -> list[str]:
+        return sorted({key[0] for key in self.log.tables[name]})
 
     def stored_states(self) -> Iterator[str]:
         at = LAYOUTS["commitments"].columns.index("state")

@@ -75,6 +75,9 @@ class _TableSql:
         matching = " AND ".join(f"{k} = ?" for k in keys)
         self.delete_key = Statement(f"DELETE FROM {table.name} WHERE {matching}")  # noqa: S608
         self.select_all = Statement(f"SELECT {names} FROM {table.name}")  # noqa: S608
+        self.owners = Statement(
+            f"SELECT DISTINCT {layout.key} FROM {table.name} ORDER BY {layout.key}"  # noqa: S608
+        )
 
 
 _SQL = {name: _TableSql(table) for name, table in TABLES.items()}
@@ -119,6 +122,11 @@ def projected(
             found += Statement(select_all + where).rows(conn, chunk)
         found.sort(key=layout.key_of)
     return [dict(zip(layout.columns, values, strict=True)) for values in found]
+
+
+def owner_ids(conn: Connection, name: str) -> list[str]:
+    """The owners' ids that have rows in projection table ``name``, in order."""
+    return [ident for (ident,) in _SQL[name].owners.rows(conn)]
 
 
 def stored_states(conn: Connection) -> Iterator[str]:

@@ -129,6 +129,14 @@ class SqlSession:
     def projected(self, name: str, owners: Sequence[str] | None = None) -> list[dict[str, Any]]:
         return projection_sql.projected(self.conn, name, owners)
 
+    def owner_ids(self, name: str) -> list[str]:
+        return projection_sql.owner_ids(self.conn, name)
+
+    def replace_rows(
+        self, name: str, owners: Sequence[str], rows: Sequence[dict[str, Any]]
+    ) -> None:
+        projection_sql.replace_rows(self.conn, name, owners, rows)
+
 
 class SqlCommand:
     """A command's :class:`Transaction`, its batches as sessions."""

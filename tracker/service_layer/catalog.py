@@ -5,10 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import Connection, select
-
-from tracker.adapters import schema
-from tracker.adapters.projection_sql import projected
 from tracker.clock import utc_today
 from tracker.domain import events as ev
 from tracker.domain import streams
@@ -20,15 +16,14 @@ from tracker.service_layer.projections import rows_for_stream, to_domain
 
 
 def list_actors(tracker: Tracker) -> list[dict[str, Any]]:
-    with tracker.db.read() as conn:
-        rows = conn.execute(select(schema.actors).order_by(schema.actors.c.id)).mappings()
-        return [{**r, "aliases": json.loads(r["aliases"])} for r in rows]
+    with tracker.uow.read() as session:
+        rows = session.projected("actors")
+    return [{**r, "aliases": json.loads(r["aliases"])} for r in rows]
 
 
 def list_sources(tracker: Tracker) -> list[dict[str, Any]]:
-    with tracker.db.read() as conn:
-        rows = conn.execute(select(schema.sources).order_by(schema.sources.c.id)).mappings()
-        return [dict(r) for r in rows]
+    with tracker.uow.read() as session:
+        return session.projected("sources")
 
 
 class NameTaken(AmbiguousName):
@@ -39,17 +34,14 @@ class NameTaken(AmbiguousName):
         super().__init__("; ".join(str(c) for c in found))
 
 
-def name_clashes(conn: Connection, actors: list[dict[str, Any]]) -> list[Clash]:
-    """What writing ``actors`` (read by ``references.read_actor``) would make ambiguous.
+def clashes_with(actors: list[dict[str, Any]], stored: list[dict[str, Any]]) -> list[Clash]:
+    """What writing ``actors`` (read by ``references.read_actor``) would make ambiguous
+    among the ``stored`` rows of the actors projection.
 
     Checked when an actor is written, by `actors add` and by the import alike:
     ``queries.directory`` cannot resolve a name two actors claim, so every `--by`
     lookup would fail afterwards.
     """
-    return _clashes(actors, projected(conn, "actors"))
-
-
-def _clashes(actors: list[dict[str, Any]], stored: list[dict[str, Any]]) -> list[Clash]:
     existing = [(a["id"], a["name"], json.loads(a["aliases"])) for a in stored]
     return clashes([(a["id"], a["name"], a["aliases"]) for a in actors], existing)
 
@@ -65,7 +57,7 @@ def register(tracker: Tracker, kind: str, item: dict[str, Any]) -> None:
             parent = session.stream_version(streams.actor(item["member_of"]))
             if not parent:
                 raise DomainError(f"unknown actor {item['member_of']!r} in --member-of")
-        if kind == "actor" and (found := _clashes([item], session.projected("actors"))):
+        if kind == "actor" and (found := clashes_with([item], session.projected("actors"))):
             raise NameTaken(found)
         new = tracker.new_events(
             [DomainEvent(event_type, utc_today(), item)], command=f"{kind}s add"

@@ -14,11 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import Connection, select
-
-from tracker.adapters import schema
 from tracker.adapters.eventstore import NewEvent
-from tracker.adapters.projection_sql import replace_rows
 from tracker.clock import utc_today
 from tracker.domain import events as ev
 from tracker.domain import streams
@@ -33,7 +29,7 @@ from tracker.domain.commitment import (
 )
 from tracker.domain.events import DomainEvent
 from tracker.service_layer.app import Tracker, collector_paused
-from tracker.service_layer.catalog import name_clashes
+from tracker.service_layer.catalog import clashes_with
 from tracker.service_layer.fileformat.commitments import CommitmentEntries
 from tracker.service_layer.fileformat.document import DataError, Document, Problem, read_document
 from tracker.service_layer.fileformat.forms import header_form
@@ -44,6 +40,7 @@ from tracker.service_layer.projections import (
     source_row,
     to_domain,
 )
+from tracker.service_layer.unit_of_work import Session
 
 
 @dataclass
@@ -56,21 +53,19 @@ class ImportReport:
     unchanged: int = 0
 
 
-def _ids(conn: Connection, table: Any) -> set[str]:
-    return set(conn.execute(select(table.c.id)).scalars())
-
-
 def _unknown(kind: str, ident: str, known: Iterable[str]) -> str:
     close = difflib.get_close_matches(ident, list(known), n=3)
     hint = f"; did you mean {', '.join(close)}?" if close else f"; declare it under {kind}s:"
     return f"unknown {kind} {ident!r}{hint}"
 
 
-def _check_references(conn: Connection, parsed: Contents, problems: list[Problem]) -> None:
+def _check_references(
+    session: Session, parsed: Contents, stored_actors: list[dict[str, Any]], problems: list[Problem]
+) -> None:
     known = {
-        "actor": _ids(conn, schema.actors) | {a["id"] for _, a in parsed.actors},
-        "source": _ids(conn, schema.sources) | {s["id"] for _, s in parsed.sources},
-        "commitment": _ids(conn, schema.commitments) | {c.id for c in parsed.commitments},
+        "actor": {a["id"] for a in stored_actors} | {a["id"] for _, a in parsed.actors},
+        "source": set(session.owner_ids("sources")) | {s["id"] for _, s in parsed.sources},
+        "commitment": set(session.owner_ids("commitments")) | {c.id for c in parsed.commitments},
     }
     for path, actor in parsed.actors:
         if actor["member_of"] and actor["member_of"] not in known["actor"]:
@@ -82,7 +77,7 @@ def _check_references(conn: Connection, parsed: Contents, problems: list[Problem
     paths: dict[str, str] = {}
     for path, actor in parsed.actors:
         paths.setdefault(actor["id"], path)
-    for clash in name_clashes(conn, [actor for _, actor in parsed.actors]):
+    for clash in clashes_with([actor for _, actor in parsed.actors], stored_actors):
         problems.append(Problem(f"{paths[clash.actor]}.{clash.field}", str(clash)))
     for c in parsed.commitments:
         for path, kind, ident in c.references:
@@ -91,13 +86,17 @@ def _check_references(conn: Connection, parsed: Contents, problems: list[Problem
 
 
 def _reference_events(
-    conn: Connection, parsed: Contents, tracker: Tracker, report: ImportReport
+    session: Session,
+    parsed: Contents,
+    stored_actors: list[dict[str, Any]],
+    tracker: Tracker,
+    report: ImportReport,
 ) -> list[tuple[str, int, list[NewEvent]]]:
     batch: list[tuple[str, int, list[NewEvent]]] = []
     specs = (
         (
             parsed.actors,
-            schema.actors,
+            stored_actors,
             actor_row,
             streams.actor,
             ev.ACTOR_REGISTERED,
@@ -105,25 +104,25 @@ def _reference_events(
         ),
         (
             parsed.sources,
-            schema.sources,
+            session.projected("sources"),
             source_row,
             streams.source,
             ev.SOURCE_REGISTERED,
             ev.SOURCE_UPDATED,
         ),
     )
-    for items, table, to_row, stream_of, created, updated in specs:
-        have = {r["id"]: dict(r) for r in conn.execute(select(table)).mappings()}
+    for items, stored, to_row, stream_of, created, updated in specs:
+        have = {r["id"]: r for r in stored}
         for _, item in items:
             current = have.get(item["id"])
             if current is not None and current == to_row(item):
                 continue
             stream = stream_of(item["id"])
-            version = tracker.store.stream_version(conn, stream)
+            version = session.stream_version(stream)
             kind = created if current is None else updated
             event = DomainEvent(kind, utc_today(), item)
             batch.append((stream, version, tracker.new_events([event], command="import")))
-            if table is schema.actors:
+            if created == ev.ACTOR_REGISTERED:
                 report.actors += 1
             else:
                 report.sources += 1
@@ -211,13 +210,14 @@ def _import(
     problems: list[Problem] = []
     parsed = read_contents(doc, problems)
     report = ImportReport(doc.name)
-    with tracker.db.write() as conn:
-        _check_references(conn, parsed, problems)
-        batch = _reference_events(conn, parsed, tracker, report) if not problems else []
+    with tracker.uow.write() as session:
+        actors = session.projected("actors")
+        _check_references(session, parsed, actors, problems)
+        batch = _reference_events(session, parsed, actors, tracker, report) if not problems else []
         valid = [c for c in parsed.commitments if c.valid]
         names = [streams.commitment(c.id) for c in valid]
         stored: dict[str, list[DomainEvent]] = {s: [] for s in names}
-        for e in tracker.store.read_streams(conn, names):
+        for e in session.read_streams(names):
             stored[e.stream_id].append(to_domain(e))
         states: list[CommitmentState] = []
         for c, stream in zip(valid, names, strict=True):
@@ -238,26 +238,26 @@ def _import(
             # Lines only now: finding one may parse the file again.
             placed = [replace(p, line=doc.line(p.path)) for p in problems]
             raise DataError(doc.name, sorted(placed, key=lambda p: p.line or 0))
-        result = tracker.store.append_batch(conn, batch)
+        result = session.append_batch(batch)
         report.events = len(result.positions)
-        _write_projections(conn, parsed, states)
+        _write_projections(session, parsed, states)
     return report
 
 
-def _write_projections(conn: Connection, parsed: Contents, states: list[CommitmentState]) -> None:
+def _write_projections(session: Session, parsed: Contents, states: list[CommitmentState]) -> None:
     for name, items, to_row in (
         ("actors", parsed.actors, actor_row),
         ("sources", parsed.sources, source_row),
     ):
         table = [to_row(item) for _, item in items]
-        replace_rows(conn, name, [r["id"] for r in table], table)
+        session.replace_rows(name, [r["id"] for r in table], table)
     rows: dict[str, list[dict[str, Any]]] = {"commitments": [], "follow_ups": []}
     for state in states:
         for name, entries in commitment_rows(state).items():
             rows[name].extend(entries)
     ids = [s.id for s in states]
-    replace_rows(conn, "follow_ups", ids, rows["follow_ups"])
-    replace_rows(conn, "commitments", ids, rows["commitments"])
+    session.replace_rows("follow_ups", ids, rows["follow_ups"])
+    session.replace_rows("commitments", ids, rows["commitments"])
 
 
 def import_file(

@@ -124,6 +124,17 @@ class Session(EventLog, Protocol):
         in the order of their keys."""
         ...
 
+    def owner_ids(self, name: str) -> list[str]:
+        """The ids that own rows in projection table ``name``, in order."""
+        ...
+
+    def replace_rows(
+        self, name: str, owners: Sequence[str], rows: Sequence[dict[str, Any]]
+    ) -> None:
+        """Delete what ``owners`` have in table ``name`` and write ``rows``: in bulk,
+        for the import's thousands of commitments at once."""
+        ...
+
 
 class CommandTransaction(Protocol):
     """A command's write transaction, sent in batches (see ``db.Transaction``)."""

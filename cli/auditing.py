@@ -133,16 +133,12 @@ def audit(
     """
     if ctx.invoked_subcommand is not None:
         return
-    from tracker.adapters.integrity import ChainDigest
-    from tracker.service_layer.audit import run_audit
-    from tracker.service_layer.rebuild import event_count
+    from tracker.service_layer.audit import ChainDigest, run_audit
 
     digest = ChainDigest.load(digest_file) if digest_file else None
     days = stale_days if stale_days is not None else stale_days_from_env()
     tracker = app.tracker
-    with tracker.db.read() as conn:
-        total = event_count(conn)
-    with progress("auditing", 2 * total) as advance:
+    with progress("auditing", 2 * tracker.event_count()) as advance:
         report = run_audit(
             tracker,
             clock(now) if no_record else acting_clock(now, "record an audit", "add --no-record"),
@@ -200,13 +196,12 @@ def audit_digest(app: AppContext, output: Path | None, jobs: int | None) -> None
       tracker audit digest -o "digests/$(date -u +%F).json"
       tracker audit digest --jobs 1            # one process, however many cores
     """
-    from tracker.adapters.integrity import BrokenChain, take_digest
-    from tracker.service_layer.rebuild import event_count
+    from tracker.service_layer.audit import BrokenChain, take_digest
 
     tracker = app.tracker
-    with tracker.db.read() as conn, progress("verifying", event_count(conn)) as advance:
+    with progress("verifying", tracker.event_count()) as advance:
         try:
-            digest = take_digest(tracker.store, conn, progress=advance, jobs=jobs_count(jobs))
+            digest = take_digest(tracker, progress=advance, jobs=jobs_count(jobs))
         except BrokenChain as exc:
             fail(str(exc), EXIT_PROBLEMS)
     text = json.dumps(digest.to_dict(), indent=2) + "\n"

@@ -27,7 +27,7 @@ from sqlalchemy import Connection
 
 from tracker.adapters.db import Database, Statement
 from tracker.adapters.eventstore import EventStore, Row, format_ts, hashed_bytes
-from tracker.adapters.hashing import GENESIS
+from tracker.adapters.hashing import GENESIS, Chain
 from tracker.adapters.parallel import database_of, range_count, run_ranges
 from tracker.clock import utc_now
 
@@ -98,21 +98,12 @@ class ChainDigest:
         return cls(position, hash_, bool(data.get("keyed")), str(data.get("taken_at") or ""))
 
 
-def take_digest(
-    store: EventStore,
-    conn: Connection,
-    *,
-    progress: Callable[[int], None] | None = None,
-    jobs: int = 1,
-) -> ChainDigest:
-    """The head of a log whose every link verifies (:class:`BrokenChain` otherwise);
-    ``jobs`` as for :func:`verify_chain`."""
-    check = verify_chain(store, conn, progress=progress, jobs=jobs)
+def digest_of(check: ChainCheck, keyed: bool) -> ChainDigest:
+    """The head of a log whose every link verified (:class:`BrokenChain` otherwise), a
+    ``keyed`` chain's or not."""
     if not check.ok:
         raise BrokenChain(check)
-    return ChainDigest(
-        check.head_position, check.head_hash, store.chain.keyed, format_ts(utc_now())
-    )
+    return ChainDigest(check.head_position, check.head_hash, keyed, format_ts(utc_now()))
 
 
 @dataclass
@@ -176,17 +167,34 @@ def verify_chain(
     that many worker processes, each connecting through ``conn``'s engine
     (:mod:`parallel`); the outcome is the one pass's, finding for finding.
     """
-    result = ChainCheck(digest=digest)
     count = store.count(conn) if jobs > 1 else 0
     db = database_of(conn)
     parts = range_count(db, jobs, count)
     if parts == 1:
         rows = store.read_range(conn, batch_size=batch_size)
-        walks: Iterable[_Walk] = [_walk(store, rows, GENESIS, 0, digest, progress)]
-    else:
-        shared = (store, digest, batch_size)
-        walks = run_ranges(db, _walk_range, shared, _ranges(store, conn, parts, count), jobs)
-    digest_seen = _merge(result, walks, progress if parts > 1 else None)
+        return verify_rows(store.chain, rows, digest=digest, progress=progress)
+    shared = (store, digest, batch_size)
+    walks = run_ranges(db, _walk_range, shared, _ranges(store, conn, parts, count), jobs)
+    return _checked(walks, digest, progress)
+
+
+def verify_rows(
+    chain: Chain,
+    batches: Iterable[Sequence[Row]],
+    *,
+    digest: ChainDigest | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ChainCheck:
+    """:func:`verify_chain` in one pass over ``batches``, the whole log's stored rows in
+    position order, from wherever they are kept (the in-memory unit of work's too)."""
+    return _checked([_walk(chain, batches, GENESIS, 0, digest, progress)], digest, None)
+
+
+def _checked(
+    walks: Iterable[_Walk], digest: ChainDigest | None, progress: Callable[[int], None] | None
+) -> ChainCheck:
+    result = ChainCheck(digest=digest)
+    digest_seen = _merge(result, walks, progress)
     if digest is not None and digest.position > 0 and not digest_seen:
         result.chain.add(
             digest.position,
@@ -225,7 +233,7 @@ class _Walk:
 
 
 def _walk(
-    store: EventStore,
+    chain: Chain,
     batches: Iterable[Sequence[Row]],
     previous: str,
     last_position: int,
@@ -233,7 +241,7 @@ def _walk(
     progress: Callable[[int], None] | None,
 ) -> _Walk:
     walk = _Walk(previous, last_position)
-    link, flag, chain, versions = store.chain.link, walk.flag, walk.chain, walk.versions
+    link, flag, found, versions = chain.link, walk.flag, walk.chain, walk.versions
     expected = last_position + 1
     index = 0
     for rows in batches:
@@ -255,7 +263,7 @@ def _walk(
                     flag(index, 1, at, _jump(stream_id, last, version))
                 versions[stream_id] = version
             if link(previous, hashed_bytes(row)) != row[10]:
-                chain.add(
+                found.add(
                     at,
                     f"hash does not match ({stream_id} version {version}, {row[3]}): "
                     "this row or the one before it was changed, removed or moved",
@@ -263,7 +271,7 @@ def _walk(
             if digest is not None and at == digest.position:
                 walk.digest_seen = True
                 if row[10] != digest.hash:
-                    chain.add(at, "the digest's head was rewritten: its hash differs")
+                    found.add(at, "the digest's head was rewritten: its hash differs")
             previous = row[10]
             if at is not None:
                 expected = at + 1
@@ -339,4 +347,4 @@ def _walk_range(
     after, upto, seed = task
     with db.read() as conn:
         rows = store.read_range(conn, after=after, upto=upto, batch_size=batch_size)
-        return _walk(store, rows, seed, after, digest, None)
+        return _walk(store.chain, rows, seed, after, digest, None)

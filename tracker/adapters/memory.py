@@ -27,13 +27,24 @@ from tracker.adapters.eventstore import (
     NewEvent,
     Row,
     StoredEvent,
+    StreamRange,
     encode_batch,
     retried,
     row_to_event,
     verify_head,
 )
 from tracker.adapters.hashing import GENESIS, Chain
-from tracker.adapters.projection_sql import LAYOUTS, OWNED, REFERENCED, Reference, Rows
+from tracker.adapters.integrity import ChainCheck, ChainDigest, verify_rows
+from tracker.adapters.projection_sql import (
+    LAYOUTS,
+    OWNED,
+    REFERENCED,
+    Key,
+    Reference,
+    Rows,
+    digest,
+)
+from tracker.clock import utc_now
 
 T = TypeVar("T")
 Table = dict[tuple[Any, ...], tuple[Any, ...]]  # a row's key values, and its values
@@ -48,6 +59,7 @@ class MemoryLog:
     rows: list[Row] = field(default_factory=list)
     streams: dict[str, list[int]] = field(default_factory=dict)  # stream id: row indexes
     keys: dict[str, int] = field(default_factory=dict)  # idempotency key: position
+    leases: dict[str, tuple[str, datetime]] = field(default_factory=dict)  # holder, expiry
     tables: dict[str, Table] = field(default_factory=lambda: {name: {} for name in LAYOUTS})
     lock: threading.RLock = field(default_factory=threading.RLock)
 
@@ -153,14 +165,47 @@ class MemorySession:
             yield rows[start : start + batch_size]
 
     def read_fold_rows(
-        self, *, prefix: str = "", known_at: str | None = None, happened_by: date | None = None
+        self,
+        *,
+        prefix: str = "",
+        known_at: str | None = None,
+        happened_by: date | None = None,
+        streams: StreamRange = (None, None),
+        upto: Any = None,
     ) -> Iterator[list[Row]]:
         # occurred_at is ISO text: before the next day's date is on or before the day.
         before = None if happened_by is None else (happened_by + timedelta(days=1)).isoformat()
+        lower, upper = streams
         for stream_id in sorted(self.log.streams):
-            if stream_id.startswith(prefix):
-                rows = self._stream_rows(stream_id, known_at)
-                yield [_fold_row(r) for r in rows if before is None or r[7] < before]
+            if not stream_id.startswith(prefix):
+                continue
+            if (lower is not None and stream_id <= lower) or (
+                upper is not None and stream_id > upper
+            ):
+                continue
+            rows = self._stream_rows(stream_id, known_at)
+            yield [
+                _fold_row(r)
+                for r in rows
+                if (before is None or r[7] < before) and (upto is None or r[0] <= upto)
+            ]
+
+    def last_position(self) -> Any:
+        return self.log.rows[-1][0] if self.log.rows else None
+
+    def stream_ranges(self, parts: int) -> list[StreamRange]:
+        """One range, all the streams: no worker process can read this log."""
+        return [(None, None)]
+
+    def verify_chain(
+        self,
+        *,
+        digest: ChainDigest | None = None,
+        progress: Callable[[int], None] | None = None,
+        jobs: int = 1,
+    ) -> ChainCheck:
+        """In one pass whatever ``jobs`` says: no worker process can read this log."""
+        return verify_rows(self.chain, self.read_raw(), digest=digest, progress=progress)
 
     def last_occurred(self, prefix: str) -> str | None:
         rows, streams = self.log.rows, self.log.streams
@@ -207,6 +252,29 @@ class MemorySession:
         at = LAYOUTS["commitments"].columns.index("state")
         return (values[at] for values in list(self.log.tables["commitments"].values()))
 
+    # --- leases ---------------------------------------------------------------------
+
+    def take_claim(self, name: str, holder: str, ttl: float) -> bool:
+        now = utc_now()
+        current = self.log.leases.get(name)
+        if current is not None and current[0] != holder and current[1] > now:
+            return False
+        self.log.leases[name] = (holder, now + timedelta(seconds=ttl))
+        return True
+
+    def give_back(self, name: str, holder: str) -> None:
+        if name in self.log.leases and self.log.leases[name][0] == holder:
+            del self.log.leases[name]
+
+    # --- the projection tables, as a whole ---------------------------------------------
+
+    def projection_digests(self) -> dict[Key, int]:
+        return {
+            (name, key): digest(values)
+            for name, table in self.log.tables.items()
+            for key, values in table.items()
+        }
+
     def projected(self, name: str, owners: Sequence[str] | None = None) -> list[dict[str, Any]]:
         columns, table = LAYOUTS[name].columns, self.log.tables[name]
         wanted = None if owners is None else set(owners)
@@ -244,7 +312,7 @@ class MemoryUnitOfWork:
         """Under the log's lock; what the block wrote is undone if it raises."""
         log = self.log
         with log.lock:
-            count, keys = len(log.rows), dict(log.keys)
+            count, keys, leases = len(log.rows), dict(log.keys), dict(log.leases)
             tables = {name: dict(table) for name, table in log.tables.items()}
             try:
                 yield MemorySession(log, self.chain)
@@ -255,7 +323,7 @@ class MemoryUnitOfWork:
                     if not stream:
                         del log.streams[row[1]]
                 del log.rows[count:]
-                log.keys, log.tables = keys, tables
+                log.keys, log.tables, log.leases = keys, tables, leases
                 raise
 
     @contextmanager

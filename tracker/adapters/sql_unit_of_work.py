@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection
 from sqlalchemy.exc import OperationalError
 
-from tracker.adapters import projection_sql
+from tracker.adapters import integrity, lease, projection_sql
 from tracker.adapters.db import Database, Transaction
 from tracker.adapters.eventstore import (
     AppendResult,
@@ -26,8 +26,11 @@ from tracker.adapters.eventstore import (
     NewEvent,
     Row,
     StoredEvent,
+    StreamRange,
 )
-from tracker.adapters.projection_sql import Reference, Rows
+from tracker.adapters.hashing import Chain
+from tracker.adapters.integrity import ChainCheck, ChainDigest
+from tracker.adapters.projection_sql import Key, Reference, Rows
 
 T = TypeVar("T")
 
@@ -103,10 +106,38 @@ class SqlSession:
         return self.store.read_raw(self.conn, after=after, batch_size=batch_size, known_at=known_at)
 
     def read_fold_rows(
-        self, *, prefix: str = "", known_at: str | None = None, happened_by: date | None = None
+        self,
+        *,
+        prefix: str = "",
+        known_at: str | None = None,
+        happened_by: date | None = None,
+        streams: StreamRange = (None, None),
+        upto: Any = None,
     ) -> Iterator[list[Row]]:
         return self.store.read_fold_rows(
-            self.conn, prefix=prefix, known_at=known_at, happened_by=happened_by
+            self.conn,
+            prefix=prefix,
+            known_at=known_at,
+            happened_by=happened_by,
+            streams=streams,
+            upto=upto,
+        )
+
+    def last_position(self) -> Any:
+        return self.store.last_position(self.conn)
+
+    def stream_ranges(self, parts: int) -> list[StreamRange]:
+        return self.store.stream_ranges(self.conn, parts)
+
+    def verify_chain(
+        self,
+        *,
+        digest: ChainDigest | None = None,
+        progress: Callable[[int], None] | None = None,
+        jobs: int = 1,
+    ) -> ChainCheck:
+        return integrity.verify_chain(
+            self.store, self.conn, digest=digest, progress=progress, jobs=jobs
         )
 
     def last_occurred(self, prefix: str) -> str | None:
@@ -128,6 +159,15 @@ class SqlSession:
 
     def projected(self, name: str, owners: Sequence[str] | None = None) -> list[dict[str, Any]]:
         return projection_sql.projected(self.conn, name, owners)
+
+    def take_claim(self, name: str, holder: str, ttl: float) -> bool:
+        return lease.take(self.conn, holder, ttl, name=name).holder == holder
+
+    def give_back(self, name: str, holder: str) -> None:
+        lease.give_back(self.conn, holder, name=name)
+
+    def projection_digests(self) -> dict[Key, int]:
+        return projection_sql.stored_digests(self.conn)
 
     def owner_ids(self, name: str) -> list[str]:
         return projection_sql.owner_ids(self.conn, name)
@@ -174,6 +214,10 @@ class SqlUnitOfWork:
                     "the database is busy with another writer; try again in a moment"
                 ) from exc
             raise
+
+    @property
+    def chain(self) -> Chain:
+        return self.store.chain
 
     def close(self) -> None:
         self.db.dispose()

@@ -152,6 +152,12 @@ class Tracker:
         return self._sql().db
 
     @property
+    def database(self) -> Database | None:
+        """The database the log is in, if it is in one: worker processes (``--jobs``)
+        connect to it; a log in memory is read in one pass instead."""
+        return self.uow.db if isinstance(self.uow, SqlUnitOfWork) else None
+
+    @property
     def store(self) -> EventStore:
         return self._sql().store
 
@@ -162,6 +168,11 @@ class Tracker:
 
     def close(self) -> None:
         self.uow.close()
+
+    def event_count(self) -> int:
+        """How many events the log holds: the length of a pass over it, for progress."""
+        with self.uow.read() as session:
+            return session.count()
 
     def new_events(
         self,

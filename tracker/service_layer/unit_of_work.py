@@ -29,8 +29,11 @@ from tracker.adapters.eventstore import (
     NewEvent,
     Row,
     StoredEvent,
+    StreamRange,
 )
-from tracker.adapters.projection_sql import Reference, Rows
+from tracker.adapters.hashing import Chain
+from tracker.adapters.integrity import ChainCheck, ChainDigest
+from tracker.adapters.projection_sql import Key, Reference, Rows
 
 T = TypeVar("T")
 
@@ -89,10 +92,38 @@ class EventLog(Protocol):
     ) -> Iterator[list[Row]]: ...
 
     def read_fold_rows(
-        self, *, prefix: str = "", known_at: str | None = None, happened_by: date | None = None
+        self,
+        *,
+        prefix: str = "",
+        known_at: str | None = None,
+        happened_by: date | None = None,
+        streams: StreamRange = (None, None),
+        upto: Any = None,
     ) -> Iterator[list[Row]]:
         """What folding needs of the streams starting with ``prefix``, grouped by stream
-        in version order (``EventStore.read_fold_rows``)."""
+        in version order (``EventStore.read_fold_rows``): of the range ``streams`` of
+        :meth:`stream_ranges` and the positions up to ``upto``, if given."""
+        ...
+
+    def last_position(self) -> Any:
+        """The position of the last row, whatever it holds; None in an empty log."""
+        ...
+
+    def stream_ranges(self, parts: int) -> list[StreamRange]:
+        """About ``parts`` ranges of streams of about as many events each, for worker
+        processes to fold (``EventStore.stream_ranges``)."""
+        ...
+
+    def verify_chain(
+        self,
+        *,
+        digest: ChainDigest | None = None,
+        progress: Callable[[int], None] | None = None,
+        jobs: int = 1,
+    ) -> ChainCheck:
+        """The hash chain and contiguity of the rows as stored, and the ``digest``'s
+        head kept (``integrity.verify_chain``; ``jobs``: worker processes, where the
+        log is in a database they can reach)."""
         ...
 
     def last_occurred(self, prefix: str) -> str | None:
@@ -124,6 +155,19 @@ class Session(EventLog, Protocol):
         in the order of their keys."""
         ...
 
+    def take_claim(self, name: str, holder: str, ttl: float) -> bool:
+        """Whether ``holder`` holds the lease ``name`` for ``ttl`` seconds from now: taken
+        if free, expired or already its own (``lease.take``)."""
+        ...
+
+    def give_back(self, name: str, holder: str) -> None:
+        """Free the lease ``name`` if ``holder`` holds it."""
+        ...
+
+    def projection_digests(self) -> dict[Key, int]:
+        """A fingerprint of every projection row (``projection_sql.stored_digests``)."""
+        ...
+
     def owner_ids(self, name: str) -> list[str]:
         """The ids that own rows in projection table ``name``, in order."""
         ...
@@ -150,6 +194,11 @@ class UnitOfWork(Protocol):
 
     def read(self) -> AbstractContextManager[Session]:
         """One consistent view of the log and the projections."""
+        ...
+
+    @property
+    def chain(self) -> Chain:
+        """The hash chain the log is linked with."""
         ...
 
     def run_command(self, body: Callable[[CommandTransaction], T]) -> T:

@@ -25,9 +25,18 @@ One job a module:
 - ``run.py``: ``run_audit``, all of them on one snapshot.
 """
 
-from tracker.adapters.integrity import verify_chain
+from tracker.adapters.integrity import BrokenChain, ChainDigest, verify_chain
 from tracker.service_layer.audit.reader import KNOWN_TYPES
 from tracker.service_layer.audit.report import AuditReport, CheckResult
-from tracker.service_layer.audit.run import run_audit
+from tracker.service_layer.audit.run import run_audit, take_digest
 
-__all__ = ["KNOWN_TYPES", "AuditReport", "CheckResult", "run_audit", "verify_chain"]
+__all__ = [
+    "KNOWN_TYPES",
+    "AuditReport",
+    "BrokenChain",
+    "ChainDigest",
+    "CheckResult",
+    "run_audit",
+    "take_digest",
+    "verify_chain",
+]

@@ -15,13 +15,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection
-
 from tracker.adapters.db import Database
 from tracker.adapters.eventstore import EventStore, StreamRange
 from tracker.adapters.integrity import Finding, Findings
 from tracker.adapters.parallel import range_count, run_ranges
-from tracker.adapters.projection_sql import Key, Rows, stored_digests
+from tracker.adapters.projection_sql import Key, Rows
+from tracker.adapters.sql_unit_of_work import SqlUnitOfWork
 from tracker.domain.commitment import CommitmentState, fold
 from tracker.domain.events import DomainEvent
 from tracker.domain.invariants import breaches
@@ -36,6 +35,7 @@ from tracker.service_layer.projections import (
     rows_for_stream,
 )
 from tracker.service_layer.queries import commitment_as_of
+from tracker.service_layer.unit_of_work import Session
 
 Progress = Callable[[int], None]
 
@@ -173,7 +173,7 @@ class Folded:
 
 def fold_log(
     tracker: Tracker,
-    conn: Connection,
+    session: Session,
     judged: tuple[date, int],
     progress: Progress | None,
     jobs: int,
@@ -185,18 +185,19 @@ def fold_log(
     evidence make an open commitment stale.
 
     Workers read snapshots of their own, so they read no further than this one's last
-    position: what a writer appends meanwhile is not theirs to judge.
+    position: what a writer appends meanwhile is not theirs to judge. They connect to
+    the database: a log in memory is folded in one pass.
     """
-    store = tracker.store
-    folded = Folded(*judged, Comparison(stored_digests(conn)))
-    parts = range_count(tracker.db, jobs, events)
-    if parts == 1:
-        _fold_range_into(folded, store, conn, (None, None), None, progress)
+    folded = Folded(*judged, Comparison(session.projection_digests()))
+    db = tracker.database
+    parts = 1 if db is None else range_count(db, jobs, events)
+    if db is None or parts == 1:
+        _fold_range_into(folded, session, (None, None), None, progress)
     else:
-        upto = store.last_position(conn)
-        tasks = [(span, upto) for span in store.stream_ranges(conn, parts)]
-        shared = (store, judged, folded.comparison.stored)
-        for part in run_ranges(tracker.db, _fold_range, shared, tasks, jobs):
+        upto = session.last_position()
+        tasks = [(span, upto) for span in session.stream_ranges(parts)]
+        shared = (tracker.store, judged, folded.comparison.stored)
+        for part in run_ranges(db, _fold_range, shared, tasks, jobs):
             folded.absorb(part)
             if progress:
                 progress(part.events)
@@ -206,13 +207,12 @@ def fold_log(
 
 def _fold_range_into(
     folded: Folded,
-    store: EventStore,
-    conn: Connection,
+    session: Session,
     span: StreamRange,
     upto: Any,
     progress: Progress | None,
 ) -> None:
-    for stream_id, events, bad in read_streams(store, conn, span, upto):
+    for stream_id, events, bad in read_streams(session.read_fold_rows(streams=span, upto=upto)):
         folded.stream(stream_id, events, bad)
         folded.events += len(events) + len(bad)
         if progress:
@@ -226,7 +226,7 @@ def _fold_range(
 ) -> Folded:
     store, judged, stored = shared
     folded = Folded(*judged, Comparison(stored, keep_matched=True))
-    with collector_paused(), db.read() as conn:
-        _fold_range_into(folded, store, conn, *task, None)
+    with collector_paused(), SqlUnitOfWork(db, store).read() as session:
+        _fold_range_into(folded, session, *task, None)
     folded.comparison.stored = {}  # the parent has them: send back only what was learnt
     return folded

@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection
-
-from tracker.adapters.eventstore import EventStore, Row, StreamRange, parse_ts, upcast
+from tracker.adapters.eventstore import Row, parse_ts, upcast
 from tracker.adapters.integrity import Finding, Findings
 from tracker.domain import events as ev
 from tracker.domain import streams
@@ -83,10 +81,11 @@ def _event(row: Row, kind: str, days: _Timestamps) -> DomainEvent:
 
 
 def read_streams(
-    store: EventStore, conn: Connection, span: StreamRange, upto: Any
+    batches: Iterable[list[Row]],
 ) -> Iterator[tuple[str, list[DomainEvent], list[Finding]]]:
-    """Each stream's readable events in version order, and findings for the rest."""
-    rows = itertools.chain.from_iterable(store.read_fold_rows(conn, streams=span, upto=upto))
+    """Each stream's readable events in version order, and findings for the rest, from
+    the batches of ``read_fold_rows``."""
+    rows = itertools.chain.from_iterable(batches)
     days = _Timestamps()
     for stream_id, group in itertools.groupby(rows, key=itemgetter(1)):
         kind = stream_id.partition(":")[0]

@@ -97,6 +97,6 @@ def record_run(tracker: Tracker, report: AuditReport) -> int:
         {"recorded_by": os_user(), "command": "audit"},
         idempotency_key=f"audit:{format_ts(report.now)}",
     )
-    with tracker.db.write() as conn:
-        result = tracker.store.append(conn, streams.AUDIT, ANY_VERSION, [event])
+    with tracker.uow.write() as session:
+        result = session.append(streams.AUDIT, ANY_VERSION, [event])
     return result.positions[0]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from tracker.adapters.eventstore import ChainMismatch
-from tracker.adapters.integrity import ChainDigest, verify_chain
+from tracker.adapters.integrity import ChainDigest, digest_of
 from tracker.config import DEFAULT_STALE_DAYS
 from tracker.service_layer.app import Tracker, collector_paused
 from tracker.service_layer.audit.checks import Progress, fold_log
@@ -45,10 +45,10 @@ def run_audit(
     same outcome.
     """
     today = View.at(now).day
-    keyed = tracker.store.chain.keyed
-    with collector_paused(), tracker.db.read() as conn:
-        chain = verify_chain(tracker.store, conn, digest=digest, progress=progress, jobs=jobs)
-        folded = fold_log(tracker, conn, (today, stale_days), progress, jobs, chain.events)
+    keyed = tracker.uow.chain.keyed
+    with collector_paused(), tracker.uow.read() as session:
+        chain = session.verify_chain(digest=digest, progress=progress, jobs=jobs)
+        folded = fold_log(tracker, session, (today, stale_days), progress, jobs, chain.events)
     checks = chain_results(chain, keyed)
     checks.append(projection_result(folded, chain.ok))
     checks.append(invariant_result(folded))
@@ -63,3 +63,13 @@ def run_audit(
         except ChainMismatch as exc:
             report.not_recorded = str(exc)
     return report
+
+
+def take_digest(
+    tracker: Tracker, *, progress: Progress | None = None, jobs: int = 1
+) -> ChainDigest:
+    """The head of the log, if its every link verifies (``BrokenChain`` otherwise): what
+    a later audit's ``--digest`` checks is still there, unchanged."""
+    with collector_paused(), tracker.uow.read() as session:
+        check = session.verify_chain(progress=progress, jobs=jobs)
+    return digest_of(check, tracker.uow.chain.keyed)

@@ -27,10 +27,11 @@ import html
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from email.utils import parseaddr
+from functools import partial
 from typing import TYPE_CHECKING
 
 from tracker.adapters.eventstore import ANY_VERSION, NewEvent
-from tracker.adapters.lease import give_back, new_holder_id, take
+from tracker.adapters.lease import new_holder_id
 from tracker.config import DEFAULT_WITHIN_DAYS, check_within
 from tracker.domain import events as ev
 from tracker.domain import streams
@@ -42,8 +43,13 @@ from tracker.service_layer.queries import View, commitments
 
 if TYPE_CHECKING:
     import ssl
+    from collections.abc import Callable
+    from email.message import EmailMessage
 
     from tracker.adapters.mail import SmtpSettings
+
+    # Hands a message over to the mail server; raises ``mail.SendError`` if it is not.
+    Transport = Callable[[SmtpSettings, EmailMessage], None]
 
 
 def block(text: str) -> list[str]:
@@ -238,11 +244,13 @@ def send_reminders(
     within_days: int = DEFAULT_WITHIN_DAYS,
     settings: SmtpSettings | None = None,
     ssl_context: ssl.SSLContext | None = None,
+    transport: Transport | None = None,
 ) -> ReminderReport:
     """Send every due digest that was not sent today; failures are reported, not raised.
 
     ``now`` may not be later than the clock: a digest sent as of a later day would be
-    recorded under that day's key and stop the real one.
+    recorded under that day's key and stop the real one. ``transport`` hands a message
+    over (``mail.send`` with ``ssl_context`` unless given: a service test's fake).
     """
     refuse_future(now, "send reminders")
     check_within(within_days)
@@ -282,7 +290,7 @@ def send_reminders(
             continue
         data = {"owner": d.owner, "day": d.day.isoformat(), "message_id": message["Message-ID"]}
         try:
-            send(config, message, ssl_context=ssl_context)
+            (transport or partial(send, ssl_context=ssl_context))(config, message)
         except SendError as exc:
             if not exc.permanent:
                 _confirm(tracker, d, holder, None)
@@ -309,17 +317,16 @@ def send_reminders(
 
 def _claim(tracker: Tracker, digest: ReminderDigest, holder: str, ttl: float) -> str:
     """Under the lock: whether ``digest`` is ours to send now, and if so claim it."""
-    with tracker.db.write() as conn:
-        done = tracker.store.positions_for_keys(conn, [digest.key, digest.refused_key])
+    with tracker.uow.write() as session:
+        done = session.positions_for_keys([digest.key, digest.refused_key])
         if done:
             return _SENT if digest.key in done else _REFUSED
-        lease = take(conn, holder, ttl, name=digest.claim)
-        return _FREE if lease.holder == holder else _BUSY
+        return _FREE if session.take_claim(digest.claim, holder, ttl) else _BUSY
 
 
 def _confirm(tracker: Tracker, digest: ReminderDigest, holder: str, event: NewEvent | None) -> None:
     """Under the lock: record what became of the send (if anything) and give the claim back."""
-    with tracker.db.write() as conn:
+    with tracker.uow.write() as session:
         if event is not None:
-            tracker.store.append(conn, streams.reminders(digest.owner), ANY_VERSION, [event])
-        give_back(conn, holder, name=digest.claim)
+            session.append(streams.reminders(digest.owner), ANY_VERSION, [event])
+        session.give_back(digest.claim, holder)

@@ -10,9 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import update_wrapper
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
+
+if TYPE_CHECKING:
+    from tracker.service_layer.app import Tracker
 
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
@@ -21,10 +24,10 @@ EXIT_USAGE = 2
 @dataclass
 class AppContext:
     db_option: str | None
-    _tracker: Any = field(default=None, repr=False)
+    _tracker: Tracker | None = field(default=None, repr=False)
 
     @property
-    def tracker(self) -> Any:
+    def tracker(self) -> Tracker:
         if self._tracker is None:
             from tracker.service_layer.app import Tracker
 
@@ -110,8 +113,9 @@ def _database_error(exc: BaseException) -> str:
     ctx = click.get_current_context(silent=True)
     app = ctx.find_object(AppContext) if ctx else None
     url = None
-    if app is not None and app._tracker is not None:
-        url = app._tracker.db.url
+    database = app._tracker.database if app is not None and app._tracker is not None else None
+    if database is not None:
+        url = database.url
     elif app is not None:
         try:
             url = resolve_db_url(app.db_option)

@@ -193,11 +193,9 @@ def projections_rebuild(app: AppContext, jobs: int | None) -> None:
       tracker projections rebuild
       tracker projections rebuild --jobs 4     # fold a long log in 4 processes
     """
-    from tracker.service_layer.rebuild import event_count, rebuild_projections
+    from tracker.service_layer.rebuild import rebuild_projections
 
-    with app.tracker.db.read() as conn:
-        total = event_count(conn)
-    with progress("rebuilding projections", total) as advance:
+    with progress("rebuilding projections", app.tracker.event_count()) as advance:
         report = rebuild_projections(app.tracker, advance, jobs=jobs_count(jobs))
     if report.differences:
         echo_styled(f"{len(report.differences)} projection rows differed from the log:", "yellow")
@@ -232,8 +230,10 @@ def db_upgrade(app: AppContext) -> None:
     Example:
       tracker --db postgresql://tracker@db.example.org/tracker db upgrade
     """
-    tracker = app.tracker  # opening upgrades
-    click.echo(f"{tracker.db.where} is at schema revision {tracker.db.current_revision()}")
+    from tracker.service_layer.operations import schema_revision
+
+    status = schema_revision(app.tracker)  # opening upgrades
+    click.echo(f"{status.where} is at schema revision {status.revision}")
 
 
 @db.command("current")
@@ -287,20 +287,24 @@ def db_grant(app: AppContext, readers: tuple[str, ...], writers: tuple[str, ...]
       tracker --db postgresql://owner@db.example.org/tracker db grant --reader viewer
       tracker --db postgresql://owner@db.example.org/tracker db grant --writer desk --writer bot
     """
-    from tracker.adapters.roles import grant, refuse_sqlite
-    from tracker.config import resolve_db_url
+    from tracker.service_layer.operations import (
+        database_where,
+        grant_roles,
+        refuse_roles_on_sqlite,
+    )
 
     if not readers and not writers:
         fail("name at least one role: --reader ROLE or --writer ROLE")
-    refuse_sqlite(resolve_db_url(app.db_option))  # before opening creates a file
-    db = app.tracker.db
+    refuse_roles_on_sqlite(app.db_option)  # before opening creates a file
     wanted: list[tuple[str, Literal["reader", "writer"]]] = [
         *((r, "reader") for r in readers),
         *((w, "writer") for w in writers),
     ]
-    for done in grant(db, wanted):
-        rights = "; ".join(f"{what} on {on}" for what, on in done.privileges)
-        click.echo(f"{done.role}: {done.kind} on {db.where}: {rights}")
+    done = grant_roles(app.tracker, wanted)
+    where = database_where(app.tracker)
+    for granted in done:
+        rights = "; ".join(f"{what} on {on}" for what, on in granted.privileges)
+        click.echo(f"{granted.role}: {granted.kind} on {where}: {rights}")
 
 
 def main() -> None:

@@ -161,7 +161,7 @@ def jobs_option(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 def jobs_count(value: int | None) -> int:
     """The ``--jobs`` given, else one worker per core."""
-    from tracker.adapters.parallel import default_jobs
+    from tracker.service_layer.operations import default_jobs
 
     return value if value is not None else default_jobs()
 

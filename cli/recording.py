@@ -22,6 +22,7 @@ from .params import DATE, ENTRY, STATUS, VERSION, resolve_id
 
 if TYPE_CHECKING:
     from tracker.domain.commitment import Command
+    from tracker.service_layer.app import Tracker
     from tracker.service_layer.fileformat.document import Problem
 
 Refs = list[tuple[str, str, str]]  # (file key, kind, id), as the file's readers collect them
@@ -70,12 +71,12 @@ def _handle(
         ) from None
 
 
-def _resolve_actors(conn: Any, names: tuple[str, ...], option: str) -> list[str]:
+def _resolve_actors(tracker: Tracker, names: tuple[str, ...], option: str) -> list[str]:
     from tracker.domain.names import AmbiguousName
-    from tracker.service_layer.queries import QueryError, resolve_actor
+    from tracker.service_layer.queries import QueryError, actor_ids
 
     try:
-        return [resolve_actor(conn, n)[0] for n in names]
+        return actor_ids(tracker, names)
     except (QueryError, AmbiguousName) as exc:
         raise click.UsageError(f"{option}: {exc}") from None
 
@@ -149,8 +150,7 @@ def add(
     from tracker.service_layer.fileformat.commitments import read_commitment
 
     tracker = app.tracker
-    with tracker.db.read() as conn:
-        by, to = _resolve_actors(conn, made_by, "--by"), _resolve_actors(conn, made_to, "--to")
+    by, to = _resolve_actors(tracker, made_by, "--by"), _resolve_actors(tracker, made_to, "--to")
     raw = {
         **fields,
         "id": commitment_id,

@@ -412,13 +412,7 @@ def events(app: AppContext, after: int, stream: str | None) -> None:
       tracker events --after 100
       tracker events --stream commitment:darien-visit
     """
-    from tracker.service_layer.exporter import event_json
+    from tracker.service_layer.exporter import event_lines
 
-    tracker = app.tracker
-    with tracker.db.read() as conn:
-        if stream:
-            found = (e for e in tracker.store.read_stream(conn, stream) if e.position > after)
-        else:
-            found = tracker.store.read_all(conn, after=after)
-        for event in found:
-            sys.stdout.write(event_json(event) + "\n")
+    for line in event_lines(app.tracker, after=after, stream=stream):
+        sys.stdout.write(line + "\n")

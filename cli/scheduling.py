@@ -272,20 +272,18 @@ def status(app: AppContext, history: int | None, fmt: str) -> None:
       tracker scheduler status --history 20
       tracker scheduler status --format json
     """
-    from tracker.adapters import runs
-    from tracker.adapters.lease import read_lease
     from tracker.clock import utc_now
     from tracker.entrypoints.registry import JOBS
+    from tracker.service_layer.operations import latest_runs, recent_runs, scheduler_lease
 
-    db = app.tracker.db
     now = utc_now()
-    lease = read_lease(db)
+    lease = scheduler_lease(app.tracker)
     live_holder = lease.holder if lease is not None and lease.live(now) else None
     if history:
-        found = runs.recent_runs(db, history)
+        found = recent_runs(app.tracker, history)
         rows = [_row(r.to_dict(), live_holder) for r in found]
     else:
-        latest = runs.latest_runs(db)
+        latest = latest_runs(app.tracker)
         rows = [
             _row(latest[name].to_dict(), live_holder) if name in latest else _never(name)
             for name in JOBS

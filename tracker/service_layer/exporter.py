@@ -82,6 +82,20 @@ def export_document(
         }
 
 
+def event_lines(tracker: Tracker, *, after: int = 0, stream: str | None = None) -> Iterator[str]:
+    """The events after position ``after`` (of one stream, if given) as JSON Lines
+    records (`tracker events`), read in one snapshot, a batch at a time."""
+    with tracker.uow.read() as session:
+        if stream:
+            found: Iterator[StoredEvent] = (
+                e for e in session.read_stream(stream) if e.position > after
+            )
+        else:
+            found = session.read_all(after=after)
+        for event in found:
+            yield event_json(event)
+
+
 def event_json(event: StoredEvent) -> str:
     """One event as a JSON Lines record (`export --format jsonl`, `tracker events`)."""
     return json_line(

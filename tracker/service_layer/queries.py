@@ -9,7 +9,7 @@ so a report can be reproduced exactly as the tracker gave it on that day.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -117,19 +117,34 @@ def states(tracker: Tracker, conn: Connection, view: View) -> Iterator[Commitmen
     return states_in(SqlSession(tracker.store, conn), view)
 
 
-def directory(conn: Connection) -> tuple[ActorDirectory, dict[str, str | None]]:
-    """Actors by name and alias, and who belongs to whom."""
+def directory(
+    actors: Iterable[Mapping[Any, Any]],
+) -> tuple[ActorDirectory, dict[str, str | None]]:
+    """Actors (rows of the actors projection) by name and alias, and who belongs to whom."""
     found = ActorDirectory()
     parents: dict[str, str | None] = {}
-    for row in conn.execute(select(schema.actors)).mappings():
+    for row in actors:
         found.add(row["id"], row["name"], json.loads(row["aliases"]))
         parents[row["id"]] = row["member_of"]
     return found, parents
 
 
+def actor_ids(tracker: Tracker, names: Sequence[str]) -> list[str]:
+    """The actors ``names`` name, by id, name or alias (as ``resolve_actor``)."""
+    with tracker.uow.read() as session:
+        known = directory(session.projected("actors"))
+    return [_resolve(known, name)[0] for name in names]
+
+
 def resolve_actor(conn: Connection, text: str) -> tuple[str, set[str]]:
     """An actor named by id, name or alias, and the ids it stands for (itself and members)."""
-    found, parents = directory(conn)
+    return _resolve(directory(conn.execute(select(schema.actors)).mappings()), text)
+
+
+def _resolve(
+    known: tuple[ActorDirectory, dict[str, str | None]], text: str
+) -> tuple[str, set[str]]:
+    found, parents = known
     actor = found.resolve(text)
     if actor is None:
         close = found.suggest(text)

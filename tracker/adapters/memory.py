@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -39,6 +39,7 @@ from tracker.adapters.projection_sql import (
     LAYOUTS,
     OWNED,
     REFERENCED,
+    Changed,
     Key,
     Reference,
     Rows,
@@ -274,6 +275,16 @@ class MemorySession:
             for name, table in self.log.tables.items()
             for key, values in table.items()
         }
+
+    def write_changed(self, batches: Iterable[Changed]) -> None:
+        tables = self.log.tables
+        for changed in batches:
+            for name, values in changed:
+                tables[name][LAYOUTS[name].key_of(values)] = values
+
+    def delete_keys(self, keys: Iterable[Key]) -> None:
+        for name, key in keys:
+            self.log.tables[name].pop(key, None)
 
     def projected(self, name: str, owners: Sequence[str] | None = None) -> list[dict[str, Any]]:
         columns, table = LAYOUTS[name].columns, self.log.tables[name]

@@ -8,7 +8,7 @@ database that stays locked by another writer is a :class:`BusyError`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -30,7 +30,7 @@ from tracker.adapters.eventstore import (
 )
 from tracker.adapters.hashing import Chain
 from tracker.adapters.integrity import ChainCheck, ChainDigest
-from tracker.adapters.projection_sql import Key, Reference, Rows
+from tracker.adapters.projection_sql import Changed, Key, Reference, Rows
 
 T = TypeVar("T")
 
@@ -168,6 +168,12 @@ class SqlSession:
 
     def projection_digests(self) -> dict[Key, int]:
         return projection_sql.stored_digests(self.conn)
+
+    def write_changed(self, batches: Iterable[Changed]) -> None:
+        projection_sql.write_changed(self.conn, batches)
+
+    def delete_keys(self, keys: Iterable[Key]) -> None:
+        projection_sql.delete_keys(self.conn, keys)
 
     def owner_ids(self, name: str) -> list[str]:
         return projection_sql.owner_ids(self.conn, name)

@@ -19,13 +19,8 @@ from tracker.adapters import schema
 from tracker.adapters.db import Database
 from tracker.adapters.eventstore import EventStore, StreamRange
 from tracker.adapters.parallel import range_count, run_ranges
-from tracker.adapters.projection_sql import (
-    Changed,
-    Key,
-    delete_keys,
-    stored_digests,
-    write_changed,
-)
+from tracker.adapters.projection_sql import Changed, Key, stored_digests
+from tracker.adapters.sql_unit_of_work import SqlUnitOfWork
 from tracker.service_layer.app import Tracker, collector_paused
 from tracker.service_layer.projections import (
     FOLD_ERRORS,
@@ -34,6 +29,7 @@ from tracker.service_layer.projections import (
     derive_all,
     domain_streams,
 )
+from tracker.service_layer.unit_of_work import Session
 
 Progress = Callable[[int], None]
 
@@ -70,31 +66,31 @@ def rebuild_projections(
 
     With more than one job, a long log is folded by that many worker processes.
     """
-    with collector_paused(), tracker.db.write() as conn:
-        events = event_count(conn)
-        comparison = Comparison(stored_digests(conn))
-        parts = range_count(tracker.db, jobs, events)
-        if parts == 1:
-            changed = _derive(tracker.store, conn, comparison, (None, None), progress)
+    with collector_paused(), tracker.uow.write() as session:
+        events = session.count()
+        comparison = Comparison(session.projection_digests())
+        db = tracker.database  # workers connect to it; a log in memory is folded here
+        parts = 1 if db is None else range_count(db, jobs, events)
+        if db is None or parts == 1:
+            changed = _derive(session, comparison, (None, None), progress)
         else:
-            ranges = tracker.store.stream_ranges(conn, parts)
-            changed = _absorbed(comparison, tracker.db, tracker.store, ranges, jobs, progress)
-        write_changed(conn, changed)
+            ranges = session.stream_ranges(parts)
+            changed = _absorbed(comparison, db, tracker.store, ranges, jobs, progress)
+        session.write_changed(changed)
         differences = comparison.finish()
-        delete_keys(conn, comparison.orphans)
+        session.delete_keys(comparison.orphans)
         return RebuildReport(events, differences)
 
 
 def _derive(
-    store: EventStore,
-    conn: Connection,
+    session: Session,
     comparison: Comparison,
     span: StreamRange,
     progress: Progress | None,
 ) -> Iterator[Changed]:
     """The rows of the streams in ``span`` that differ from what is stored, stream by stream;
     :class:`DamagedLog` (the write transaction then rolls back) if one cannot be folded."""
-    fresh = derive_all(domain_streams(store.read_fold_rows(conn, streams=span)), progress)
+    fresh = derive_all(domain_streams(session.read_fold_rows(streams=span)), progress)
     try:
         for rows in fresh:
             yield comparison.feed(rows)
@@ -122,9 +118,9 @@ def _derive_range(
     store, stored = shared
     comparison = Comparison(stored, keep_matched=True)
     counted: list[int] = []
-    with collector_paused(), db.read() as conn:
+    with collector_paused(), SqlUnitOfWork(db, store).read() as session:
         changed = [
-            row for rows in _derive(store, conn, comparison, span, counted.append) for row in rows
+            row for rows in _derive(session, comparison, span, counted.append) for row in rows
         ]
     assert comparison.matched is not None
     return _Range(sum(counted), comparison.differences, changed, comparison.matched)

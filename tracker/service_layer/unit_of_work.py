@@ -17,7 +17,7 @@ whole.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import date, datetime
 from typing import Any, Protocol, TypeVar
@@ -33,7 +33,7 @@ from tracker.adapters.eventstore import (
 )
 from tracker.adapters.hashing import Chain
 from tracker.adapters.integrity import ChainCheck, ChainDigest
-from tracker.adapters.projection_sql import Key, Reference, Rows
+from tracker.adapters.projection_sql import Changed, Key, Reference, Rows
 
 T = TypeVar("T")
 
@@ -166,6 +166,14 @@ class Session(EventLog, Protocol):
 
     def projection_digests(self) -> dict[Key, int]:
         """A fingerprint of every projection row (``projection_sql.stored_digests``)."""
+        ...
+
+    def write_changed(self, batches: Iterable[Changed]) -> None:
+        """Upsert these rows (table, values in table order), a few thousand at a time."""
+        ...
+
+    def delete_keys(self, keys: Iterable[Key]) -> None:
+        """Delete the projection rows of these (table, key values)."""
         ...
 
     def owner_ids(self, name: str) -> list[str]:

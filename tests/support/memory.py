@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from tracker.adapters.memory import MemoryLog
+from tracker.adapters.memory import MemoryLog, MemoryUnitOfWork
 from tracker.adapters.projection_sql import LAYOUTS
 from tracker.domain.commitment import FollowUpSpec, MakeCommitment
 from tracker.domain.deadlines import DueWindow
@@ -51,3 +51,12 @@ def assert_projections_agree(tracker: Tracker, log: MemoryLog) -> None:
                 values = layout.values(item)
                 derived[name][layout.key_of(values)] = values
     assert derived == log.tables
+
+
+def tracker_on(log: MemoryLog, *made_ids: str) -> Tracker:
+    """A tracker on ``log`` in memory, with a commitment as ``made`` gives it of each of
+    ``made_ids``."""
+    tracker = Tracker(MemoryUnitOfWork(log=log))
+    for cid in made_ids:
+        tracker.handle(cid, made(cid), name="add")
+    return tracker

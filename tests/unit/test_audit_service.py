@@ -8,10 +8,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from support.memory import made
+from support.memory import tracker_on
 
 from tracker.adapters.eventstore import ANY_VERSION, NewEvent
-from tracker.adapters.memory import MemoryLog, MemoryUnitOfWork
+from tracker.adapters.memory import MemoryLog
 from tracker.adapters.projection_sql import LAYOUTS
 from tracker.domain import events as ev
 from tracker.domain import streams
@@ -29,8 +29,7 @@ def log() -> MemoryLog:
 
 @pytest.fixture
 def tracker(log: MemoryLog) -> Tracker:
-    tracker = Tracker(MemoryUnitOfWork(log=log))
-    tracker.handle("darien-visit", made(), name="add")
+    tracker = tracker_on(log, "darien-visit")
     tracker.handle("darien-visit", RecordProgress(date(2024, 2, 1), note="dates set"), name="p")
     return tracker
 
@@ -68,14 +67,8 @@ def test_a_projection_row_changed_behind_the_log_is_found(tracker: Tracker, log:
 
 def test_a_rule_broken_in_the_log_is_a_warning(tracker: Tracker) -> None:
     """Appended past ``decide``, as an older version or a bulk load could have."""
-    verdict = {
-        "status": "fulfilled",
-        "previous": "pledged",
-        "source": None,
-        "quote": None,
-        "note": None,
-        "superseded_by": None,
-    }
+    evidence = dict.fromkeys(("source", "quote", "note", "superseded_by"))
+    verdict = {"status": "fulfilled", "previous": "pledged", **evidence}
     with tracker.uow.write() as session:
         stream = streams.commitment("darien-visit")
         [at] = session.append(

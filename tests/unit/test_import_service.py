@@ -6,9 +6,9 @@ the same file again appends nothing. The file format's every rule is
 from __future__ import annotations
 
 import pytest
-from support.memory import assert_projections_agree, snapshot, table
+from support.memory import assert_projections_agree, snapshot, table, tracker_on
 
-from tracker.adapters.memory import MemoryLog, MemoryUnitOfWork
+from tracker.adapters.memory import MemoryLog
 from tracker.domain import streams
 from tracker.service_layer.app import Tracker
 from tracker.service_layer.fileformat.document import DataError, parse_text
@@ -54,7 +54,7 @@ def log() -> MemoryLog:
 
 @pytest.fixture
 def tracker(log: MemoryLog) -> Tracker:
-    return Tracker(MemoryUnitOfWork(log=log))
+    return tracker_on(log)
 
 
 def test_a_valid_file_is_recorded_and_projected(tracker: Tracker, log: MemoryLog) -> None:

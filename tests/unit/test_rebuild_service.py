@@ -6,9 +6,9 @@ and both databases are ``tests/integration/test_parallel.py``'s."""
 from __future__ import annotations
 
 import pytest
-from support.memory import assert_projections_agree, made, snapshot
+from support.memory import assert_projections_agree, snapshot, tracker_on
 
-from tracker.adapters.memory import MemoryLog, MemoryUnitOfWork
+from tracker.adapters.memory import MemoryLog
 from tracker.adapters.projection_sql import LAYOUTS
 from tracker.service_layer.app import Tracker
 from tracker.service_layer.rebuild import DamagedLog, rebuild_projections
@@ -21,9 +21,7 @@ def log() -> MemoryLog:
 
 @pytest.fixture
 def tracker(log: MemoryLog) -> Tracker:
-    tracker = Tracker(MemoryUnitOfWork(log=log))
-    tracker.handle("darien-visit", made(), name="add")
-    return tracker
+    return tracker_on(log, "darien-visit")
 
 
 def test_right_projections_are_left_alone(tracker: Tracker, log: MemoryLog) -> None:

@@ -11,9 +11,7 @@ import difflib
 import re
 from collections.abc import Sequence
 
-from sqlalchemy import select
-
-from tracker.adapters import schema
+from tracker.adapters.projection_sql import REFERENCED
 from tracker.service_layer.app import Tracker
 from tracker.service_layer.queries import QueryError
 
@@ -63,20 +61,15 @@ def match_id(wanted: str, ids: Sequence[str], what: str = "commitment") -> str:
     raise UnknownId(f"no {what} {wanted!r}; {hint}", close)
 
 
-_TABLES = {"commitment": schema.commitments, "actor": schema.actors, "source": schema.sources}
-
-
 def known_ids(tracker: Tracker, what: str = "commitment") -> list[str]:
     """Every stored id of a commitment, actor or source."""
-    table = _TABLES[what]
-    with tracker.db.read() as conn:
-        return list(conn.execute(select(table.c.id).order_by(table.c.id)).scalars())
+    with tracker.uow.read() as session:
+        return session.owner_ids(REFERENCED[what])
 
 
 def resolve_id(tracker: Tracker, wanted: str, what: str = "commitment") -> str:
     """``match_id`` against the stored ids; an exact id skips reading them all."""
-    table = _TABLES[what]
-    with tracker.db.read() as conn:
-        if conn.execute(select(table.c.id).where(table.c.id == wanted)).first() is not None:
+    with tracker.uow.read() as session:
+        if not session.send_reference_lookups([(what, what, wanted)])():
             return wanted
     return match_id(wanted, known_ids(tracker, what), what)

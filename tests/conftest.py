@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support.backends import BACKENDS
+from support.db_kinds import BACKENDS
 from support.pgserver import PgServer, require_pg_bin, start_postgres
 
 from tracker.adapters.db import Database
@@ -61,17 +61,17 @@ def sqlite_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture(params=BACKENDS)
-def backend(request: pytest.FixtureRequest) -> str:
+def db_kind(request: pytest.FixtureRequest) -> str:
     """The kind of database ``db_url`` and ``empty_db_url`` give: each of them in turn,
     unless a directory's conftest narrows it (tests/e2e) or a test parametrizes it
-    (``support.backends.both_backends``)."""
+    (``support.db_kinds.both_backends``)."""
     return str(request.param)
 
 
 @pytest.fixture
-def empty_db_url(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> Iterator[str]:
+def empty_db_url(request: pytest.FixtureRequest, db_kind: str, tmp_path: Path) -> Iterator[str]:
     """An empty database (on SQLite, no file yet)."""
-    if backend == "sqlite":
+    if db_kind == "sqlite":
         yield f"sqlite:///{tmp_path}/tracker.db"
         return
     server: PgServer = request.getfixturevalue("pg_server")
@@ -89,9 +89,9 @@ def sqlite_db_url(tmp_path: Path, sqlite_template: Path) -> str:
 
 
 @pytest.fixture
-def db_url(request: pytest.FixtureRequest, backend: str) -> Iterator[str]:
+def db_url(request: pytest.FixtureRequest, db_kind: str) -> Iterator[str]:
     """A database of its own per test, at the current schema."""
-    if backend == "sqlite":
+    if db_kind == "sqlite":
         yield request.getfixturevalue("sqlite_db_url")
         return
     server: PgServer = request.getfixturevalue("pg_server")

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from support.backends import both_backends
 from support.cli import Cli
+from support.db_kinds import both_backends
 
 from tracker.clock import utc_now
 from tracker.domain.commitment import (

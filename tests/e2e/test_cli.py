@@ -18,7 +18,7 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner, Result
-from support.backends import both_backends
+from support.db_kinds import both_backends
 
 from tracker.cli.main import cli
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 import time_machine
-from support.backends import both_backends
 from support.cli import Cli
+from support.db_kinds import both_backends
 from support.procs import processes
 
 FENTANYL = "fentanyl-meeting-feb-2024"

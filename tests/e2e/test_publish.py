@@ -15,8 +15,8 @@ from urllib.parse import unquote, urlsplit
 import feedparser
 import pytest
 import vobject
-from support.backends import both_backends
 from support.cli import Cli
+from support.db_kinds import both_backends
 
 from tracker.domain.statuses import Status
 from tracker.domain.trend import month_ends

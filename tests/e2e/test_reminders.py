@@ -20,8 +20,8 @@ from urllib.parse import quote
 import pytest
 import time_machine
 from click.testing import Result
-from support.backends import both_backends
 from support.cli import Cli
+from support.db_kinds import both_backends
 from support.procs import processes, wait_for
 from support.smtp import SmtpSink
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner, Result
-from support.backends import both_backends
+from support.db_kinds import both_backends
 from support.procs import child_env, run_tracker, tracker_argv
 
 from tracker.cli.main import cli

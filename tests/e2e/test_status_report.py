@@ -7,8 +7,8 @@ import io
 import json
 
 import pytest
-from support.backends import both_backends
 from support.cli import Cli
+from support.db_kinds import both_backends
 
 FENTANYL = "fentanyl-meeting-feb-2024"
 

@@ -16,8 +16,10 @@ from __future__ import annotations
 import inspect
 import io
 import json
+import os
 import resource
 import sys
+import threading
 import time
 from collections.abc import Callable
 from contextlib import redirect_stdout
@@ -38,6 +40,60 @@ def peak_mb() -> float:
 def workers_peak_mb() -> float:
     """The largest peak of the child processes that ended (0 when there were none)."""
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def _pss_kb(pid: str) -> int:
+    """A process's proportional set size: each page it shares counted as its share,
+    so that the sum over processes counts a page once (0 once the process is gone)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:
+            for line in rollup:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _children(pid: str) -> list[str]:
+    found: list[str] = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as listed:
+                found += listed.read().split()
+    except OSError:
+        pass
+    return found
+
+
+class TreeMemory:
+    """The peak of this process and its workers together, sampled every
+    ``SAMPLE_S``: the sum of their Pss. Forked workers share their parent's pages
+    until they write them, and ``VmHWM`` counts a shared page in every process that
+    maps it; the sum of peaks (``peak_mb`` plus each worker's) is an upper bound that
+    counts the parent's pages once per worker as well. Where /proc has no
+    ``smaps_rollup`` the peak stays 0 (not measured)."""
+
+    SAMPLE_S = 0.05
+
+    def __init__(self) -> None:
+        self.peak_kb = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        me = str(os.getpid())
+        while not self._stop.wait(self.SAMPLE_S):
+            total = sum(_pss_kb(pid) for pid in [me, *_children(me)])
+            self.peak_kb = max(self.peak_kb, total)
+
+    def __enter__(self) -> TreeMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 def cli(url: str, *args: str) -> dict[str, object]:
@@ -76,8 +132,14 @@ PROBES: dict[str, Callable[..., dict[str, object]]] = {"cli": cli, "chain": chai
 
 def main() -> None:
     what, url, *args = sys.argv[1:]
-    figures = PROBES[what](url, *args)
-    print(json.dumps({**figures, "peak_mb": peak_mb(), "workers_peak_mb": workers_peak_mb()}))
+    with TreeMemory() as tree:
+        figures = PROBES[what](url, *args)
+    memory = {
+        "peak_mb": peak_mb(),
+        "workers_peak_mb": workers_peak_mb(),
+        "tree_peak_mb": tree.peak_kb / 1024,
+    }
+    print(json.dumps({**figures, **memory}))
 
 
 if __name__ == "__main__":

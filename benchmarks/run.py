@@ -33,6 +33,11 @@ def _parser() -> argparse.ArgumentParser:
         "--quick", action="store_true", help="the whole table at small sizes: a couple of minutes"
     )
     p.add_argument("--db", metavar="URL", help="also run on PostgreSQL (postgresql://…)")
+    p.add_argument(
+        "--db-only",
+        action="store_true",
+        help="with --db: PostgreSQL only, not SQLite (e.g. a PostgreSQL run of its own)",
+    )
     p.add_argument("--json", metavar="FILE", help="write every figure, ratio and goal here")
     p.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     p.add_argument("--only", metavar="W1,W3", help="run only these workloads")
@@ -63,6 +68,9 @@ def describe(sizes: Any) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.db_only and not args.db:
+        print("--db-only needs --db postgresql://…", file=sys.stderr)
+        return 2
     try:
         import eventsourcing
 
@@ -98,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[{time.perf_counter() - started:6.1f} s] {message}", file=sys.stderr, flush=True)
 
     started = time.perf_counter()
-    backends: list[Backend] = [SQLiteBackend(args.workdir)]
+    backends: list[Backend] = [] if args.db_only else [SQLiteBackend(args.workdir)]
     if args.db:
         backends.append(PostgresBackend(args.db))
     scratch = workloads.scratch_dir()

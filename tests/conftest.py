@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from support.backends import database_url
+from support.db_kinds import BACKENDS
 from support.pgserver import PgServer, require_pg_bin, start_postgres
 
 from tracker.adapters.db import Database
@@ -60,13 +61,18 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path}/tracker.db"
 
 
-BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-
-
 @pytest.fixture(params=BACKENDS)
-def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database on each backend (on SQLite, no file yet)."""
-    if request.param == "sqlite":
+def db_kind(request: pytest.FixtureRequest) -> str:
+    """The kind of database ``db_url`` and ``empty_db_url`` give: each of them in turn,
+    unless a directory's conftest narrows it (tests/e2e) or a test parametrizes it
+    (``support.db_kinds.both_backends``)."""
+    return str(request.param)
+
+
+@pytest.fixture
+def empty_db_url(request: pytest.FixtureRequest, db_kind: str, tmp_path: Path) -> Iterator[str]:
+    """An empty database (on SQLite, no file yet)."""
+    if db_kind == "sqlite":
         yield f"sqlite:///{tmp_path}/tracker.db"
         return
     server: PgServer = request.getfixturevalue("pg_server")
@@ -77,20 +83,16 @@ def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 @pytest.fixture
 def sqlite_db_url(tmp_path: Path, sqlite_template: Path) -> str:
-    """A SQLite database of its own, at the current schema.
-
-    Modules whose checks do not depend on the backend (parsing, refusing, wording)
-    override ``db_url`` with it, so that they run once.
-    """
+    """A SQLite database of its own, at the current schema: ``db_url`` on SQLite."""
     path = tmp_path / "tracker.db"
     shutil.copy2(sqlite_template, path)  # keeps its 0600
     return f"sqlite:///{path}"
 
 
-@pytest.fixture(params=BACKENDS)
-def db_url(request: pytest.FixtureRequest) -> Iterator[str]:
-    """A database of its own per test on each backend, at the current schema."""
-    with database_url(request, request.param) as url:
+@pytest.fixture
+def db_url(request: pytest.FixtureRequest, db_kind: str) -> Iterator[str]:
+    """A database of its own per test, at the current schema."""
+    with database_url(request, db_kind) as url:
         yield url
 
 

@@ -103,3 +103,9 @@ def test_commands_get_jobs_only_if_they_take_the_option(monkeypatch: pytest.Monk
     assert cli_jobs("audit") == []
     monkeypatch.setattr(audit, "params", [*without, click.Option(["--jobs"], type=int)])
     assert cli_jobs("audit")[0] == "--jobs" and int(cli_jobs("audit")[1]) >= 1
+
+
+def test_db_only_needs_a_database(capsys: pytest.CaptureFixture[str]) -> None:
+    run = benchmarks_module("run")
+    assert run.main(["--db-only"]) == 2
+    assert "--db-only needs --db" in capsys.readouterr().err

@@ -24,8 +24,10 @@ import math
 import multiprocessing
 import os
 import signal
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from itertools import islice
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection
@@ -85,14 +87,24 @@ def run_ranges(
     worker connects to ``db`` anew, and reads ``shared`` as inherited."""
     global _job
     _job = (work, db, shared)
+    workers = min(jobs, len(tasks))
     pool = ProcessPoolExecutor(
-        min(jobs, len(tasks)),
+        workers,
         mp_context=multiprocessing.get_context("fork"),
         initializer=_start,
         initargs=(db,),
     )
+    waiting = iter(tasks)
+    # One range more than there are workers is under way: a worker that finishes
+    # ahead of the range the caller waits for starts another, but results cannot pile
+    # up in this process (``pool.map`` starts every range at once, and every finished
+    # one waited here until the caller took it).
+    running = deque(pool.submit(_run, task) for task in islice(waiting, workers + 1))
     try:
-        yield from pool.map(_run, tasks)
+        while running:
+            found = running.popleft().result()
+            running.extend(pool.submit(_run, task) for task in islice(waiting, 1))
+            yield found
     finally:
         _job = None
         pool.shutdown(cancel_futures=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from tracker.service_layer.app import Tracker
+from tracker.service_layer.app import Tracker, collector_paused
 from tracker.service_layer.queries import View
 
 DEFAULT_TITLE = "Commitments tracker"
@@ -37,7 +37,11 @@ def publish(
 
     check_target(directory)  # before reading the log: a refusal costs nothing
     site = collect(tracker, view)
-    written = write_site(directory, site_files(site, title, base_url))
+    # Rendering makes millions of short-lived strings and dicts beside the site's
+    # hundreds of thousands of live ones: with the collector on, its full passes over
+    # the live ones were 15 % of a publication (measured on 10k commitments).
+    with collector_paused():
+        written = write_site(directory, site_files(site, title, base_url))
     return Published(directory, written, len(site.commitments))
 
 

@@ -27,14 +27,28 @@ from tracker.service_layer.publish.model import UPCOMING_DAYS, FeedItem, Site
 STATUSES = [s.value for s in Status]
 
 
+class _Environment(Environment):
+    """Looks a dict's keys up before its attributes for ``c.title``: the pages read
+    their data from dicts, and Jinja2's default (``getattr`` first, then the key)
+    raised and caught an AttributeError for each of the ~500 lookups of a page, a
+    quarter of its rendering. A key named like a dict method (``items``) would now
+    win over the method; none of the site's dicts has one."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute in obj:
+            return obj[attribute]
+        return super().getattr(obj, attribute)
+
+
 @cache
 def environment() -> Environment:
-    env = Environment(
+    env = _Environment(
         loader=PackageLoader("tracker.service_layer.publish", "templates"),
         autoescape=True,  # every template, whatever its name: .html and .atom alike
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # templates are package data: no stat of each file per page
     )
     env.filters["label"] = lambda value: str(value).replace("_", " ")
     env.filters["segments"] = lambda score: svg.meter(score.to_dict()["shares"])
@@ -61,8 +75,9 @@ def site_files(site: Site, title: str, base_url: str | None = None) -> Iterator[
     for c in site.commitments:
         page = _page("commitment.html", c=c, g=svg.timeline(c), **sub)
         yield f"commitments/{c['id']}.html", page.encode()
+    made_by = site.made_by()
     for score in actors:
-        rows = site.made_by(score.key)
+        rows = made_by.get(score.key, [])
         yield (
             f"actors/{score.key}.html",
             _page("actor.html", score=score, rows=rows, **sub).encode(),

@@ -83,9 +83,12 @@ def write_site(directory: Path, site: Iterable[tuple[str, bytes]]) -> int:
     old: Path | None = None
     try:
         names = []
+        folders = {new}
         for name, content in site:
             path = new / name
-            path.parent.mkdir(parents=True, exist_ok=True)
+            if path.parent not in folders:  # once per folder, not per file
+                path.parent.mkdir(parents=True, exist_ok=True)
+                folders.add(path.parent)
             path.write_bytes(content)
             names.append(name)
         (new / MANIFEST).write_text(_HEADER + "".join(f"{n}\n" for n in sorted(names)), "utf-8")

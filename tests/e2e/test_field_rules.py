@@ -138,12 +138,6 @@ ONE_LINE_PATHS = {
 }
 
 
-@pytest.fixture
-def db_url(sqlite_db_url: str) -> str:
-    """What is refused, and in which words, does not depend on the backend: once, on SQLite."""
-    return sqlite_db_url
-
-
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Cli:
     """The demo on SQLite, shared: every use here is refused and writes nothing."""

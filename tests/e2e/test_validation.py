@@ -24,12 +24,6 @@ DARIEN = "darien-visit"
 
 
 @pytest.fixture
-def db_url(sqlite_db_url: str) -> str:
-    """What is refused, and in which words, does not depend on the backend: once, on SQLite."""
-    return sqlite_db_url
-
-
-@pytest.fixture
 def cli(db_url: str) -> Cli:
     return Cli(db_url).load_demo()
 

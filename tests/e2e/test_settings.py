@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner, Result
+from support.db_kinds import both_backends
 from support.procs import child_env, run_tracker, tracker_argv
 
 from tracker.cli.main import cli
@@ -92,6 +93,7 @@ def test_a_missing_database_on_a_live_server_is_an_error(pg_server: object) -> N
     assert "postgres:***@" in out
 
 
+@both_backends
 def test_db_current_reports_a_new_database_as_empty(empty_db_url: str) -> None:
     result = invoke("--db", empty_db_url, "db", "current")
     assert result.exit_code == 0, result.output
@@ -127,6 +129,7 @@ def table_names(url: str) -> set[str]:
         engine.dispose()
 
 
+@both_backends
 @pytest.mark.parametrize("command", [["status"], ["db", "upgrade"], ["db", "current"]])
 def test_a_foreign_database_is_refused_not_upgraded(foreign_url: str, command: list[str]) -> None:
     out = refused(invoke("--db", foreign_url, *command), "is not a tracker database", "customers")

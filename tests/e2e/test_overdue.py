@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import time_machine
 from support.cli import Cli
+from support.db_kinds import both_backends
 from support.procs import processes
 
 FENTANYL = "fentanyl-meeting-feb-2024"
@@ -42,6 +43,7 @@ def flags(tracker: Cli, item: str | None = None) -> list[dict[str, Any]]:
 # --- the scan -------------------------------------------------------------------------
 
 
+@both_backends
 def test_the_fentanyl_meeting_and_a_follow_up_are_overdue_on_11_february(tracker: Cli) -> None:
     found = overdue(tracker, FEB_11)
     # The longest overdue first.
@@ -87,6 +89,7 @@ def test_the_table_says_how_many_are_overdue(tracker: Cli) -> None:
 # --- flagging -------------------------------------------------------------------------
 
 
+@both_backends
 def test_flagging_twice_records_each_item_and_deadline_once(tracker: Cli) -> None:
     first = tracker.ok("overdue", "--flag", "--now", FEB_11)
     assert "2 newly flagged, 0 already flagged" in first.stderr
@@ -109,6 +112,7 @@ def test_flagging_twice_records_each_item_and_deadline_once(tracker: Cli) -> Non
     assert len(tracker.events()) == log
 
 
+@both_backends
 def test_a_moved_deadline_that_passes_again_is_flagged_again(tracker: Cli) -> None:
     tracker.ok("overdue", "--flag", "--now", FEB_11)
     tracker.ok(
@@ -146,6 +150,7 @@ def test_a_moved_deadline_that_passes_again_is_flagged_again(tracker: Cli) -> No
     ]
 
 
+@both_backends
 @pytest.mark.slow
 def test_processes_flagging_at_once_flag_each_item_once(
     tracker: Cli, db_url: str, tmp_path: Path

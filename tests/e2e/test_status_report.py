@@ -8,6 +8,7 @@ import json
 
 import pytest
 from support.cli import Cli
+from support.db_kinds import both_backends
 
 FENTANYL = "fentanyl-meeting-feb-2024"
 
@@ -17,6 +18,7 @@ def cli(db_url: str) -> Cli:
     return Cli(db_url).load_demo()
 
 
+@both_backends
 def test_overdue_first_then_overdue_follow_ups_then_by_deadline(cli: Cli) -> None:
     rows = json.loads(cli.ok("status", "--as-of", "2024-03-02", "--format", "json").stdout)
     ranks = [(not r["overdue"], not r["overdue_follow_ups"]) for r in rows]

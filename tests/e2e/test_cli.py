@@ -18,6 +18,7 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner, Result
+from support.db_kinds import both_backends
 
 from tracker.cli.main import cli
 
@@ -85,6 +86,7 @@ def event_count(run: Run) -> int:
 # --- the acceptance criteria --------------------------------------------------------
 
 
+@both_backends
 def test_status_json_lists_the_eight_commitments_with_due_windows_and_overdue(demo: Run) -> None:
     found = by_id(rows(demo("status", "--format", "json")))
     assert set(EIGHT) <= set(found)
@@ -109,6 +111,7 @@ def test_status_json_lists_the_eight_commitments_with_due_windows_and_overdue(de
         assert (found[cid]["due"], found[cid]["overdue"]) == (None, False)
 
 
+@both_backends
 def test_as_of_shows_the_fentanyl_meeting_pending_then_overdue(demo: Run) -> None:
     before = by_id(rows(demo("status", "--as-of", "2024-01-25", "--format", "json")))[FENTANYL]
     assert (before["status"], before["overdue"]) == ("pledged", False)
@@ -251,6 +254,7 @@ def test_show_text_and_json(demo: Run) -> None:
 # --- writing -----------------------------------------------------------------------
 
 
+@both_backends
 def test_add_and_record_every_kind_of_entry(demo: Run) -> None:
     cid = "fentanyl-meeting-mar-2024"
     out = ok(
@@ -308,6 +312,7 @@ def test_an_unknown_status_name_is_a_usage_error(demo: Run, args: tuple[str, ...
     refused(demo(*args), "unknown status 'done'; use one of: pledged")
 
 
+@both_backends
 def test_a_stale_expected_version_is_a_conflict(demo: Run) -> None:
     result = demo("record", FENTANYL, "note", "x", "--expect-version", "1")
     refused(result, "is at version 2, not 1", code=1)
@@ -383,6 +388,7 @@ def test_a_malformed_file_reports_every_problem_and_writes_nothing(
     assert event_count(demo) == count
 
 
+@both_backends
 def test_export_import_export_through_the_cli(demo: Run, tmp_path: Path) -> None:
     first = ok(demo("export")).stdout
     assert first.startswith("# commitments/v1")
@@ -399,6 +405,7 @@ def test_export_import_export_through_the_cli(demo: Run, tmp_path: Path) -> None
     assert len(events) == event_count(demo)
 
 
+@both_backends
 def test_events_are_json_lines_in_log_order(demo: Run) -> None:
     lines = [json.loads(x) for x in ok(demo("events")).stdout.splitlines()]
     assert [e["position"] for e in lines] == list(range(1, len(lines) + 1))
@@ -409,6 +416,7 @@ def test_events_are_json_lines_in_log_order(demo: Run) -> None:
     assert len(ok(demo("events", "--after", str(len(lines) - 2))).stdout.splitlines()) == 2
 
 
+@both_backends
 def test_projections_rebuild(demo: Run) -> None:
     assert "the projections were equal to the log" in ok(demo("projections", "rebuild")).stdout
 

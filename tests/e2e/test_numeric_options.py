@@ -43,12 +43,6 @@ CASES = [
 
 
 @pytest.fixture
-def db_url(sqlite_db_url: str) -> str:
-    """What is refused, and in which words, does not depend on the backend: once, on SQLite."""
-    return sqlite_db_url
-
-
-@pytest.fixture
 def tracker(db_url: str) -> Cli:
     return Cli(db_url).load_demo()
 

@@ -19,6 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support.cli import Cli
+from support.db_kinds import both_backends
 
 from tracker.clock import utc_now
 from tracker.domain.commitment import (
@@ -77,6 +78,7 @@ def demo(db_url: str) -> Cli:
 # --- the held-out scenarios -----------------------------------------------------------
 
 
+@both_backends
 def test_a_pledge_fulfilled_late_is_overdue_the_day_before_its_fulfilment_for_every_command(
     demo: Cli,
 ) -> None:
@@ -98,6 +100,7 @@ def test_a_pledge_fulfilled_late_is_overdue_the_day_before_its_fulfilment_for_ev
     assert LATE not in digest_text(demo, "2024-05-07")
 
 
+@both_backends
 def test_a_later_deadline_change_does_not_reach_back(demo: Cli) -> None:
     demo.ok("record", FENTANYL, "due", "late February 2024", "--note", "postponed")
     assert FENTANYL in overdue_ids(demo, "2024-02-11")
@@ -110,6 +113,7 @@ def test_a_later_deadline_change_does_not_reach_back(demo: Cli) -> None:
     assert today["due"]["label"] == "late February 2024"
 
 
+@both_backends
 def test_flagging_in_the_past_records_the_deadline_in_force_then_once(demo: Cli) -> None:
     demo.ok("record", FENTANYL, "due", "late February 2024", "--note", "postponed")
     first = demo.ok("overdue", "--flag", "--now", "2024-02-11T09:00Z")
@@ -131,6 +135,7 @@ def test_flagging_in_the_past_records_the_deadline_in_force_then_once(demo: Cli)
     assert late == ["2024-05-06"]
 
 
+@both_backends
 def test_the_audit_judges_staleness_and_the_scorecard_on_the_same_log(demo: Cli) -> None:
     audit = json.loads(
         demo("audit", "--now", "2024-05-06T12:00Z", "--no-record", "--format", "json").stdout

@@ -16,6 +16,7 @@ import feedparser
 import pytest
 import vobject
 from support.cli import Cli
+from support.db_kinds import both_backends
 
 from tracker.domain.statuses import Status
 from tracker.domain.trend import month_ends
@@ -64,6 +65,7 @@ def parse(path: Path) -> Links:
     return found
 
 
+@both_backends
 def test_the_demo_site_links_resolve_and_nothing_comes_from_the_network(
     demo: Cli, tmp_path: Path
 ) -> None:
@@ -216,6 +218,7 @@ def test_markup_in_the_log_is_escaped_on_every_page_and_in_the_feed(
     assert any("<script>alert(2)</script>" in e.summary for e in feed.entries)
 
 
+@both_backends
 def test_the_trend_counts_each_month_as_the_as_of_view_does(demo: Cli, tmp_path: Path) -> None:
     demo.ok(
         "record",

@@ -21,6 +21,7 @@ import pytest
 import time_machine
 from click.testing import Result
 from support.cli import Cli
+from support.db_kinds import both_backends
 from support.procs import processes, wait_for
 from support.smtp import SmtpSink
 
@@ -90,6 +91,7 @@ def body(message: EmailMessage, kind: str) -> str:
 # --- what arrives -----------------------------------------------------------------------
 
 
+@both_backends
 def test_each_owner_gets_one_digest_with_headers_text_and_html(
     tracker: Cli, sink: SmtpSink
 ) -> None:
@@ -144,6 +146,7 @@ def test_each_owner_gets_one_digest_with_headers_text_and_html(
     assert SOON_TITLE not in html
 
 
+@both_backends
 def test_a_second_run_sends_nothing_and_the_next_day_sends_again(
     tracker: Cli, sink: SmtpSink
 ) -> None:
@@ -164,6 +167,7 @@ def test_a_second_run_sends_nothing_and_the_next_day_sends_again(
     assert len({m["Message-ID"] for m in sink.messages}) == 4
 
 
+@both_backends
 @pytest.mark.parametrize("failure", ["refuse 4xx", "drop"])
 def test_a_failed_send_is_not_recorded_and_the_next_run_delivers_it_once(
     tracker: Cli, sink: SmtpSink, failure: str
@@ -191,6 +195,7 @@ def test_a_failed_send_is_not_recorded_and_the_next_run_delivers_it_once(
     assert message_to(sink, DESK)["Message-ID"] == sent(tracker)[-1]["data"]["message_id"]
 
 
+@both_backends
 def test_a_permanent_refusal_is_recorded_once_and_not_retried_that_day(
     tracker: Cli, sink: SmtpSink
 ) -> None:
@@ -340,6 +345,7 @@ def test_starttls_with_the_test_ca_and_no_password_in_any_output(tracker: Cli) -
             assert secret not in outputs
 
 
+@both_backends
 @pytest.mark.slow
 def test_two_processes_reminding_at_once_send_one_digest_per_owner(
     tracker: Cli, sink: SmtpSink, db_url: str, tmp_path: Path
@@ -412,6 +418,7 @@ def test_a_ten_year_horizon_is_accepted(tracker: Cli) -> None:
 # --- the SMTP conversation happens outside the write lock ---------------------------------
 
 
+@both_backends
 @pytest.mark.slow
 def test_another_writer_records_while_a_digest_is_being_sent(
     tracker: Cli, sink: SmtpSink, db_url: str, tmp_path: Path
@@ -436,6 +443,7 @@ def test_another_writer_records_while_a_digest_is_being_sent(
     assert tracker.events("NoteAdded")[-1]["data"]["note"] == "while mail is sent"
 
 
+@both_backends
 def test_a_digest_claimed_by_a_run_that_died_is_sent_once_its_claim_lapses(
     tracker: Cli, sink: SmtpSink, db_url: str
 ) -> None:

@@ -1,7 +1,7 @@
 """Sending reminder digests (``reminders.send_reminders``) on the in-memory unit of
 work, through a fake transport: a digest is sent once, and one claimed by another run
 is left to it. Real SMTP, its failures and its retries are
-``tests/integration/test_reminders.py``'s."""
+``tests/e2e/test_reminders.py``'s."""
 
 from __future__ import annotations
 

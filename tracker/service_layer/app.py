@@ -29,7 +29,6 @@ from tracker.adapters.eventstore import (
     NewEvent,
 )
 from tracker.adapters.hashing import Chain
-from tracker.adapters.memory import MemoryUnitOfWork
 from tracker.adapters.projection_sql import Reference
 from tracker.adapters.revision import SCHEMA_REVISION
 from tracker.adapters.sql_unit_of_work import SqlUnitOfWork
@@ -144,7 +143,10 @@ class Tracker:
 
     @classmethod
     def in_memory(cls, chain: Chain | None = None) -> Tracker:
-        """A tracker on an empty in-memory log: for tests of the service layer."""
+        """A tracker on an empty in-memory log: for tests of the service layer. (Imported
+        here: a command run from the CLI never needs it.)"""
+        from tracker.adapters.memory import MemoryUnitOfWork
+
         return cls(MemoryUnitOfWork(chain or Chain()))
 
     @property

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
@@ -823,6 +823,15 @@ def extend(state: FoldedCommitment | None, event: DomainEvent) -> FoldedCommitme
     if state is None or not state.history or world_key(event) >= world_key(state.history[-1]):
         return _apply(state, event)
     return fold([*state.history, event])  # type: ignore[return-value]
+
+
+def fold_made(events: Sequence[DomainEvent]) -> FoldedCommitment | None:
+    """The state after ``events``, or None if they do not include the commitment's
+    making: a view as of a day before it was made, which entries recorded about
+    earlier days can still reach."""
+    if not any(e.type == ev.COMMITMENT_MADE for e in events):
+        return None
+    return fold(events)
 
 
 def fold(events: Iterable[DomainEvent]) -> FoldedCommitment | None:

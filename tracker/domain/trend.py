@@ -14,8 +14,7 @@ from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from datetime import date
 
-from tracker.domain import events as ev
-from tracker.domain.commitment import fold
+from tracker.domain.commitment import fold_made
 from tracker.domain.events import DomainEvent
 from tracker.domain.statuses import Status
 
@@ -44,8 +43,7 @@ def status_by_month(
         for index in touched:
             end = ends[index]
             seen = [e for e in events if e.on <= end]
-            made = any(e.type == ev.COMMITMENT_MADE for e in seen)
-            state = fold(seen) if made else None
+            state = fold_made(seen)
             now = state.status if state is not None else None
             if now != before:
                 if before is not None:

@@ -22,7 +22,7 @@ from tracker.adapters.sql_unit_of_work import SqlSession
 from tracker.clock import utc_today
 from tracker.domain import events as ev
 from tracker.domain import streams
-from tracker.domain.commitment import CommitmentState, FoldedCommitment, fold
+from tracker.domain.commitment import CommitmentState, FoldedCommitment, fold_made
 from tracker.domain.events import DomainEvent
 from tracker.domain.names import ActorDirectory
 from tracker.service_layer.app import Tracker, collector_paused
@@ -71,9 +71,7 @@ def commitment_as_of(events: Sequence[DomainEvent], day: date | None) -> FoldedC
     the evidence and the deadline in force then, whichever command asks.
     """
     kept = [e for e in events if day is None or e.on <= day]
-    if not any(e.type == ev.COMMITMENT_MADE for e in kept):
-        return None
-    return fold(kept)
+    return fold_made(kept)
 
 
 def _projections_answer(session: Session, view: View) -> bool:

@@ -18,7 +18,7 @@ from tracker.adapters import schema
 from tracker.adapters.eventstore import StoredEvent
 from tracker.domain import events as ev
 from tracker.domain import streams
-from tracker.domain.commitment import CommitmentState, fold
+from tracker.domain.commitment import CommitmentState, fold_made
 from tracker.domain.events import DomainEvent
 from tracker.domain.scorecard import Score, scorecard
 from tracker.domain.statuses import Status
@@ -103,10 +103,9 @@ def collect(tracker: Tracker, view: View) -> Site:
         for _, all_events in streams_in_order(stored):
             events = _as_of(all_events, view.as_of)
             domain = [to_domain(e) for e in events]
-            if not any(e.type == ev.COMMITMENT_MADE for e in domain):
+            state = fold_made(domain)
+            if state is None:
                 continue
-            state = fold(domain)
-            assert state is not None  # a stream with its CommitmentMade folds
             item = story(state, events, sources, day)
             item["terminal"] = state.terminal
             item["timeliness"] = describe(item["days_late_at_fulfilment"])

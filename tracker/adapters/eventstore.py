@@ -159,6 +159,7 @@ CHUNK = 500  # values per IN (…) list: well under every driver's parameter lim
 _INSERT = Statement(f"INSERT INTO events ({COLUMNS}) VALUES ({placeholders(12)})")  # noqa: S608
 _SESSION_USER = Statement("SELECT session_user")
 _COUNT = Statement("SELECT count(*) FROM events")
+_COUNT_PREFIX = Statement("SELECT count(*) FROM events WHERE stream_id LIKE ? ESCAPE '/'")
 _HEAD = Statement("SELECT position, hash FROM events ORDER BY position DESC LIMIT 1")
 _LAST_TWO = Statement(f"SELECT {COLUMNS} FROM events ORDER BY position DESC LIMIT 2")  # noqa: S608
 _LAST_OCCURRED = Statement("SELECT MAX(occurred_at) FROM events WHERE stream_id LIKE ? ESCAPE '/'")
@@ -425,8 +426,11 @@ class EventStore:
             found.update({s: int(v) for s, v in _in_list(template, len(chunk)).rows(conn, chunk)})
         return found
 
-    def count(self, conn: Connection) -> int:
-        return int(_COUNT.rows(conn)[0][0])
+    def count(self, conn: Connection, prefix: str = "") -> int:
+        """How many events the streams starting with ``prefix`` hold."""
+        if not prefix:
+            return int(_COUNT.rows(conn)[0][0])
+        return int(_COUNT_PREFIX.rows(conn, (_like_prefix(prefix),))[0][0])
 
     def last_position(self, conn: Connection) -> Any:
         """The position of the last row in position order, whatever it holds (a

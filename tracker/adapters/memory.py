@@ -125,8 +125,10 @@ class MemorySession:
     def stream_versions(self, stream_ids: Sequence[str]) -> dict[str, int]:
         return {s: self.stream_version(s) for s in stream_ids if s in self.log.streams}
 
-    def count(self) -> int:
-        return len(self.log.rows)
+    def count(self, prefix: str = "") -> int:
+        if not prefix:
+            return len(self.log.rows)
+        return sum(len(rows) for s, rows in self.log.streams.items() if s.startswith(prefix))
 
     def head(self) -> tuple[int, str]:
         rows = self.log.rows

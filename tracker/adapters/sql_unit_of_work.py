@@ -73,8 +73,8 @@ class SqlSession:
     def stream_versions(self, stream_ids: Sequence[str]) -> dict[str, int]:
         return self.store.stream_versions(self.conn, stream_ids)
 
-    def count(self) -> int:
-        return self.store.count(self.conn)
+    def count(self, prefix: str = "") -> int:
+        return self.store.count(self.conn, prefix)
 
     def head(self) -> tuple[int, str]:
         return self.store.head(self.conn)

@@ -16,9 +16,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-from sqlalchemy import Connection, func, select
-
-from tracker.adapters import schema
 from tracker.adapters.eventstore import StoredEvent
 from tracker.domain import events as ev
 from tracker.domain import streams
@@ -28,11 +25,12 @@ from tracker.service_layer.fileformat.forms import clean, follow_up_form, header
 from tracker.service_layer.fileformat.reader import FORMAT
 from tracker.service_layer.fileformat.references import ACTOR_KEYS, SOURCE_KEYS
 from tracker.service_layer.projections import streams_in_order, to_domain
+from tracker.service_layer.unit_of_work import Session
 
 
-def _reference(conn: Connection, table: Any, keys: tuple[str, ...]) -> list[dict[str, Any]]:
+def _reference(session: Session, name: str, keys: tuple[str, ...]) -> list[dict[str, Any]]:
     out = []
-    for row in conn.execute(select(table).order_by(table.c.id)).mappings():
+    for row in session.projected(name):
         item = {k: row[k] for k in keys}
         if "aliases" in item:
             item["aliases"] = json.loads(item["aliases"])
@@ -40,10 +38,8 @@ def _reference(conn: Connection, table: Any, keys: tuple[str, ...]) -> list[dict
     return out
 
 
-def _commitments(
-    tracker: Tracker, conn: Connection, progress: Callable[[int], object]
-) -> Iterator[dict[str, Any]]:
-    stored = tracker.store.read_by_stream(conn, prefix=streams.prefix(streams.COMMITMENT))
+def _commitments(session: Session, progress: Callable[[int], object]) -> Iterator[dict[str, Any]]:
+    stored = session.read_by_stream(prefix=streams.prefix(streams.COMMITMENT))
     for _, events in streams_in_order(stored):
         progress(len(events))
         domain = [to_domain(e) for e in events]
@@ -61,11 +57,8 @@ def _commitments(
 
 def export_size(tracker: Tracker) -> int:
     """How many events an export reads: the total of its progress bar."""
-    commitment_events = select(func.count()).where(
-        schema.events.c.stream_id.like(f"{streams.prefix(streams.COMMITMENT)}%")
-    )
-    with tracker.db.read() as conn:
-        return int(conn.execute(commitment_events).scalar() or 0)
+    with tracker.uow.read() as session:
+        return session.count(streams.prefix(streams.COMMITMENT))
 
 
 def export_document(
@@ -73,12 +66,12 @@ def export_document(
 ) -> dict[str, Any]:
     """The log as one commitments/v1 document; ``progress`` hears of each commitment's
     events as they are read."""
-    with tracker.db.read() as conn:
+    with tracker.uow.read() as session:
         return {
             "format": FORMAT,
-            "actors": _reference(conn, schema.actors, ACTOR_KEYS),
-            "sources": _reference(conn, schema.sources, SOURCE_KEYS),
-            "commitments": list(_commitments(tracker, conn, progress)),
+            "actors": _reference(session, "actors", ACTOR_KEYS),
+            "sources": _reference(session, "sources", SOURCE_KEYS),
+            "commitments": list(_commitments(session, progress)),
         }
 
 
@@ -120,8 +113,8 @@ def event_json(event: StoredEvent) -> str:
 def write_jsonl(tracker: Tracker, out: TextIO) -> int:
     """One JSON object per event, in log order: for scripts and other tools."""
     count = 0
-    with tracker.db.read() as conn:
-        for event in tracker.store.read_all(conn):
+    with tracker.uow.read() as session:
+        for event in session.read_all():
             out.write(event_json(event) + "\n")
             count += 1
     return count

@@ -23,7 +23,7 @@ from tracker.domain.trend import month_ends
 from tracker.service_layer.app import Tracker
 from tracker.service_layer.publish.model import collect
 from tracker.service_layer.publish.writing import MANIFEST, PublishRefused, write_site
-from tracker.service_layer.queries import View, states
+from tracker.service_layer.queries import View, states_in
 
 MARKUP = Path(__file__).with_name("markup.yaml")
 DAY = "2024-06-01"  # every publication here judges this day: stable across runs
@@ -239,8 +239,8 @@ def test_the_trend_counts_each_month_as_the_as_of_view_does(demo: Cli, tmp_path:
         assert site.trend_ends == month_ends(date(2023, 12, 20), date(2024, 6, 1))
         assert site.trend_ends[0] == date(2023, 12, 31) and site.trend_ends[-1] == date(2024, 6, 1)
         for end, counts in zip(site.trend_ends, site.trend_counts, strict=True):
-            with tracker.db.read() as conn:
-                expected = Counter(s.status for s in states(tracker, conn, View(as_of=end)))
+            with tracker.uow.read() as session:
+                expected = Counter(s.status for s in states_in(session, View(as_of=end)))
             assert {s: n for s, n in counts.items() if n} == dict(expected), end
         march = site.trend_counts[site.trend_ends.index(date(2024, 3, 31))]
         assert march[Status.BROKEN] == 1

@@ -1,9 +1,11 @@
-"""`show` and the scorecard (``service_layer/queries.py``) on the in-memory unit of work:
-one commitment told whole, as of a day, and the record per actor. The tables and the
-demo are ``tests/integration/test_queries.py``'s."""
+"""`show`, the status report and the scorecard (``service_layer/queries.py``) on the
+in-memory unit of work: one commitment told whole, as of a day, the report filtered,
+and the record per actor. The tables and the demo are
+``tests/integration/test_queries.py``'s."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
@@ -14,7 +16,13 @@ from tracker.domain.statuses import Status
 from tracker.service_layer.app import Tracker
 from tracker.service_layer.catalog import register
 from tracker.service_layer.overdue import flag
-from tracker.service_layer.queries import QueryError, View, scorecard_report, show
+from tracker.service_layer.queries import (
+    QueryError,
+    View,
+    scorecard_report,
+    show,
+    status_report,
+)
 
 ON = date(2024, 2, 1)
 
@@ -66,3 +74,23 @@ def test_the_scorecard_names_the_actors_and_counts_their_verdicts(tracker: Track
     [card] = scorecard_report(tracker, View(today=date(2024, 7, 2)))
 
     assert (card["actor"], card["name"], card["broken"]) == ("mx", "México", 1)
+
+
+def test_the_status_report_filters_by_actor_and_judges_the_view_s_day(tracker: Tracker) -> None:
+    register(tracker, "actor", {"id": "us", "name": "EE. UU.", "kind": "country", "aliases": []})
+    tracker.handle("border-talks", replace(made("border-talks"), made_by=("us",)), name="add")
+    july = View(today=date(2024, 7, 2))
+
+    every = status_report(tracker, july)
+    mexico = status_report(tracker, july, by="México")
+    before = status_report(tracker, View(as_of=date(2024, 1, 31)), by="mx")
+
+    assert [(r["id"], r["overdue"]) for r in every] == [
+        ("border-talks", True),
+        ("darien-visit", True),
+    ]
+    assert [r["id"] for r in mexico] == ["darien-visit"]
+    assert [(r["id"], r["status"]) for r in before] == [("darien-visit", "pledged")]
+    assert status_report(tracker, july, status=("in_progress",), limit=1) == mexico[:1]
+    with pytest.raises(QueryError, match="no actor called 'Mexcio'"):
+        status_report(tracker, july, by="Mexcio")

@@ -14,11 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
-
-from tracker.adapters import schema
 from tracker.adapters.eventstore import StoredEvent, decode_payload, format_ts
-from tracker.adapters.sql_unit_of_work import SqlSession
 from tracker.clock import utc_today
 from tracker.domain import events as ev
 from tracker.domain import streams
@@ -109,12 +105,6 @@ def commitments(tracker: Tracker, view: View) -> list[CommitmentState]:
         return list(states_in(session, view))
 
 
-def states(tracker: Tracker, conn: Connection, view: View) -> Iterator[CommitmentState]:
-    """:func:`states_in` on a connection a report also reads SQL on (the actors), until
-    the reports run on the unit of work too."""
-    return states_in(SqlSession(tracker.store, conn), view)
-
-
 def directory(
     actors: Iterable[Mapping[Any, Any]],
 ) -> tuple[ActorDirectory, dict[str, str | None]]:
@@ -134,9 +124,9 @@ def actor_ids(tracker: Tracker, names: Sequence[str]) -> list[str]:
     return [_resolve(known, name)[0] for name in names]
 
 
-def resolve_actor(conn: Connection, text: str) -> tuple[str, set[str]]:
+def resolve_actor(session: Session, text: str) -> tuple[str, set[str]]:
     """An actor named by id, name or alias, and the ids it stands for (itself and members)."""
-    return _resolve(directory(conn.execute(select(schema.actors)).mappings()), text)
+    return _resolve(directory(session.projected("actors")), text)
 
 
 def _resolve(
@@ -198,10 +188,10 @@ def status_report(
     day = view.day
     order = _sort_key(sort)
     ahead = date.fromordinal(day.toordinal() + upcoming) if upcoming is not None else None
-    with collector_paused(), tracker.db.read() as conn:
-        actors = resolve_actor(conn, by)[1] if by else None
+    with collector_paused(), tracker.uow.read() as session:
+        actors = resolve_actor(session, by)[1] if by else None
         rows = []
-        for state in states(tracker, conn, view):
+        for state in states_in(session, view):
             if actors is not None and not actors.intersection(state.made_by):
                 continue
             if status and state.status.value not in status:
@@ -310,8 +300,9 @@ def story(
     }
 
 
-def actor_names(conn: Connection) -> dict[str, str]:
-    return {i: n for i, n in conn.execute(select(schema.actors.c.id, schema.actors.c.name))}
+def actor_names(session: Session) -> dict[str, str]:
+    """Each actor's name, by id."""
+    return {a["id"]: a["name"] for a in session.projected("actors")}
 
 
 def scorecard_report(tracker: Tracker, view: View, group: str = "actor") -> list[dict[str, Any]]:

@@ -12,9 +12,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
-
-from tracker.adapters import schema
 from tracker.adapters.eventstore import StoredEvent
 from tracker.domain import events as ev
 from tracker.domain import streams
@@ -92,13 +89,13 @@ def collect(tracker: Tracker, view: View) -> Site:
     """The site's contents as of the view: every commitment told as `show` tells it."""
     day = view.day
     domains: list[list[DomainEvent]] = []
-    with collector_paused(), tracker.db.read() as conn:
-        site = Site(day, actor_names(conn))
-        first_batch = next(tracker.store.read_raw(conn, batch_size=1), [])
+    with collector_paused(), tracker.uow.read() as session:
+        site = Site(day, actor_names(session))
+        first_batch = next(session.read_raw(batch_size=1), [])
         site.genesis = first_batch[0][10] if first_batch else None
-        sources = {r["id"]: dict(r) for r in conn.execute(select(schema.sources)).mappings()}
-        stored = tracker.store.read_by_stream(
-            conn, prefix=streams.prefix(streams.COMMITMENT), known_at=view.known_at_text
+        sources = {r["id"]: r for r in session.projected("sources")}
+        stored = session.read_by_stream(
+            prefix=streams.prefix(streams.COMMITMENT), known_at=view.known_at_text
         )
         for _, all_events in streams_in_order(stored):
             events = _as_of(all_events, view.as_of)

@@ -27,7 +27,7 @@ from tracker.domain import events as ev
 from tracker.domain import streams
 from tracker.service_layer.app import Tracker
 from tracker.service_layer.audit import run_audit
-from tracker.service_layer.rebuild import event_count, rebuild_projections
+from tracker.service_layer.rebuild import rebuild_projections
 
 FENTANYL = "fentanyl-meeting-feb-2024"
 NOW = "2024-03-01T00:00:00Z"
@@ -107,7 +107,7 @@ def position_of(db: Database, stream_id: str, version: int) -> int:
 
 def count(db: Database) -> int:
     with db.read() as conn:
-        return event_count(conn)
+        return EventStore().count(conn)
 
 
 def head(db: Database) -> tuple[int, str]:

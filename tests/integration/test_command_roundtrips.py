@@ -26,7 +26,6 @@ from support.roundtrips import counting
 
 from tracker.adapters.db import Database
 from tracker.adapters.eventstore import NewEvent
-from tracker.adapters.integrity import verify_chain
 from tracker.domain import streams
 from tracker.domain.commitment import (
     AddNote,
@@ -41,7 +40,7 @@ from tracker.domain.commitment import (
 from tracker.domain.statuses import Status
 from tracker.service_layer.app import Tracker, UnknownReferences
 from tracker.service_layer.catalog import register
-from tracker.service_layer.rebuild import check_projections, event_count
+from tracker.service_layer.rebuild import check_projections
 
 DAY = date(2024, 1, 19)
 
@@ -86,15 +85,14 @@ def terminate(pg_server: PgServer, pid: int) -> None:
 def assert_consistent(tracker: Tracker) -> None:
     """The chain verifies, positions and versions run without a gap, and the
     projections equal a fresh fold of the log."""
-    with tracker.db.read() as conn:
-        checked = verify_chain(tracker.store, conn)
+    with tracker.uow.read() as session:
+        checked = session.verify_chain()
         assert checked.ok, (checked.chain, checked.contiguity)
-        assert check_projections(tracker, conn) == []
+        assert check_projections(session) == []
 
 
 def events(tracker: Tracker) -> int:
-    with tracker.db.read() as conn:
-        return event_count(conn)
+    return tracker.event_count()
 
 
 @pytest.mark.postgres

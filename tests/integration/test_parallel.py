@@ -28,7 +28,6 @@ from tracker.adapters.eventstore import EventStore
 from tracker.adapters.hashing import Chain
 from tracker.adapters.integrity import _ranges, verify_chain
 from tracker.adapters.schema import PROJECTION_TABLES
-from tracker.service_layer.rebuild import event_count
 
 NOW = "2024-03-01T00:00:00Z"
 FENTANYL = "fentanyl-meeting-feb-2024"
@@ -81,7 +80,7 @@ def damage_in_several_ranges(db: Database) -> None:
 def test_the_ranges_cover_the_log_each_seeded_by_the_row_before_it(db: Database) -> None:
     Cli(db.url).load_demo()
     with db.read() as conn:
-        total = event_count(conn)
+        total = EventStore().count(conn)
         ranges = _ranges(EventStore(Chain()), conn, 5, total)
         hashes = dict(conn.execute(text("SELECT position, hash FROM events")).all())
     assert len(ranges) == 5
@@ -92,7 +91,7 @@ def test_the_ranges_cover_the_log_each_seeded_by_the_row_before_it(db: Database)
 
 def _scaled(db: Database, factor: int, task: int) -> tuple[int, int]:
     with db.read() as conn:  # a connection of the worker's own
-        events = event_count(conn)
+        events = EventStore().count(conn)
     return task * factor, events
 
 
@@ -126,7 +125,7 @@ def test_a_split_chain_check_finds_what_one_pass_finds(tracker: Cli, db: Databas
 
 def event_count_of(db: Database) -> int:
     with db.read() as conn:
-        return event_count(conn)
+        return EventStore().count(conn)
 
 
 def test_a_split_audit_reports_what_one_pass_reports(tracker: Cli, db: Database) -> None:

@@ -63,8 +63,8 @@ def record(tracker: Tracker, at: str, cid: str, command: object) -> None:
 
 
 def check(tracker: Tracker) -> list[Difference]:
-    with tracker.db.read() as conn:
-        return check_projections(tracker, conn)
+    with tracker.uow.read() as session:
+        return check_projections(session)
 
 
 # --- the status report --------------------------------------------------------------

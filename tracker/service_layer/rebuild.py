@@ -13,13 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, func, select
-
-from tracker.adapters import schema
 from tracker.adapters.db import Database
 from tracker.adapters.eventstore import EventStore, StreamRange
 from tracker.adapters.parallel import range_count, run_ranges
-from tracker.adapters.projection_sql import Changed, Key, stored_digests
+from tracker.adapters.projection_sql import Changed, Key
 from tracker.adapters.sql_unit_of_work import SqlUnitOfWork
 from tracker.service_layer.app import Tracker, collector_paused
 from tracker.service_layer.projections import (
@@ -44,16 +41,11 @@ class RebuildReport:
     differences: list[Difference]
 
 
-def event_count(conn: Connection) -> int:
-    return int(conn.execute(select(func.count()).select_from(schema.events)).scalar() or 0)
-
-
-def check_projections(
-    tracker: Tracker, conn: Connection, progress: Progress | None = None
-) -> list[Difference]:
+def check_projections(session: Session, progress: Progress | None = None) -> list[Difference]:
+    """How the stored projection rows differ from a fresh fold of the log, written nowhere."""
     with collector_paused():
-        comparison = Comparison(stored_digests(conn))
-        for rows in derive_all(domain_streams(tracker.store.read_fold_rows(conn)), progress):
+        comparison = Comparison(session.projection_digests())
+        for rows in derive_all(domain_streams(session.read_fold_rows()), progress):
             comparison.feed(rows)
         return comparison.finish()
 

@@ -11,7 +11,7 @@ from support.memory import assert_projections_agree, snapshot, tracker_on
 from tracker.adapters.memory import MemoryLog
 from tracker.adapters.projection_sql import LAYOUTS
 from tracker.service_layer.app import Tracker
-from tracker.service_layer.rebuild import DamagedLog, rebuild_projections
+from tracker.service_layer.rebuild import DamagedLog, check_projections, rebuild_projections
 
 
 @pytest.fixture
@@ -46,6 +46,23 @@ def test_changed_and_orphaned_rows_are_named_and_put_right(
     assert ("commitments", "darien-visit", "differs from the log") in found
     assert {d[1] for d in found} == {"darien-visit", "ghost"}
     assert_projections_agree(tracker, log)
+
+
+def test_a_check_names_what_a_rebuild_would_put_right_and_writes_nothing(
+    tracker: Tracker, log: MemoryLog
+) -> None:
+    table, at = log.tables["commitments"], LAYOUTS["commitments"].columns.index("title")
+    [(key, values)] = table.items()
+    table[key] = (*values[:at], "Never mind", *values[at + 1 :])
+    before = snapshot(log)
+
+    with tracker.uow.read() as session:
+        found = check_projections(session)
+
+    assert snapshot(log) == before
+    assert found == rebuild_projections(tracker).differences != []
+    with tracker.uow.read() as session:
+        assert check_projections(session) == []
 
 
 def test_a_log_that_cannot_be_folded_changes_nothing(tracker: Tracker, log: MemoryLog) -> None:

@@ -117,6 +117,18 @@ def test_each_layer_imports_only_the_layers_below_it(layer: str) -> None:
     assert wrong == []
 
 
+def test_the_service_layer_leaves_sql_to_the_adapters() -> None:
+    """It runs on the unit of work: no SQLAlchemy, no statements of its own."""
+    wrong = [
+        f"{name}:{i.line} imports {i.module}"
+        for name, path in MODULES.items()
+        if _layer(name) == "tracker.service_layer"
+        for i in _imports(name, path)
+        if i.module.partition(".")[0] == "sqlalchemy"
+    ]
+    assert wrong == []
+
+
 def test_no_two_modules_need_each_other_to_load() -> None:
     graph: dict[str, set[str]] = {}
     for name, path in MODULES.items():

@@ -34,6 +34,7 @@ from tracker.domain.deadlines import DueWindow
 from tracker.domain.statuses import Status
 from tracker.service_layer.app import NeedsDatabase, Tracker, UnknownReferences
 from tracker.service_layer.catalog import register
+from tracker.service_layer.operations import schema_revision
 
 ON = date(2024, 2, 1)
 
@@ -205,6 +206,6 @@ def test_a_command_failing_as_it_writes_leaves_nothing(
     assert_projections_agree(tracker, log)
 
 
-def test_a_use_case_not_yet_on_the_unit_of_work_says_it_needs_a_database() -> None:
+def test_a_record_of_the_database_itself_says_it_needs_a_database() -> None:
     with pytest.raises(NeedsDatabase, match="open a database"):
-        _ = Tracker.in_memory().db
+        schema_revision(Tracker.in_memory())

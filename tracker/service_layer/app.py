@@ -120,7 +120,8 @@ def schema_status(url: str | None = None) -> SchemaStatus:
 
 
 class NeedsDatabase(RuntimeError):
-    """A use case that still reads SQL directly was asked of an in-memory tracker."""
+    """A use case about the database itself (``operations.py``: the scheduler's lease
+    and runs, the schema revision, roles) was asked of an in-memory tracker."""
 
 
 class Tracker:
@@ -128,8 +129,9 @@ class Tracker:
 
     Given a ``Database``, it runs on SQL (``SqlUnitOfWork``, with ``store`` if given:
     another chain); given any other unit of work (``MemoryUnitOfWork`` in service
-    tests), on that, which has its own chain. The use cases not yet on the
-    unit of work reach the database through :attr:`db` and :attr:`store`.
+    tests), on that, which has its own chain. Only the records of the database itself
+    (``operations.py``) and the ``--jobs`` workers reach it through :attr:`db` and
+    :attr:`store`.
     """
 
     def __init__(self, work: Database | UnitOfWork, store: EventStore | None = None) -> None:

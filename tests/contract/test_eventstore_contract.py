@@ -569,6 +569,14 @@ def test_a_stream_prefix_is_literal_not_a_like_pattern(uow: UnitOfWork) -> None:
         assert [e.stream_id for e in log.read_by_stream(prefix="c%")] == ["c%2"]
 
 
+def test_the_count_of_a_prefix_is_of_those_streams_events(uow: UnitOfWork) -> None:
+    for stream, events in (("c_1", 2), ("cx1", 1), ("c%2", 3), ("d", 1)):
+        append(uow, stream, 0, [noted(n) for n in range(events)])
+    with uow.read() as log:
+        assert (log.count(), log.count("c")) == (7, 6)
+        assert (log.count("c_"), log.count("c%"), log.count("e")) == (2, 3, 0)
+
+
 def test_known_at_reads_only_what_was_recorded_by_then(uow: UnitOfWork) -> None:
     day1, day2 = NOW, NOW + timedelta(days=1)
     append(uow, "a", 0, [noted(1)], now=day1)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Any
 
 import click
 
 from tracker.domain.words import late, plural, to_second
-from tracker.jsontext import escape_line_breaks, listing
+from tracker.jsontext import encode_row, escape_line_breaks, listing
 from tracker.service_layer.fields import csv_keys, flat_rows
 
 from .context import AppContext, handle_errors, pass_app
@@ -274,7 +273,7 @@ def show(app: AppContext, commitment_id: str, as_of: Any, known_at: Any, fmt: st
 def document_json(document: dict[str, Any]) -> str:
     """One JSON document in the listings' shape: a field per line, and each item of a
     list (a timeline entry, a source) on a line of its own."""
-    encode = json.JSONEncoder(ensure_ascii=False).encode
+    encode = encode_row
 
     def value(v: Any) -> str:
         if isinstance(v, list) and v and isinstance(v[0], dict):

@@ -75,6 +75,8 @@ def _resolve_actors(tracker: Tracker, names: tuple[str, ...], option: str) -> li
     from tracker.domain.names import AmbiguousName
     from tracker.service_layer.queries import QueryError, actor_ids
 
+    if not names:  # --to is optional: nothing to look up
+        return []
     try:
         return actor_ids(tracker, names)
     except (QueryError, AmbiguousName) as exc:

@@ -107,6 +107,12 @@ class EventType:
     after_final: bool
     in_feed: bool
     history: HistoryForm | None
+    # The payload's field names, in order: worked out once, not for every new event.
+    fields: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        names = tuple(f.name for f in dataclasses.fields(self.payload))
+        object.__setattr__(self, "fields", names)
 
 
 TYPES: dict[str, EventType] = {}
@@ -146,10 +152,10 @@ def _declare(
 def event(payload: Payload, on: date) -> DomainEvent:
     """A new event of the type ``payload`` declares, its data the payload's fields."""
     name = type(payload).__name__
-    if name not in TYPES or TYPES[name].payload is not type(payload):
+    declared = TYPES.get(name)
+    if declared is None or declared.payload is not type(payload):
         raise TypeError(f"{name} is not a declared event payload")
-    data = {f.name: getattr(payload, f.name) for f in dataclasses.fields(payload)}
-    return DomainEvent(name, on, data)
+    return DomainEvent(name, on, {k: getattr(payload, k) for k in declared.fields})
 
 
 # --- the commitment's own events ----------------------------------------------------
@@ -214,10 +220,7 @@ class FollowUpScheduled:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class FollowUpDone:
-    source: str | None
-    quote: str | None
-    note: str | None
+class FollowUpDone(Evidence):
     follow_up: str
 
 

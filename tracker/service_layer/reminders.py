@@ -27,7 +27,6 @@ import html
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from email.utils import parseaddr
-from functools import partial
 from typing import TYPE_CHECKING
 
 from tracker.adapters.eventstore import ANY_VERSION, NewEvent
@@ -42,7 +41,6 @@ from tracker.service_layer.overdue import overdue_items, refuse_future
 from tracker.service_layer.queries import View, commitments
 
 if TYPE_CHECKING:
-    import ssl
     from collections.abc import Callable
     from email.message import EmailMessage
 
@@ -243,14 +241,13 @@ def send_reminders(
     *,
     within_days: int = DEFAULT_WITHIN_DAYS,
     settings: SmtpSettings | None = None,
-    ssl_context: ssl.SSLContext | None = None,
     transport: Transport | None = None,
 ) -> ReminderReport:
     """Send every due digest that was not sent today; failures are reported, not raised.
 
     ``now`` may not be later than the clock: a digest sent as of a later day would be
     recorded under that day's key and stop the real one. ``transport`` hands a message
-    over (``mail.send`` with ``ssl_context`` unless given: a service test's fake).
+    over (``mail.send`` unless given: a service test's fake).
     """
     refuse_future(now, "send reminders")
     check_within(within_days)
@@ -290,7 +287,7 @@ def send_reminders(
             continue
         data = {"owner": d.owner, "day": d.day.isoformat(), "message_id": message["Message-ID"]}
         try:
-            (transport or partial(send, ssl_context=ssl_context))(config, message)
+            (transport or send)(config, message)
         except SendError as exc:
             if not exc.permanent:
                 _confirm(tracker, d, holder, None)

@@ -100,7 +100,7 @@ def states_in(session: Session, view: View) -> Iterator[CommitmentState]:
 
 
 def commitments(tracker: Tracker, view: View) -> list[CommitmentState]:
-    """:func:`states` read in a transaction of their own."""
+    """:func:`states_in` read in a transaction of their own."""
     with collector_paused(), tracker.uow.read() as session:
         return list(states_in(session, view))
 
@@ -217,7 +217,7 @@ def show(tracker: Tracker, commitment_id: str, view: View) -> dict[str, Any]:
         events = session.read_stream(stream, known_at=view.known_at_text)
         state = commitment_as_of([to_domain(e) for e in events], view.as_of)
         if state is None:
-            ids = [r["id"] for r in session.projected("commitments")]
+            ids = session.owner_ids("commitments")
             import difflib
 
             close = difflib.get_close_matches(commitment_id, ids, n=3)
@@ -311,7 +311,6 @@ def scorecard_report(tracker: Tracker, view: View, group: str = "actor") -> list
     from tracker.domain.scorecard import scorecard
 
     with tracker.uow.read() as session:
-        actors = session.projected("actors") if group == "actor" else []
-        names = {a["id"]: a["name"] for a in actors}
+        names = actor_names(session) if group == "actor" else {}
         cards = scorecard(states_in(session, view), view.day, names, group=group)
     return [c.to_dict() for c in cards]

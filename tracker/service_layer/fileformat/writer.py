@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
-import gc
-from collections.abc import Iterator
 from typing import Any, TextIO
+
+from tracker.service_layer.app import collector_paused
 
 YAML_OPTIONS: dict[str, Any] = {"sort_keys": False, "allow_unicode": True, "width": 88}
 HEADER = "# commitments/v1, exported by `tracker export`; import it with `tracker import`.\n"
@@ -40,16 +39,5 @@ def write_yaml(document: dict[str, Any], out: TextIO) -> None:
     import yaml
 
     out.write(HEADER)
-    with _no_cycle_collection():
+    with collector_paused():
         yaml.dump(document, out, Dumper=yaml_dumper(), **YAML_OPTIONS)
-
-
-@contextlib.contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()

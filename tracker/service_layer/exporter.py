@@ -113,10 +113,9 @@ def event_json(event: StoredEvent) -> str:
 def write_jsonl(tracker: Tracker, out: TextIO) -> int:
     """One JSON object per event, in log order: for scripts and other tools."""
     count = 0
-    with tracker.uow.read() as session:
-        for event in session.read_all():
-            out.write(event_json(event) + "\n")
-            count += 1
+    for line in event_lines(tracker):
+        out.write(line + "\n")
+        count += 1
     return count
 
 

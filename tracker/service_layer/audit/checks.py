@@ -19,7 +19,7 @@ from tracker.adapters.db import Database
 from tracker.adapters.eventstore import EventStore, StreamRange
 from tracker.adapters.integrity import Finding, Findings
 from tracker.adapters.parallel import range_count, run_ranges
-from tracker.adapters.projection_sql import Key, Rows
+from tracker.adapters.projection_sql import Key
 from tracker.adapters.sql_unit_of_work import SqlUnitOfWork
 from tracker.domain.commitment import CommitmentState, fold
 from tracker.domain.events import DomainEvent
@@ -38,11 +38,6 @@ from tracker.service_layer.queries import commitment_as_of
 from tracker.service_layer.unit_of_work import Session
 
 Progress = Callable[[int], None]
-
-
-def _commitment_rows(_: str, events: list[DomainEvent]) -> Rows:
-    state = fold(events)
-    return commitment_rows(state) if state else {}
 
 
 @dataclass
@@ -125,7 +120,7 @@ class Folded:
             state = fold(events)
             rows = commitment_rows(state) if state else {}
         except FOLD_ERRORS as exc:
-            failed = self.cannot_fold(stream_id, events, _commitment_rows, exc)
+            failed = self.cannot_fold(stream_id, events, rows_for_stream, exc)
         else:
             self.comparison.feed(rows)
         self.rules(stream_id, events)

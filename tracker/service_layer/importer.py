@@ -59,12 +59,20 @@ def _unknown(kind: str, ident: str, known: Iterable[str]) -> str:
     return f"unknown {kind} {ident!r}{hint}"
 
 
+@dataclass(frozen=True)
+class Stored:
+    """The actors and sources already stored, read once for the whole import."""
+
+    actors: list[dict[str, Any]]
+    sources: list[dict[str, Any]]
+
+
 def _check_references(
-    session: Session, parsed: Contents, stored_actors: list[dict[str, Any]], problems: list[Problem]
+    session: Session, parsed: Contents, refs: Stored, problems: list[Problem]
 ) -> None:
     known = {
-        "actor": {a["id"] for a in stored_actors} | {a["id"] for _, a in parsed.actors},
-        "source": set(session.owner_ids("sources")) | {s["id"] for _, s in parsed.sources},
+        "actor": {a["id"] for a in refs.actors} | {a["id"] for _, a in parsed.actors},
+        "source": {s["id"] for s in refs.sources} | {s["id"] for _, s in parsed.sources},
         "commitment": set(session.owner_ids("commitments")) | {c.id for c in parsed.commitments},
     }
     for path, actor in parsed.actors:
@@ -77,7 +85,7 @@ def _check_references(
     paths: dict[str, str] = {}
     for path, actor in parsed.actors:
         paths.setdefault(actor["id"], path)
-    for clash in clashes_with([actor for _, actor in parsed.actors], stored_actors):
+    for clash in clashes_with([actor for _, actor in parsed.actors], refs.actors):
         problems.append(Problem(f"{paths[clash.actor]}.{clash.field}", str(clash)))
     for c in parsed.commitments:
         for path, kind, ident in c.references:
@@ -88,7 +96,7 @@ def _check_references(
 def _reference_events(
     session: Session,
     parsed: Contents,
-    stored_actors: list[dict[str, Any]],
+    refs: Stored,
     tracker: Tracker,
     report: ImportReport,
 ) -> list[tuple[str, int, list[NewEvent]]]:
@@ -96,7 +104,7 @@ def _reference_events(
     specs = (
         (
             parsed.actors,
-            stored_actors,
+            refs.actors,
             actor_row,
             streams.actor,
             ev.ACTOR_REGISTERED,
@@ -104,7 +112,7 @@ def _reference_events(
         ),
         (
             parsed.sources,
-            session.projected("sources"),
+            refs.sources,
             source_row,
             streams.source,
             ev.SOURCE_REGISTERED,
@@ -211,9 +219,9 @@ def _import(
     parsed = read_contents(doc, problems)
     report = ImportReport(doc.name)
     with tracker.uow.write() as session:
-        actors = session.projected("actors")
-        _check_references(session, parsed, actors, problems)
-        batch = _reference_events(session, parsed, actors, tracker, report) if not problems else []
+        refs = Stored(session.projected("actors"), session.projected("sources"))
+        _check_references(session, parsed, refs, problems)
+        batch = _reference_events(session, parsed, refs, tracker, report) if not problems else []
         valid = [c for c in parsed.commitments if c.valid]
         names = [streams.commitment(c.id) for c in valid]
         stored: dict[str, list[DomainEvent]] = {s: [] for s in names}

@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Connection
 from sqlalchemy.exc import OperationalError
 
-from tracker.adapters import integrity, lease, projection_sql
+from tracker.adapters import projection_sql
 from tracker.adapters.db import Database, Transaction
 from tracker.adapters.eventstore import (
     AppendResult,
@@ -29,8 +29,10 @@ from tracker.adapters.eventstore import (
     StreamRange,
 )
 from tracker.adapters.hashing import Chain
-from tracker.adapters.integrity import ChainCheck, ChainDigest
 from tracker.adapters.projection_sql import Changed, Key, Reference, Rows
+
+if TYPE_CHECKING:  # loaded by the methods that need them, not on every command's path
+    from tracker.adapters.integrity import ChainCheck, ChainDigest
 
 T = TypeVar("T")
 
@@ -136,6 +138,8 @@ class SqlSession:
         progress: Callable[[int], None] | None = None,
         jobs: int = 1,
     ) -> ChainCheck:
+        from tracker.adapters import integrity
+
         return integrity.verify_chain(
             self.store, self.conn, digest=digest, progress=progress, jobs=jobs
         )
@@ -161,9 +165,13 @@ class SqlSession:
         return projection_sql.projected(self.conn, name, owners)
 
     def take_claim(self, name: str, holder: str, ttl: float) -> bool:
+        from tracker.adapters import lease
+
         return lease.take(self.conn, holder, ttl, name=name).holder == holder
 
     def give_back(self, name: str, holder: str) -> None:
+        from tracker.adapters import lease
+
         lease.give_back(self.conn, holder, name=name)
 
     def projection_digests(self) -> dict[Key, int]:

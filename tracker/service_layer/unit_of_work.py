@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import date, datetime
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from tracker.adapters.eventstore import (
     AppendResult,
@@ -32,8 +32,10 @@ from tracker.adapters.eventstore import (
     StreamRange,
 )
 from tracker.adapters.hashing import Chain
-from tracker.adapters.integrity import ChainCheck, ChainDigest
 from tracker.adapters.projection_sql import Changed, Key, Reference, Rows
+
+if TYPE_CHECKING:  # the chain check loads multiprocessing: not on every command's path
+    from tracker.adapters.integrity import ChainCheck, ChainDigest
 
 T = TypeVar("T")
 

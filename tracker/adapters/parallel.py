@@ -50,9 +50,11 @@ def default_jobs() -> int:
     return os.cpu_count() or 1
 
 
-def range_count(db: Database, jobs: int, rows: int) -> int:
-    """How many ranges a pass over ``rows`` rows is split into: 1 means one pass here."""
-    if jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+def range_count(db: Database | None, jobs: int, rows: int) -> int:
+    """How many ranges a pass over ``rows`` rows is split into: 1 means one pass here.
+
+    ``db`` None: a log the unit of work holds in memory, which no worker can reach."""
+    if db is None or jobs <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         return 1
     if db.is_sqlite and sqlite_path(db.url) is None:  # in memory: other processes cannot see it
         return 1

@@ -62,7 +62,7 @@ def rebuild_projections(
         events = session.count()
         comparison = Comparison(session.projection_digests())
         db = tracker.database  # workers connect to it; a log in memory is folded here
-        parts = 1 if db is None else range_count(db, jobs, events)
+        parts = range_count(db, jobs, events)
         if db is None or parts == 1:
             changed = _derive(session, comparison, (None, None), progress)
         else:

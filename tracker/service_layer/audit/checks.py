@@ -185,7 +185,7 @@ def fold_log(
     """
     folded = Folded(*judged, Comparison(session.projection_digests()))
     db = tracker.database
-    parts = 1 if db is None else range_count(db, jobs, events)
+    parts = range_count(db, jobs, events)
     if db is None or parts == 1:
         _fold_range_into(folded, session, (None, None), None, progress)
     else:

@@ -128,6 +128,13 @@ class StoredEvent:
 
 
 Head = tuple[int, str, str | None]  # the last event's position, hash and recorded_at
+EMPTY_HEAD: Head = (0, GENESIS, None)  # an empty log's: the first event chains from GENESIS
+
+
+def happened_before(day: date) -> str:
+    """The ``occurred_at`` bound of the events that happened on or before ``day``:
+    ``occurred_at`` is ISO text, so before the next day's date is on or before the day."""
+    return (day + timedelta(days=1)).isoformat()
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +143,11 @@ class CommandRead:
 
     duplicate: bool  # the command's first idempotency key is in the log: a retry
     rows: list[Row]  # the stream as FOLD_COLUMNS rows, what folding it needs; empty for a duplicate
-    head: Head  # verified; the genesis for a duplicate
+    head: Head  # verified; EMPTY_HEAD for a duplicate
+
+
+# A retried command's read: nothing more is read, nothing appended.
+DUPLICATE_READ = CommandRead(True, [], EMPTY_HEAD)
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,7 +305,7 @@ def verify_head(chain: Chain, rows: Sequence[Row]) -> Head:
     reproduced the head's hash from the row before it (the first row chains from
     :data:`GENESIS`); :class:`ChainMismatch` if it does not."""
     if not rows:
-        return 0, GENESIS, None
+        return EMPTY_HEAD
     head = rows[0]
     before = rows[1][10] if len(rows) > 1 else GENESIS
     if chain.link(before, hashed_bytes(head)) != head[10]:
@@ -465,7 +476,7 @@ class EventStore:
         def read() -> CommandRead:
             used, stream, last_two = answers(cursors)
             if used:
-                return CommandRead(True, [], (0, GENESIS, None))
+                return DUPLICATE_READ
             return CommandRead(False, stream, verify_head(self.chain, last_two))
 
         return read
@@ -588,9 +599,8 @@ class EventStore:
             where.append("recorded_at <= ?")
             params.append(known_at)
         if happened_by is not None:
-            # occurred_at is ISO text: before the next day's date is on or before the day.
             where.append("occurred_at < ?")
-            params.append((happened_by + timedelta(days=1)).isoformat())
+            params.append(happened_before(happened_by))
         if upto is not None:
             where.append("position <= ?")
             params.append(upto)

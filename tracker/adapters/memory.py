@@ -20,6 +20,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
 from tracker.adapters.eventstore import (
+    DUPLICATE_READ,
     AppendResult,
     CommandRead,
     Head,
@@ -29,6 +30,7 @@ from tracker.adapters.eventstore import (
     StoredEvent,
     StreamRange,
     encode_batch,
+    happened_before,
     retried,
     row_to_event,
     verify_head,
@@ -176,8 +178,7 @@ class MemorySession:
         streams: StreamRange = (None, None),
         upto: Any = None,
     ) -> Iterator[list[Row]]:
-        # occurred_at is ISO text: before the next day's date is on or before the day.
-        before = None if happened_by is None else (happened_by + timedelta(days=1)).isoformat()
+        before = None if happened_by is None else happened_before(happened_by)
         lower, upper = streams
         for stream_id in sorted(self.log.streams):
             if not stream_id.startswith(prefix):
@@ -217,7 +218,7 @@ class MemorySession:
 
     def send_command_reads(self, stream_id: str, key: str) -> Callable[[], CommandRead]:
         if key in self.log.keys:
-            read = CommandRead(True, [], (0, GENESIS, None))
+            read = DUPLICATE_READ
         else:
             rows: list[Row] = [_fold_row(r) for r in self._stream_rows(stream_id)]
             read = CommandRead(False, rows, self._head())

@@ -249,7 +249,7 @@ def db_current(app: AppContext) -> None:
     Example:
       tracker db current
     """
-    from tracker.service_layer.app import schema_status
+    from tracker.service_layer.operations import schema_status
 
     status = schema_status(app.db_option)
     if not status.exists:

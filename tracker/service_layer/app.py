@@ -16,7 +16,7 @@ import getpass
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from functools import cache
 from typing import Any
@@ -30,10 +30,9 @@ from tracker.adapters.eventstore import (
 )
 from tracker.adapters.hashing import Chain
 from tracker.adapters.projection_sql import Reference
-from tracker.adapters.revision import SCHEMA_REVISION
 from tracker.adapters.sql_unit_of_work import SqlUnitOfWork
 from tracker.clock import utc_today
-from tracker.config import resolve_db_url, sqlite_path
+from tracker.config import resolve_db_url
 from tracker.domain import streams
 from tracker.domain.commitment import (
     Command,
@@ -90,35 +89,6 @@ def os_user() -> str:
         return "unknown"
 
 
-@dataclass(frozen=True)
-class SchemaStatus:
-    """A database's schema revision beside the one this code expects (`tracker db current`)."""
-
-    where: str  # the URL with its password masked, or the SQLite file not made yet
-    revision: str | None  # None: no schema yet
-    expected: str
-    exists: bool = True  # False: an SQLite file that no command has created yet
-
-
-def schema_status(url: str | None = None) -> SchemaStatus:
-    """The schema revision of the database at ``url`` (as for :meth:`Tracker.open`),
-    read without creating or changing anything, unlike opening a :class:`Tracker`.
-
-    A database with tables but no tracker schema is refused, never reported as empty.
-    """
-    resolved = resolve_db_url(url)
-    if (path := sqlite_path(resolved)) is not None and not path.exists():
-        return SchemaStatus(str(path), None, SCHEMA_REVISION, exists=False)
-    database = Database(resolved)
-    try:
-        current = database.current_revision()
-        if current is None:
-            database.refuse_foreign()
-    finally:
-        database.dispose()
-    return SchemaStatus(database.where, current, SCHEMA_REVISION)
-
-
 class NeedsDatabase(RuntimeError):
     """A use case about the database itself (``operations.py``: the scheduler's lease
     and runs, the schema revision, roles) was asked of an in-memory tracker."""
@@ -149,7 +119,7 @@ class Tracker:
         here: a command run from the CLI never needs it.)"""
         from tracker.adapters.memory import MemoryUnitOfWork
 
-        return cls(MemoryUnitOfWork(chain or Chain()))
+        return cls(MemoryUnitOfWork(chain))
 
     @property
     def db(self) -> Database:

@@ -9,18 +9,49 @@ database itself, not of the log, so they need one (``NeedsDatabase`` in memory).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 from tracker.adapters import lease, roles, runs
+from tracker.adapters.db import Database
 from tracker.adapters.lease import Lease
 from tracker.adapters.parallel import default_jobs
 from tracker.adapters.revision import SCHEMA_REVISION
 from tracker.adapters.roles import Grant
 from tracker.adapters.runs import JobRun
-from tracker.config import resolve_db_url
-from tracker.service_layer.app import SchemaStatus, Tracker
+from tracker.config import resolve_db_url, sqlite_path
+from tracker.service_layer.app import Tracker
 
 __all__ = ["default_jobs"]
+
+
+@dataclass(frozen=True)
+class SchemaStatus:
+    """A database's schema revision beside the one this code expects (`tracker db current`)."""
+
+    where: str  # the URL with its password masked, or the SQLite file not made yet
+    revision: str | None  # None: no schema yet
+    expected: str
+    exists: bool = True  # False: an SQLite file that no command has created yet
+
+
+def schema_status(url: str | None = None) -> SchemaStatus:
+    """The schema revision of the database at ``url`` (as for :meth:`Tracker.open`),
+    read without creating or changing anything, unlike opening a :class:`Tracker`.
+
+    A database with tables but no tracker schema is refused, never reported as empty.
+    """
+    resolved = resolve_db_url(url)
+    if (path := sqlite_path(resolved)) is not None and not path.exists():
+        return SchemaStatus(str(path), None, SCHEMA_REVISION, exists=False)
+    database = Database(resolved)
+    try:
+        current = database.current_revision()
+        if current is None:
+            database.refuse_foreign()
+    finally:
+        database.dispose()
+    return SchemaStatus(database.where, current, SCHEMA_REVISION)
 
 
 def scheduler_lease(tracker: Tracker) -> Lease | None:

@@ -119,19 +119,21 @@ def staleness_result(folded: Folded) -> CheckResult:
     stale_days = folded.stale_days
     stale = sorted(folded.stale, key=lambda r: (-r["days_without_evidence"], r["id"]))
     if not stale:
-        return CheckResult(
+        result = CheckResult(
             "staleness",
             "pass",
             f"every open commitment has evidence from the last {stale_days} days",
         )
-    return CheckResult(
-        "staleness",
-        "warn",
-        f"{len(stale)} of {folded.open} open commitments have no evidence for "
-        f"over {stale_days} days",
-        stale,
-        len(stale),
-    )
+    else:
+        result = CheckResult(
+            "staleness",
+            "warn",
+            f"{len(stale)} of {folded.open} open commitments have no evidence for "
+            f"over {stale_days} days",
+            stale,
+            len(stale),
+        )
+    return with_unreadable(result, folded.states_unreadable)
 
 
 def scorecard_result(folded: Folded) -> CheckResult:

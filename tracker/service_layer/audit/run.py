@@ -15,7 +15,6 @@ from tracker.service_layer.audit.outcomes import (
     projection_result,
     scorecard_result,
     staleness_result,
-    with_unreadable,
 )
 from tracker.service_layer.audit.report import AuditReport, record_run
 from tracker.service_layer.queries import View
@@ -52,7 +51,7 @@ def run_audit(
     checks = chain_results(chain, keyed)
     checks.append(projection_result(folded, chain.ok))
     checks.append(invariant_result(folded))
-    checks.append(with_unreadable(staleness_result(folded), folded.states_unreadable))
+    checks.append(staleness_result(folded))
     checks.append(scorecard_result(folded))
     report = AuditReport(
         now, stale_days, chain.events, chain.head_position, chain.head_hash, keyed, checks

@@ -1,8 +1,8 @@
 """Publishing what the tracker knows: a static site, a calendar and a feed.
 
 ``collect`` reads the log once (:mod:`.model`), ``site_files`` renders it
-(:mod:`.site`, Jinja2 and icalendar), ``write_site`` puts it in place without ever
-leaving half a site (:mod:`.writing`).
+(:mod:`.site`: Jinja2, and :mod:`.ical` for the calendar), ``write_site`` puts it in
+place without ever leaving half a site (:mod:`.writing`).
 """
 
 from __future__ import annotations

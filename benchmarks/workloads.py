@@ -150,9 +150,9 @@ def cli_jobs(*command: str) -> list[str]:
     found: click.Command = cli
     for name in command:
         assert isinstance(found, click.Group), command
-        command = found.get_command(click.Context(found), name)
-        assert command is not None, command
-        found = command
+        sub = found.get_command(click.Context(found), name)
+        assert sub is not None, command
+        found = sub
     if any(param.name == "jobs" for param in found.params):
         return ["--jobs", str(os.cpu_count() or 1)]
     return []
@@ -452,26 +452,31 @@ def _against_raw_read(
     result.add("tracker_vs_raw_read", "tracker ÷ raw read", rate / raw_rate, "×", Goal("≥", goal))
 
 
-def _memory(result: Result, runs: list[dict[str, Any]], jobs: list[str], goal: Goal | None) -> None:
+def _memory(result: Result, runs: list[dict[str, Any]], workers: int, goal: Goal | None) -> None:
     """The process's peak, and with workers (``--jobs``) the largest worker's, an
     upper bound of the whole (the process plus every worker at the largest's peak,
     which counts the pages workers share with the process once per worker), and the
     whole's sampled peak (Pss summed, each page once: ``probe.TreeMemory``), on which
-    the goal is judged where it was measured."""
+    the goal is judged where it was measured. ``workers``: how many were started."""
     peak = max(r["peak_mb"] for r in runs)
-    workers = max(r["workers_peak_mb"] for r in runs)
-    if not workers:
+    largest = max(r["workers_peak_mb"] for r in runs)
+    if not largest:
         result.add("peak_memory_mb", "peak memory", peak, "MB", goal)
         return
-    count = int(jobs[1]) if jobs else 1
+    count = max(workers, 1)
     tree = min(r.get("tree_peak_mb", 0.0) for r in runs)
     result.add("process_peak_mb", "peak memory of the main process", peak, "MB")
-    result.add("worker_peak_mb", "peak memory of the largest worker", workers, "MB")
+    result.add("worker_peak_mb", "peak memory of the largest worker", largest, "MB")
     bound = f"peak memory, process + {count} workers (bound)"
-    result.add("peak_memory_bound_mb", bound, peak + count * workers, "MB", None if tree else goal)
+    result.add("peak_memory_bound_mb", bound, peak + count * largest, "MB", None if tree else goal)
     if tree:
         together = f"peak memory, process and {count} workers together (sampled Pss)"
         result.add("peak_memory_mb", together, max(r["tree_peak_mb"] for r in runs), "MB", goal)
+
+
+def _workers(jobs: list[str]) -> int:
+    """The N of the ``--jobs N`` that :func:`cli_jobs` gave; 0 without it."""
+    return int(jobs[1]) if jobs else 0
 
 
 def _jobs_note(jobs: list[str]) -> str:
@@ -485,7 +490,7 @@ def w4_rebuild(ctx: Context) -> Result:
     seconds = min(r["seconds"] for r in runs)
     _against_raw_read(ctx, result, url, "`tracker projections rebuild`", seconds, 1.0)
     jobs = cli_jobs("projections", "rebuild")
-    _memory(result, runs, jobs, Goal("≤", 300))
+    _memory(result, runs, _workers(jobs), Goal("≤", 300))
     result.notes.append(f"{ctx.counts[url]} events; {_jobs_note(jobs)}")
     return result
 
@@ -498,7 +503,7 @@ def w7_chain(ctx: Context) -> Result:
     assert all(r["ok"] and r["events"] == ctx.counts[url] for r in runs), runs
     seconds = min(r["seconds"] for r in runs)
     _against_raw_read(ctx, result, url, "verify_chain", seconds, 2.0)
-    _memory(result, runs, ["--jobs", jobs] if runs[0]["jobs"] else [], None)
+    _memory(result, runs, int(jobs) if runs[0]["jobs"] else 0, None)
     parallel = f"given jobs={jobs}" if runs[0]["jobs"] else "verify_chain takes no jobs"
     result.notes.append(f"{ctx.counts[url]} events; {parallel}")
     return result
@@ -511,7 +516,7 @@ def w8_audit(ctx: Context) -> Result:
     runs = _tracker_probe(ctx, url, "audit", "--no-record", "--format", "json", *jobs)
     seconds = min(r["seconds"] for r in runs)
     _against_raw_read(ctx, result, url, "`tracker audit --no-record`", seconds, 0.5)
-    _memory(result, runs, jobs, None)
+    _memory(result, runs, _workers(jobs), None)
     result.notes.append(f"{ctx.counts[url]} events; {_jobs_note(jobs)}")
     return result
 
